@@ -1,0 +1,515 @@
+"""Raw RFC 5322 bytes -> a typed :class:`ParsedMessage`.
+
+The promise of this module: :func:`parse_message` never raises on mail. Whatever arrives is
+described as well as it can be; what could not be understood is listed in ``defects`` and,
+when the message is beyond use (no headers at all, not mail), ``malformed`` is set so the
+ingest pipeline stores it flagged instead of dropping it.
+
+mail-parser does the header work: its forensic address-list parser (which recovers display
+names and addresses from broken headers and reports what it recovered) and its RFC 2047
+decoder. Its whole-message ``MailParser.parse()`` is not used: it also parses every Received
+header and re-decodes every body, which tripled the cost per message on the corpora and
+raised on some valid mail. The MIME tree is walked here iteratively with a depth limit so
+hostile nesting cannot exhaust the stack, and bodies are decoded with a charset fallback
+chain because real mail lies about its charset.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+import html2text
+from mailparser.utils import decode_header_part, get_addresses
+
+__all__ = [
+    "Address",
+    "Link",
+    "ParsedAttachment",
+    "ParsedMessage",
+    "parse_message",
+    "safe_filename",
+    "strip_envelope_line",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_MIME_DEPTH = 40
+MAX_PARTS = 500
+MAX_HTML_CHARS = 2_000_000
+MAX_BODY_CHARS = 1_000_000
+MAX_REFERENCES = 200
+MAX_HEADER_CHARS = 20_000
+FILENAME_MAX_BYTES = 180
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL", "CLOCK$",
+    *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),
+}
+_MSGID_RE = re.compile(r"<[^<>\s]{1,998}>")
+_CHARSET_ALIASES = {"unknown-8bit": "utf-8", "x-unknown": "utf-8", "us-ascii": "utf-8",
+                    "ascii": "utf-8", "iso-8859-8-i": "iso-8859-8", "ks_c_5601-1987": "cp949",
+                    "gb2312": "gb18030", "gbk": "gb18030"}
+
+# mail-parser logs every oddity at WARNING; those become our defects instead.
+logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One mailbox from an address header: display name and lower-cased address."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An HTML link as a reader sees it (text) and where it really goes (href)."""
+
+    text: str
+    href: str
+
+
+@dataclass(slots=True)
+class ParsedAttachment:
+    filename: str  # sanitised: safe to use as a file name anywhere
+    original_filename: str  # decoded, unsanitised: for display through the sanitiser only
+    content_type: str
+    payload: bytes
+    inline: bool
+    content_id: str | None
+    sha256: str = ""
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = len(self.payload)
+        self.sha256 = hashlib.sha256(self.payload).hexdigest()
+
+
+@dataclass(slots=True)
+class ParsedMessage:
+    """Everything the rest of inboxwatch needs to know about one email."""
+
+    raw_sha256: str
+    size: int
+    message_id: str | None = None
+    subject: str = ""
+    from_addr: Address | None = None
+    sender: Address | None = None
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    reply_to: list[Address] = field(default_factory=list)
+    return_path: str | None = None  # None: absent; "": the null reverse-path <>
+    date: datetime | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "text/plain"
+    text: str = ""
+    html: str | None = None
+    links: list[Link] = field(default_factory=list)
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # content types of every MIME part
+    defects: list[str] = field(default_factory=list)
+    malformed: bool = False
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        key = name.lower()
+        for k, v in self.headers:
+            if k.lower() == key:
+                return v
+        return None
+
+    def header_all(self, name: str) -> list[str]:
+        key = name.lower()
+        return [v for k, v in self.headers if k.lower() == key]
+
+    @property
+    def recipients(self) -> list[Address]:
+        return [*self.to, *self.cc]
+
+
+def strip_envelope_line(raw: bytes) -> bytes:
+    """Drop a leading mbox ``From `` envelope line, common in public corpora."""
+    if raw.startswith(b"From "):
+        nl = raw.find(b"\n")
+        return raw[nl + 1 :] if nl >= 0 else b""
+    return raw
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw mail. Never raises; see the module docstring."""
+    parsed = ParsedMessage(raw_sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
+    try:
+        _parse_into(parsed, strip_envelope_line(raw))
+    except RecursionError:
+        parsed.defects.append("MIME structure nested too deeply")
+        parsed.malformed = True
+    except Exception as exc:  # noqa: BLE001 - hostile input must never escape as a crash
+        log.debug("parse failed", exc_info=True)
+        parsed.defects.append(f"parse error: {type(exc).__name__}: {str(exc)[:200]}")
+        parsed.malformed = True
+    return parsed
+
+
+def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
+    head = raw[:65536]
+    if not raw.strip():
+        parsed.defects.append("empty message")
+        parsed.malformed = True
+        return
+    msg = email.message_from_bytes(raw)
+    if not msg.keys() or not _looks_like_headers(head):
+        parsed.defects.append("no RFC 5322 header block")
+        parsed.malformed = True
+    raw_headers: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():
+        raw_headers.setdefault(key.lower(), []).append(str(value))
+        parsed.headers.append((key, _decode_header_value(value)))
+    _note_defects(parsed, msg)
+
+    def first(name: str) -> str | None:
+        values = raw_headers.get(name)
+        return values[0] if values else None
+
+    parsed.subject = _clean_line(_decode_header_value(first("subject") or ""))
+    parsed.message_id = _first_msgid(first("message-id"))
+    from_list = _addresses(parsed, raw_headers.get("from"))
+    parsed.from_addr = from_list[0] if from_list else None
+    sender = _addresses(parsed, raw_headers.get("sender"))
+    parsed.sender = sender[0] if sender else None
+    parsed.to = _addresses(parsed, raw_headers.get("to"))
+    parsed.cc = _addresses(parsed, raw_headers.get("cc"))
+    parsed.reply_to = _addresses(parsed, raw_headers.get("reply-to"))
+    parsed.return_path = _return_path(raw_headers.get("return-path"))
+    parsed.date = _date(first("date"), parsed)
+    parsed.in_reply_to = _msgids(first("in-reply-to"))
+    parsed.references = _msgids(first("references"))[-MAX_REFERENCES:]
+    parsed.content_type = msg.get_content_type()
+    if parsed.from_addr is None:
+        parsed.defects.append("no sender address")
+    _walk_parts(parsed, msg)
+
+
+def _looks_like_headers(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]
+    return bool(re.match(rb"^[!-9;-~]+:", first))
+
+
+def _note_defects(parsed: ParsedMessage, msg: Message) -> None:
+    seen = set(parsed.defects)
+    for part in _iter_parts(msg):
+        for defect in getattr(part, "defects", []):
+            name = type(defect).__name__
+            if name not in seen:
+                seen.add(name)
+                parsed.defects.append(name)
+
+
+def _iter_parts(msg: Message) -> list[Message]:
+    out, stack = [], [msg]
+    while stack and len(out) < MAX_PARTS:
+        part = stack.pop()
+        out.append(part)
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend(payload)
+    return out
+
+
+def _decode_header_value(value: object) -> str:
+    """RFC 2047-decode one header value, surviving broken encodings and charsets.
+
+    Raw 8-bit header bytes (undeclared charset) arrive from the stdlib as surrogate escapes;
+    they are re-read as UTF-8, falling back to cp1252.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) > MAX_HEADER_CHARS:
+        text = text[:MAX_HEADER_CHARS]
+    if _has_surrogates(text):
+        text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+    if "=?" in text:
+        try:
+            text = decode_header_part(text)
+        except Exception:  # noqa: BLE001 - unknown charset, bad base64...
+            pass
+        if _has_surrogates(text):
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return _unfold(text)
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unfold(text: str) -> str:
+    return re.sub(r"\r?\n[ \t]*", " ", text).strip()
+
+
+def _clean_line(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    candidates = []
+    if charset:
+        cs = charset.strip().strip('"').lower()
+        candidates.append(_CHARSET_ALIASES.get(cs, cs))
+    candidates += ["utf-8", "cp1252"]
+    for cs in candidates:
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+def _first_msgid(value: object) -> str | None:
+    ids = _msgids(value)
+    if ids:
+        return ids[0]
+    text = str(value or "").strip()
+    return text[:998] or None
+
+
+def _msgids(value: object) -> list[str]:
+    if not value:
+        return []
+    return _MSGID_RE.findall(str(value)[:200_000])
+
+
+def _addresses(parsed: ParsedMessage, raw: list[object] | None) -> list[Address]:
+    """Decoded mailboxes from every instance of one address header."""
+    out: list[Address] = []
+    for value in raw or []:
+        text = str(value)[:MAX_HEADER_CHARS]
+        if _has_surrogates(text):
+            text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+        evidence: list[str] = []
+        try:
+            pairs = get_addresses(text, defects=evidence, decode_names=True)
+        except Exception:  # noqa: BLE001 - fall back to the stdlib's lenient parser
+            pairs = getaddresses([_decode_header_value(text)])
+        pairs = [(n, a) for n, a in pairs if a]
+        if not pairs and text.strip():
+            pairs = getaddresses([_decode_header_value(text)])
+            # "MAILER-DAEMON <>" and bare "mailer-daemon": keep the token as the address.
+            pairs = [(n, a or (n if n and " " not in n.strip() else "")) for n, a in pairs]
+        if evidence and "address header recovered" not in parsed.defects:
+            parsed.defects.append("address header recovered")
+        for name, addr in pairs:
+            addr = str(addr).strip().strip("<>").lower()
+            if addr:
+                out.append(Address(_unfold(_decode_header_value(name)), addr))
+    return out
+
+
+def _return_path(values: list[object] | None) -> str | None:
+    if not values:
+        return None
+    value = str(values[-1]).strip()
+    if value in ("<>", ""):
+        return ""
+    _, addr = parseaddr(value)
+    return addr.lower() if addr else ""
+
+
+def _date(raw: object, parsed: ParsedMessage) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        dt = parsedate_to_datetime(str(raw))
+    except (TypeError, ValueError, IndexError):
+        parsed.defects.append("unparseable Date header")
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
+    """Walk the MIME tree without recursion, collecting bodies and attachments."""
+    plain: list[str] = []
+    html: list[str] = []
+    stack: list[tuple[Message, int]] = [(root, 0)]
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS:
+            parsed.defects.append(f"more than {MAX_PARTS} MIME parts; rest not read")
+            break
+        ctype = part.get_content_type()
+        parsed.parts.append(ctype)
+        if part.is_multipart():
+            if depth >= MAX_MIME_DEPTH:
+                parsed.defects.append(f"MIME nesting deeper than {MAX_MIME_DEPTH}")
+                parsed.malformed = True
+                continue
+            children = part.get_payload()
+            if isinstance(children, list):
+                if ctype == "message/rfc822":
+                    # An attached email: keep it whole as an attachment, do not mine its body.
+                    _add_attachment(parsed, part, ctype, part.as_bytes(), depth)
+                    continue
+                stack.extend((c, depth + 1) for c in reversed(children))
+            continue
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = _part_filename(part)
+        is_body = disposition != "attachment" and filename is None and ctype in (
+            "text/plain", "text/html")
+        payload = _payload_bytes(part, parsed)
+        if is_body:
+            text = _decode_bytes(payload, part.get_content_charset())
+            (plain if ctype == "text/plain" else html).append(text)
+            continue
+        if ctype.startswith("multipart/"):
+            continue
+        _add_attachment(parsed, part, ctype, payload, depth, filename, disposition)
+
+    if html:
+        parsed.html = "\n".join(html)[:MAX_HTML_CHARS]
+        parsed.links = extract_links(parsed.html)
+    if plain and any(p.strip() for p in plain):
+        parsed.text = "\n".join(plain)[:MAX_BODY_CHARS]
+    elif parsed.html:
+        parsed.text = html_to_text(parsed.html)[:MAX_BODY_CHARS]
+
+
+def _payload_bytes(part: Message, parsed: ParsedMessage) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        payload = None
+    if isinstance(payload, bytes):
+        return payload
+    raw = part.get_payload()
+    if isinstance(raw, str):
+        parsed.defects.append("undecodable part payload")
+        return raw.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _part_filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
+        name = None
+    if name is None:
+        return None
+    return _decode_header_value(name) if "=?" in name else name
+
+
+def _add_attachment(
+    parsed: ParsedMessage, part: Message, ctype: str, payload: bytes, depth: int,
+    filename: str | None = None, disposition: str = "attachment",
+) -> None:
+    index = len(parsed.attachments) + 1
+    if filename is None and ctype == "message/rfc822":
+        inner = part.get_payload()
+        subj = ""
+        if isinstance(inner, list) and inner:
+            subj = _decode_header_value(inner[0].get("Subject", ""))
+        filename = f"{subj or 'attached-message'}.eml"
+    original = filename if filename is not None else ""
+    cid = part.get("Content-ID")
+    parsed.attachments.append(
+        ParsedAttachment(
+            filename=safe_filename(original, index=index, content_type=ctype),
+            original_filename=_clean_line(original),
+            content_type=ctype,
+            payload=payload,
+            inline=disposition == "inline",
+            content_id=str(cid).strip().strip("<>") if cid else None,
+        )
+    )
+
+
+def safe_filename(name: str, *, index: int = 1, content_type: str = "") -> str:
+    """A file name that is safe on every platform and can never leave its directory.
+
+    Path separators, control and format characters, NUL, Windows reserved device names and
+    leading dots are neutralised; length is capped in UTF-8 bytes keeping the extension.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(
+        ch for ch in name if unicodedata.category(ch)[0] != "C" and ch not in '<>:"|?*'
+    )
+    name = name.strip().lstrip(".").strip()
+    if not name or set(name) <= {"."}:
+        name = f"attachment-{index}{_guess_extension(content_type)}"
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED or name.upper() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    ext = ext[:20]
+    suffix = f".{ext}" if ext else ""
+    budget = FILENAME_MAX_BYTES - len(suffix.encode())
+    stem_bytes = stem.encode("utf-8")[:budget]
+    stem = stem_bytes.decode("utf-8", "ignore").rstrip(" .") or f"attachment-{index}"
+    return stem + suffix
+
+
+def _guess_extension(content_type: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_extension(content_type or "") or ".bin"
+
+
+_ANCHOR_RE = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+
+
+def extract_links(html: str) -> list[Link]:
+    """Every ``<a href>`` with its visible text, for link-mismatch checks and the TUI.
+
+    A bounded regular expression rather than a full HTML parse: this runs on every HTML
+    message and only needs anchors; it stays linear on hostile nesting.
+    """
+    from html import unescape
+
+    links: list[Link] = []
+    for match in _ANCHOR_RE.finditer(html[:MAX_HTML_CHARS]):
+        href = unescape(next(g for g in match.groups()[:3] if g is not None)).strip()
+        text = " ".join(unescape(_TAG_RE.sub(" ", match.group(4)[:5000])).split())[:300]
+        if href:
+            links.append(Link(text=text, href=href[:2000]))
+        if len(links) >= 500:
+            break
+    return links
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from HTML with link targets visible, e.g. ``[Pay now](http://...)``."""
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.protect_links = True
+    converter.unicode_snob = True
+    try:
+        return converter.handle(html[:MAX_HTML_CHARS]).strip()
+    except Exception:  # noqa: BLE001 - fall back to tag stripping
+        return re.sub(r"<[^>]*>", " ", html)
