@@ -1,0 +1,312 @@
+"""The ingest pipeline: capture raw bytes, then parse -> route -> classify -> store.
+
+Two stages, each its own transaction, so that no mail is lost and none is duplicated:
+
+1. :func:`capture` commits the raw bytes (a :class:`~storage.tables.RawCapture` row plus its
+   blob) and nothing else. It is cheap, so the IMAP worker can commit a batch and only then
+   flag or move the server copies.
+2. :func:`process_pending` turns pending captures into messages: the pure analysis (parse,
+   rule tables, spam scoring) runs on every core in worker processes, then routing and the
+   store happen in one transaction per batch, marking the captures processed in the same
+   transaction. A crash between the two stages leaves captures pending; the next run
+   processes them. Duplicates (same bytes) are recognised and skipped at both stages.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from inboxwatch.explain import hits_to_json
+from inboxwatch.route import Analysis, AnalysisSettings, Decision, RoutingContext, analyze, \
+    route_message
+from storage.queries import get_blob, put_blob
+from storage.tables import Message, MessageAttachment, RawCapture, utcnow
+
+__all__ = [
+    "IngestReport",
+    "RawMail",
+    "capture",
+    "ingest",
+    "process_pending",
+    "store_message",
+]
+
+log = logging.getLogger(__name__)
+
+INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
+BATCH_SIZE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    """Raw bytes and where they came from."""
+
+    raw: bytes
+    source: str = "import"
+    mailbox: str | None = None
+    folder: str | None = None
+    uidvalidity: int | None = None
+    uid: int | None = None
+    origin: str | None = None
+    header_only: bool = False
+    received_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    captured: int = 0
+    duplicates: int = 0
+    stored: int = 0
+    malformed: int = 0
+    case_updates: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    message_ids: list[int] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        self.captured += other.captured
+        self.duplicates += other.duplicates
+        self.stored += other.stored
+        self.malformed += other.malformed
+        self.case_updates += other.case_updates
+        for k, v in other.by_category.items():
+            self.by_category[k] = self.by_category.get(k, 0) + v
+        self.message_ids.extend(other.message_ids)
+
+    def to_json(self) -> dict[str, object]:
+        return {"captured": self.captured, "duplicates": self.duplicates,
+                "stored": self.stored, "malformed": self.malformed,
+                "case_updates": self.case_updates, "by_category": dict(self.by_category)}
+
+
+def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
+    """Add raw mail to the capture journal. The caller commits.
+
+    IMAP mail is unique by (mailbox, folder, UIDVALIDITY, UID); imported mail by its bytes.
+    """
+    report = IngestReport()
+    seen: set[str] = set()
+    for mail in mails:
+        import hashlib
+
+        sha = hashlib.sha256(mail.raw).hexdigest()
+        if mail.uid is not None:
+            dup = session.exec(select(RawCapture.id).where(
+                RawCapture.mailbox == mail.mailbox, RawCapture.folder == mail.folder,
+                RawCapture.uidvalidity == mail.uidvalidity, RawCapture.uid == mail.uid,
+            )).first()
+        else:
+            dup = None
+            if sha in seen or session.exec(
+                select(Message.id).where(Message.sha256 == sha)).first() is not None:
+                dup = -1
+            elif session.exec(select(RawCapture.id).where(
+                    RawCapture.sha256 == sha, col(RawCapture.processed_at).is_(None))).first():
+                dup = -1
+        if dup is not None:
+            report.duplicates += 1
+            continue
+        seen.add(sha)
+        put_blob(session, sha, mail.raw)
+        session.add(RawCapture(
+            source=mail.source, mailbox=mail.mailbox, folder=mail.folder,
+            uidvalidity=mail.uidvalidity, uid=mail.uid, origin=mail.origin, sha256=sha,
+            size=len(mail.raw), header_only=mail.header_only, received_at=mail.received_at,
+        ))
+        report.captured += 1
+    return report
+
+
+_POOL: Executor | None = None
+
+
+def _pool(workers: int) -> Executor:
+    global _POOL
+    if _POOL is None:
+        # forkserver: the poller runs threads (scheduler, IDLE); forking those is unsafe.
+        ctx = multiprocessing.get_context("forkserver")
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return _POOL
+
+
+def shutdown_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(cancel_futures=True)
+        _POOL = None
+
+
+def _analyze_job(job: tuple[bytes, AnalysisSettings, bool]) -> Analysis:
+    raw, settings, header_only = job
+    return analyze(raw, settings, header_only=header_only)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def process_pending(
+    engine: Engine, ctx: RoutingContext, *, workers: int | None = None,
+    batch_size: int = BATCH_SIZE, limit: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Turn every pending capture into a message (or a recognised duplicate)."""
+    workers = default_workers() if workers is None else workers
+    report = IngestReport()
+    done = 0
+    while limit is None or done < limit:
+        with Session(engine) as session:
+            stmt = select(RawCapture).where(col(RawCapture.processed_at).is_(None)) \
+                .order_by(col(RawCapture.id)).limit(batch_size)
+            pending = list(session.exec(stmt).all())
+            if not pending:
+                break
+            raws = [get_blob(session, c.sha256) or b"" for c in pending]
+            analyses = list(_analyze_all(raws, pending, ctx.settings, workers))
+            try:
+                batch = _store_batch(session, pending, analyses, ctx)
+                session.commit()
+            except IntegrityError:
+                # Another process stored some of these first: redo one by one.
+                session.rollback()
+                batch = IngestReport()
+                for cap, analysis in zip(pending, analyses, strict=True):
+                    with Session(engine) as one:
+                        fresh = one.get(RawCapture, cap.id)
+                        if fresh is None or fresh.processed_at is not None:
+                            continue
+                        batch.merge(_store_batch(one, [fresh], [analysis], ctx))
+                        one.commit()
+        report.merge(batch)
+        done += len(pending)
+        if on_progress:
+            on_progress(len(pending))
+    return report
+
+
+def _analyze_all(raws: list[bytes], captures: list[RawCapture], settings: AnalysisSettings,
+                 workers: int) -> Iterator[Analysis]:
+    jobs = [(raw, settings, cap.header_only) for raw, cap in zip(raws, captures, strict=True)]
+    if workers <= 1 or len(jobs) < INLINE_THRESHOLD:
+        return (_analyze_job(j) for j in jobs)
+    return _pool(workers).map(_analyze_job, jobs, chunksize=8)
+
+
+def _store_batch(session: Session, captures: list[RawCapture], analyses: list[Analysis],
+                 ctx: RoutingContext) -> IngestReport:
+    report = IngestReport()
+    now = utcnow()
+    for cap, analysis in zip(captures, analyses, strict=True):
+        decision = route_message(session, analysis, ctx)
+        if decision.duplicate_of is not None:
+            cap.message_pk = decision.duplicate_of
+            report.duplicates += 1
+        else:
+            message = store_message(session, cap, analysis, decision)
+            cap.message_pk = message.id
+            report.stored += 1
+            report.malformed += int(message.malformed)
+            report.case_updates += int(message.disposition == "case_update")
+            report.by_category[message.category] = report.by_category.get(message.category,
+                                                                          0) + 1
+            assert message.id is not None
+            report.message_ids.append(message.id)
+        cap.processed_at = now
+        session.add(cap)
+    return report
+
+
+def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
+    if cap.received_at is not None:
+        return cap.received_at
+    date = analysis.parsed.date
+    captured = cap.captured_at if cap.captured_at.tzinfo else cap.captured_at.replace(tzinfo=UTC)
+    if cap.source == "import" and date is not None and date <= captured + timedelta(days=1):
+        return date
+    return captured
+
+
+def store_message(session: Session, cap: RawCapture, analysis: Analysis,
+                  decision: Decision) -> Message:
+    """Insert the message and its attachments (bytes deduplicated); flushes, never commits."""
+    p = analysis.parsed
+    message = Message(
+        sha256=cap.sha256, message_id=p.message_id, mailbox=cap.mailbox, source=cap.source,
+        received_at=_received_at(cap, analysis), sent_at=p.date,
+        from_addr=p.from_addr.email if p.from_addr else "",
+        from_name=p.from_addr.name if p.from_addr else "",
+        to_addrs=[a.email for a in p.to], cc_addrs=[a.email for a in p.cc],
+        reply_to=p.reply_to[0].email if p.reply_to else None,
+        subject=p.subject, in_reply_to=p.in_reply_to[0] if p.in_reply_to else None,
+        references=p.references, body_text=p.text, has_html=p.html is not None,
+        links=[{"text": link.text, "href": link.href} for link in p.links[:200]],
+        auth_results=_auth_results(p.header_all("Authentication-Results")),
+        size=cap.size, attachment_count=len(p.attachments),
+        disposition=decision.disposition, status=decision.status, reason=decision.reason,
+        category=decision.category, spam_score=decision.spam_score,
+        explanation=hits_to_json(decision.explanation), defects=p.defects[:50],
+        malformed=p.malformed, header_only=cap.header_only, case_id=decision.case_id,
+        case_update_id=decision.case_update_id,
+    )
+    session.add(message)
+    session.flush()
+    assert message.id is not None
+    for position, att in enumerate(p.attachments):
+        put_blob(session, att.sha256, att.payload)
+        session.add(MessageAttachment(
+            message_pk=message.id, position=position, filename=att.filename,
+            original_filename=att.original_filename, content_type=att.content_type[:255],
+            size=att.size, sha256=att.sha256, inline=att.inline,
+            content_id=att.content_id[:1000] if att.content_id else None,
+        ))
+    return message
+
+
+def _auth_results(values: list[str]) -> dict[str, str]:
+    """``{"spf": "pass", "dkim": "fail", "dmarc": "none"}`` from Authentication-Results."""
+    import re
+
+    found: dict[str, str] = {}
+    for value in values[:5]:
+        for method, result in re.findall(r"\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)", value, re.I):
+            found.setdefault(method.lower(), result.lower())
+    return found
+
+
+def ingest(engine: Engine, ctx: RoutingContext, mails: Iterable[RawMail], *,
+           workers: int | None = None, batch_size: int = BATCH_SIZE,
+           on_progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Capture then process ``mails``: what ``import`` and tests use."""
+    report = IngestReport()
+    batch: list[RawMail] = []
+
+    def flush() -> None:
+        with Session(engine) as session:
+            report.merge(capture(session, batch))
+            session.commit()
+        batch.clear()
+
+    for mail in mails:
+        batch.append(mail)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    processed = process_pending(engine, ctx, workers=workers, batch_size=batch_size,
+                                on_progress=on_progress)
+    report.stored = processed.stored
+    report.malformed = processed.malformed
+    report.case_updates = processed.case_updates
+    report.by_category = processed.by_category
+    report.message_ids = processed.message_ids
+    report.duplicates += processed.duplicates
+    return report

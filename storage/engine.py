@@ -1,0 +1,120 @@
+"""Database engines from a URL, and the few things that differ between SQLite and PostgreSQL.
+
+SQLite is the embedded default: WAL so the TUI reads while the poller writes, a busy timeout
+so concurrent writers wait instead of failing, foreign keys on. Everything dialect-specific
+(those pragmas, the FTS5 full-text index) lives in this module; the rest of the code base is
+plain SQLAlchemy and runs unchanged on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, create_engine, event, or_, text
+from sqlalchemy.engine import make_url
+
+from storage.tables import Message
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "create_fulltext_index",
+    "drop_fulltext_index",
+    "is_sqlite",
+    "make_engine",
+    "search_condition",
+]
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine_or_dialect: Any) -> bool:
+    dialect = getattr(engine_or_dialect, "dialect", engine_or_dialect)
+    return getattr(dialect, "name", "") == "sqlite"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``; for SQLite files the parent directory is created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+_FTS_DDL = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
+        subject, from_addr, from_name, body_text,
+        content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN
+        INSERT INTO message_fts(rowid, subject, from_addr, from_name, body_text)
+        VALUES (new.id, new.subject, new.from_addr, new.from_name, new.body_text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, from_addr, from_name, body_text)
+        VALUES ('delete', old.id, old.subject, old.from_addr, old.from_name, old.body_text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS message_fts_au AFTER UPDATE OF subject, from_addr,
+        from_name, body_text ON message BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, from_addr, from_name, body_text)
+        VALUES ('delete', old.id, old.subject, old.from_addr, old.from_name, old.body_text);
+        INSERT INTO message_fts(rowid, subject, from_addr, from_name, body_text)
+        VALUES (new.id, new.subject, new.from_addr, new.from_name, new.body_text);
+    END""",
+]
+
+
+def create_fulltext_index(connection: Any) -> None:
+    """Create the full-text index where the dialect has one (SQLite FTS5)."""
+    if is_sqlite(connection):
+        for ddl in _FTS_DDL:
+            connection.execute(text(ddl))
+        connection.execute(text("INSERT INTO message_fts(message_fts) VALUES ('rebuild')"))
+
+
+def drop_fulltext_index(connection: Any) -> None:
+    if is_sqlite(connection):
+        for name in ("message_fts_ai", "message_fts_ad", "message_fts_au"):
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        connection.execute(text("DROP TABLE IF EXISTS message_fts"))
+
+
+def _fts_query(query: str) -> str:
+    """User text -> a safe FTS5 query: each word a quoted prefix term, all required."""
+    words = [w.replace('"', '""') for w in query.split() if w.strip()]
+    return " ".join(f'"{w}"*' for w in words[:20])
+
+
+def search_condition(dialect: Any, query: str) -> ColumnElement[bool]:
+    """A WHERE condition on :class:`Message` matching ``query`` in subject, sender, body."""
+    if is_sqlite(dialect):
+        fts = _fts_query(query)
+        if not fts:
+            return text("1=1")  # type: ignore[return-value]
+        return Message.id.in_(  # type: ignore[union-attr]
+            text("SELECT rowid FROM message_fts WHERE message_fts MATCH :q").bindparams(q=fts)
+        )
+    pattern = f"%{query.strip()}%"
+    return or_(
+        Message.subject.ilike(pattern),  # type: ignore[attr-defined]
+        Message.from_addr.ilike(pattern),  # type: ignore[attr-defined]
+        Message.from_name.ilike(pattern),  # type: ignore[attr-defined]
+        Message.body_text.ilike(pattern),  # type: ignore[attr-defined]
+    )

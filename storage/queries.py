@@ -1,0 +1,164 @@
+"""Reads and the few primitive writes every layer shares (blobs).
+
+Screens and commands get small frozen read models (:class:`MessageRow`), never ORM rows with
+lazy loads; list queries are paged with keyset-friendly ordering so a store of 100,000
+messages opens fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.engine import is_sqlite, search_condition
+from storage.tables import Blob, Message, MessageAttachment
+
+__all__ = [
+    "MessageFilter",
+    "MessageRow",
+    "count_messages",
+    "counts_by",
+    "get_blob",
+    "list_messages",
+    "put_blob",
+]
+
+
+def put_blob(session: Session, sha256: str, data: bytes) -> None:
+    """Store bytes once under their SHA-256; a second put of the same bytes is a no-op."""
+    if session.get(Blob, sha256) is not None:
+        return
+    if is_sqlite(session.get_bind()):
+        stmt = insert(Blob).prefix_with("OR IGNORE")
+        session.execute(stmt.values(sha256=sha256, size=len(data), data=data))
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(Blob).values(sha256=sha256, size=len(data), data=data))
+    except IntegrityError:  # a concurrent writer stored the same bytes first
+        pass
+
+
+def get_blob(session: Session, sha256: str) -> bytes | None:
+    blob = session.get(Blob, sha256)
+    return None if blob is None else bytes(blob.data)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A message as a list shows it."""
+
+    id: int
+    message_id: str | None
+    sha256: str
+    mailbox: str | None
+    from_addr: str
+    from_name: str
+    subject: str
+    received_at: datetime
+    disposition: str
+    status: str
+    reason: str
+    category: str
+    case_id: int | None
+    attachments: int
+    spam_score: float
+    deleted: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "message_id": self.message_id, "sha256": self.sha256,
+            "mailbox": self.mailbox, "from_addr": self.from_addr, "from_name": self.from_name,
+            "subject": self.subject, "received_at": self.received_at.isoformat(),
+            "disposition": self.disposition, "status": self.status, "reason": self.reason,
+            "category": self.category, "case_id": self.case_id,
+            "attachments": self.attachments, "spam_score": self.spam_score,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    status: str | None = None
+    category: str | None = None
+    disposition: str | None = None
+    search: str | None = None
+    include_deleted: bool = False
+    only_deleted: bool = False
+    case_id: int | None = None
+
+
+_ROW_COLUMNS = (
+    Message.id, Message.message_id, Message.sha256, Message.mailbox, Message.from_addr,
+    Message.from_name, Message.subject, Message.received_at, Message.disposition,
+    Message.status, Message.reason, Message.category, Message.case_id,
+    Message.attachment_count, Message.spam_score, Message.deleted_at,
+)
+SORT_COLUMNS = {
+    "received": Message.received_at, "sender": Message.from_addr, "subject": Message.subject,
+    "status": Message.status, "category": Message.category, "id": Message.id,
+}
+
+
+def _where(session: Session, flt: MessageFilter) -> list[Any]:
+    conds: list[Any] = []
+    if flt.only_deleted:
+        conds.append(col(Message.deleted_at).is_not(None))
+    elif not flt.include_deleted:
+        conds.append(col(Message.deleted_at).is_(None))
+    if flt.status:
+        conds.append(Message.status == flt.status)
+    if flt.category:
+        conds.append(Message.category == flt.category)
+    if flt.disposition:
+        conds.append(Message.disposition == flt.disposition)
+    if flt.case_id is not None:
+        conds.append(Message.case_id == flt.case_id)
+    if flt.search and flt.search.strip():
+        conds.append(search_condition(session.get_bind().dialect, flt.search))
+    return conds
+
+
+def list_messages(
+    session: Session, flt: MessageFilter | None = None, *, offset: int = 0, limit: int = 100,
+    sort: str = "received", descending: bool = True,
+) -> list[MessageRow]:
+    """One page of messages as :class:`MessageRow`, newest first by default."""
+    flt = flt or MessageFilter()
+    column = SORT_COLUMNS.get(sort, Message.received_at)
+    order = [col(column).desc(), col(Message.id).desc()] if descending else \
+        [col(column).asc(), col(Message.id).asc()]
+    stmt = select(*_ROW_COLUMNS).where(*_where(session, flt)).order_by(*order) \
+        .offset(offset).limit(limit)
+    return [
+        MessageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                   r[12], r[13], r[14], r[15] is not None)
+        for r in session.execute(stmt).all()
+    ]
+
+
+def count_messages(session: Session, flt: MessageFilter | None = None) -> int:
+    stmt = select(func.count()).select_from(Message).where(*_where(session, flt or MessageFilter()))
+    return int(session.execute(stmt).scalar_one())
+
+
+def counts_by(session: Session, column: str, *, disposition: str | None = "inbound") -> dict[str, int]:
+    """Live message counts grouped by ``status`` or ``category`` (deleted ones excluded)."""
+    target = {"status": Message.status, "category": Message.category,
+              "reason": Message.reason}[column]
+    stmt = select(target, func.count()).where(col(Message.deleted_at).is_(None))
+    if disposition:
+        stmt = stmt.where(Message.disposition == disposition)
+    stmt = stmt.group_by(target)
+    return {str(k): int(v) for k, v in session.execute(stmt).all()}
+
+
+def attachments_of(session: Session, message_pk: int) -> list[MessageAttachment]:
+    stmt = select(MessageAttachment).where(MessageAttachment.message_pk == message_pk) \
+        .order_by(col(MessageAttachment.position))
+    return list(session.exec(stmt).all())
