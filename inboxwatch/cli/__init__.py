@@ -1,0 +1,123 @@
+"""The ``inboxwatch`` command line (PRODUCT.md "Command line": a stable contract).
+
+Each command group lives in its own module and registers its sub-commands on the parser;
+every command is a function ``(ctx, args) -> int`` that calls the domain's service layer.
+Errors end as one line on stderr with the exit code of :mod:`inboxwatch.errors`; tracebacks
+are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from inboxwatch.cli._context import Context
+from inboxwatch.config import ConfigError
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.sanitize import clean_line
+from storage.schema import SchemaError
+
+__all__ = ["build_parser", "main"]
+
+COMMAND_MODULES = (
+    "inboxwatch.cli.messages",
+    "inboxwatch.cli.setup",
+    "inboxwatch.cli.worker",
+    "inboxwatch.cli.cases",
+    "inboxwatch.cli.evaluate",
+    "inboxwatch.cli.ui",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inboxwatch",
+        description="Inbound mail for a case-management help desk: poll, route, triage.",
+    )
+    _add_globals(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, _common_parent())
+    return parser
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--config", metavar="PATH", default=default,
+                        help="config file (env INBOXWATCH_CONFIG)")
+    parser.add_argument("--db", metavar="URL", default=default,
+                        help="database URL (env INBOXWATCH_DB; default: a SQLite file in the "
+                             "user data directory)")
+    parser.add_argument("--json", action="store_true", default=False if top else
+                        argparse.SUPPRESS, help="machine-readable output where output is data")
+    parser.add_argument("-v", "--verbose", action="count", default=0 if top else
+                        argparse.SUPPRESS, help="more log output (-vv for debug)")
+
+
+def _common_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    _add_globals(parent, top=False)
+    return parent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx = Context(config_path=args.config, db_url=args.db, json=args.json)
+    if args.command is None:
+        if sys.stdin.isatty() and sys.stdout.isatty() and hasattr(args, "func") is False \
+                and _has_tui():
+            from inboxwatch.cli.ui import open_tui
+
+            return _run(lambda: open_tui(ctx))
+        parser.print_help()
+        return 0
+    return _run(lambda: args.func(ctx, args))
+
+
+def _has_tui() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("inboxwatch.cli.ui") is not None
+
+
+def _run(action: object) -> int:
+    assert callable(action)
+    try:
+        return int(action() or 0)
+    except InboxwatchError as exc:
+        _fail(str(exc))
+        return exc.exit_code
+    except (ConfigError, SchemaError) as exc:
+        _fail(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _fail(message: str) -> None:
+    print(f"inboxwatch: error: {clean_line(message)}", file=sys.stderr)
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""What every command needs: the configuration, the store and the consoles, made lazily."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from inboxwatch.config import Config, default_db_url, load_config, resolve_config_path
+from inboxwatch.route import RoutingContext
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    config_path: str | None = None
+    db_url: str | None = None
+    json: bool = False
+    console: Console = field(default_factory=lambda: Console(highlight=False, markup=False,
+                                                             emoji=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
+                                                         markup=False, emoji=False))
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(resolve_config_path(self.config_path))
+
+    @property
+    def database_url(self) -> str:
+        return (self.db_url or os.environ.get("INBOXWATCH_DB") or self.config.database.url
+                or default_db_url())
+
+    @cached_property
+    def engine(self) -> Engine:
+        from storage import open_engine
+
+        return open_engine(self.database_url)
+
+    def routing_context(self) -> RoutingContext:
+        system = self.config.system
+        return RoutingContext(
+            reply_address=system.reply_address,
+            notifications_address=system.notifications_address,
+            own_domains=system.domains,
+        )
+
+    def emit_json(self, data: Any) -> None:
+        sys.stdout.write(jsonlib.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")

@@ -1,0 +1,215 @@
+"""Commands over the store itself: ``import``, ``messages``, ``show``, ``db``, ``init``,
+``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
+    TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import Session
+
+from inboxwatch.cli._context import Context
+from inboxwatch.errors import NotFound
+from inboxwatch.ingest import IngestReport, ingest
+from inboxwatch.messages import message_detail
+from inboxwatch.sanitize import clean, clean_line, shorten
+from inboxwatch.sources import Skipped, check_paths, iter_mail
+from storage.queries import MessageFilter, MessageRow, get_blob, list_messages
+from storage.tables import CATEGORY_VALUES, STATUS_VALUES
+
+__all__ = ["register"]
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("import", parents=[parent], help="import .eml files, folders, mbox, "
+                       "Maildir through the same pipeline as IMAP")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parser processes (default: one per core)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("messages", parents=[parent], help="list messages")
+    p.add_argument("--status", choices=STATUS_VALUES)
+    p.add_argument("--category", choices=CATEGORY_VALUES)
+    p.add_argument("--disposition", choices=("inbound", "case_update"))
+    p.add_argument("--search", metavar="TEXT", help="full-text search: subject, sender, body")
+    p.add_argument("--deleted", action="store_true", help="list deleted messages instead")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--offset", type=int, default=0)
+    p.set_defaults(func=cmd_messages)
+
+    p = sub.add_parser("show", parents=[parent], help="one message in full")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--raw", action="store_true", help="the original bytes, unchanged")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("db", parents=[parent], help="database schema")
+    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    q = dbsub.add_parser("upgrade", parents=[parent], help="migrate the schema to this version")
+    q.set_defaults(func=cmd_db_upgrade)
+    q = dbsub.add_parser("current", parents=[parent], help="print the schema revision")
+    q.set_defaults(func=cmd_db_current)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    paths = check_paths(args.paths)
+    engine = ctx.engine
+    skipped: list[Skipped] = []
+
+    def mails() -> Any:
+        for item in iter_mail(paths):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                if not ctx.json:
+                    ctx.err.print(Text(f"skipped {clean_line(item.path)}: {clean_line(item.why)}"))
+                continue
+            yield item
+
+    show_progress = not ctx.json and sys.stderr.isatty()
+    if show_progress:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=ctx.err, transient=True) as progress:
+            read = progress.add_task("reading", total=None)
+            parse = progress.add_task("parsing and routing", total=None)
+
+            def counted() -> Any:
+                for m in mails():
+                    progress.advance(read)
+                    yield m
+
+            report = ingest(engine, ctx.routing_context(), counted(), workers=args.workers,
+                            on_progress=lambda n: progress.advance(parse, n))
+    else:
+        report = ingest(engine, ctx.routing_context(), mails(), workers=args.workers)
+    _print_import_summary(ctx, report, skipped)
+    return 1 if any("permission" in s.why.lower() or "error" in s.why.lower()
+                    for s in skipped) else 0
+
+
+def _print_import_summary(ctx: Context, report: IngestReport, skipped: list[Skipped]) -> None:
+    if ctx.json:
+        ctx.emit_json({**report.to_json(), "skipped": [{"path": s.path, "why": s.why}
+                                                        for s in skipped]})
+        return
+    parts = [f"stored {report.stored}", f"already stored {report.duplicates}"]
+    if report.malformed:
+        parts.append(f"flagged malformed {report.malformed}")
+    if report.case_updates:
+        parts.append(f"auto case updates {report.case_updates}")
+    if skipped:
+        parts.append(f"skipped {len(skipped)}")
+    ctx.console.print(Text(", ".join(parts)))
+    if report.by_category:
+        cats = ", ".join(f"{k} {v}" for k, v in sorted(report.by_category.items()))
+        ctx.console.print(Text(f"by category: {cats}"))
+
+
+def cmd_messages(ctx: Context, args: argparse.Namespace) -> int:
+    flt = MessageFilter(status=args.status, category=args.category,
+                        disposition=args.disposition, search=args.search,
+                        only_deleted=args.deleted)
+    with Session(ctx.engine) as session:
+        rows = list_messages(session, flt, offset=args.offset, limit=args.limit)
+    if ctx.json:
+        ctx.emit_json([r.to_json() for r in rows])
+        return 0
+    ctx.console.print(messages_table(rows))
+    if not rows:
+        ctx.console.print(Text("no messages match"))
+    return 0
+
+
+def messages_table(rows: list[MessageRow]) -> Table:
+    """A rich table of messages; every cell is plain, sanitised text (never markup)."""
+    table = Table(show_lines=False, pad_edge=False)
+    for name, kw in (("ID", {"justify": "right"}), ("Status", {}), ("Category", {}),
+                     ("Reason", {}), ("From", {"max_width": 32}), ("Subject", {"ratio": 1}),
+                     ("Received", {}), ("Att", {"justify": "right"}), ("Case", {})):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            Text(str(r.id)), Text(r.status), Text(r.category), Text(r.reason),
+            Text(shorten(clean_line(r.from_addr), 40)),
+            Text(shorten(clean_line(r.subject, max_chars=500), 200)),
+            Text(r.received_at.strftime("%Y-%m-%d %H:%M")), Text(str(r.attachments or "")),
+            Text(f"#{r.case_id}" if r.case_id else ""),
+        )
+    return table
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        detail = message_detail(session, args.id)
+        if detail is None:
+            raise NotFound(f"message {args.id} does not exist")
+        if args.raw:
+            raw = get_blob(session, detail.sha256)
+            if raw is None:
+                raise NotFound(f"message {args.id}: raw bytes missing from the store")
+            sys.stdout.buffer.write(raw)
+            sys.stdout.buffer.flush()
+            return 0
+    if ctx.json:
+        ctx.emit_json(detail.to_json())
+        return 0
+    out = ctx.console
+    header = Table.grid(padding=(0, 2))
+    header.add_column(style="bold")
+    header.add_column()
+    for label, value in detail.summary_fields():
+        header.add_row(Text(label), Text(clean_line(value, max_chars=2000)))
+    out.print(header)
+    if detail.auth_results:
+        out.print(Text("Authentication: " + ", ".join(
+            f"{k}={clean_line(v)}" for k, v in sorted(detail.auth_results.items()))))
+    for warning in detail.warnings:
+        out.print(Text("WARNING: " + warning, style="bold red"))
+    out.print(Text("\nWhy: the routing decision", style="bold"))
+    for hit in detail.explanation:
+        score = f" ({hit.score:+.1f})" if hit.score else ""
+        out.print(Text(f"  [{hit.step}] {hit.rule}{score}: {clean_line(hit.evidence, max_chars=300)}"))
+    if detail.attachments:
+        out.print(Text("\nAttachments", style="bold"))
+        for a in detail.attachments:
+            out.print(Text(f"  {clean_line(a.filename)}  {a.content_type}  {a.size} bytes  "
+                           f"sha256 {a.sha256}"))
+    if detail.links:
+        out.print(Text("\nLinks", style="bold"))
+        for link in detail.links[:50]:
+            out.print(Text(f"  {clean_line(link['text'], max_chars=80)} -> "
+                           f"{clean_line(link['href'], max_chars=300)}"))
+    out.print(Text("\n" + clean(detail.body_text, max_chars=200_000)))
+    return 0
+
+
+def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    from storage.engine import make_engine
+    from storage.schema import current_revision, head_revision, upgrade
+
+    engine = make_engine(ctx.database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    if ctx.json:
+        ctx.emit_json({"before": before, "after": after, "head": head_revision()})
+    else:
+        ctx.console.print(Text(f"schema {before or 'empty'} -> {after}" if before != after
+                               else f"schema already at {after}"))
+    return 0
+
+
+def cmd_db_current(ctx: Context, args: argparse.Namespace) -> int:
+    from storage.engine import make_engine
+    from storage.schema import current_revision, head_revision
+
+    current = current_revision(make_engine(ctx.database_url))
+    if ctx.json:
+        ctx.emit_json({"current": current, "head": head_revision()})
+    else:
+        ctx.console.print(Text(f"{current or 'empty'} (this inboxwatch: {head_revision()})"))
+    return 0

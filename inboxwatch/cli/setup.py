@@ -1,0 +1,153 @@
+"""``init``, ``secret set`` and ``demo``: getting started."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from sqlmodel import Session
+
+from inboxwatch.cli._context import Context
+from inboxwatch.config import default_config_path
+from inboxwatch.errors import InboxwatchError, UsageError
+from inboxwatch.secrets import store_secret
+from storage.queries import MessageFilter, list_messages
+
+__all__ = ["register"]
+
+CONFIG_TEMPLATE = """\
+# inboxwatch configuration. Secrets never go in this file: use password_env,
+# password_command, or the keyring (`inboxwatch secret set NAME`).
+
+# [database]
+# url = "sqlite:////var/lib/inboxwatch/inboxwatch.db"   # default: the user data directory
+
+[system]
+notifications_address = "notify@example.com"   # From of every email we send
+reply_address = "updates@example.com"           # replies route via updates+<token>@example.com
+general_address = "helpdesk@example.com"        # where New Inbound Message Notices go
+notice_cc = []
+notices = true
+
+# [smtp]
+# host = "smtp.example.com"
+# port = 587
+# security = "starttls"            # tls | starttls | plain
+# username = "notify@example.com"
+# password_env = "SMTP_PASSWORD"   # or password_command = "...", or omit to use the keyring
+
+# [[mailbox]]
+# name = "support"
+# host = "imap.example.com"
+# port = 993
+# security = "tls"                 # tls | starttls | plain
+# username = "support@example.com"
+# auth = "password"                # password | xoauth2 (token from password_command)
+# password_env = "SUPPORT_IMAP_PASSWORD"
+# folder = "INBOX"
+# after_ingest = "seen"            # keep | seen | move:Processed
+# interval_seconds = 60
+# idle = true
+# max_message_bytes = 26214400
+"""
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[parent],
+                       help="write a commented config and create the store")
+    p.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("secret", parents=[parent], help="store secrets in the keyring")
+    ssub = p.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    q = ssub.add_parser("set", parents=[parent],
+                        help="store the password of mailbox NAME (or 'smtp') in the keyring")
+    q.add_argument("name", metavar="NAME")
+    q.set_defaults(func=cmd_secret_set)
+
+    p = sub.add_parser("demo", parents=[parent],
+                       help="build a demo store from the example mail and show it")
+    p.add_argument("--reset", action="store_true", help="rebuild the demo store from scratch")
+    p.add_argument("--no-tui", action="store_true", help="print a table instead of the TUI")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    path = Path(ctx.config_path) if ctx.config_path else default_config_path()
+    wrote = False
+    if path.exists() and not args.force:
+        message = f"config exists, left unchanged: {path}"
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+        wrote = True
+        message = f"wrote config: {path}"
+    ctx.config_path = str(path)
+    engine = ctx.engine  # creates the schema on a new store
+    steps = [message, f"store ready: {engine.url.render_as_string(hide_password=True)}"]
+    for step in INIT_STEPS:
+        note = step(ctx)
+        if note:
+            steps.append(note)
+    if ctx.json:
+        ctx.emit_json({"config": str(path), "wrote_config": wrote, "steps": steps})
+    else:
+        for line in steps:
+            ctx.console.print(Text(line))
+    return 0
+
+
+# More set-up steps (first admin, reply-token secret) register here: each gets the context
+# and returns a line to report, or None.
+INIT_STEPS: list[Any] = []
+
+
+def cmd_secret_set(ctx: Context, args: argparse.Namespace) -> int:
+    name = args.name
+    if name != "smtp":
+        ctx.config.mailbox(name)  # a clear error for an unknown mailbox
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"Password for {name}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise UsageError("no password given")
+    key = "smtp" if name == "smtp" else f"mailbox:{name}"
+    store_secret(key, value)
+    ctx.console.print(Text(f"stored the secret for {name} in the keyring"))
+    return 0
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.demo import build_demo_store, demo_db_url
+
+    url = ctx.db_url or demo_db_url()
+    engine, report = build_demo_store(url, reset=args.reset)
+    ctx.db_url = url
+    ctx.__dict__["engine"] = engine
+    if not ctx.json:
+        ctx.err.print(Text(f"demo store: {url} (stored {report.stored}, already there "
+                           f"{report.duplicates})"))
+    if not args.no_tui and not ctx.json and sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            from inboxwatch.cli.ui import open_tui
+        except ImportError:
+            pass
+        else:
+            return open_tui(ctx)
+    with Session(engine) as session:
+        rows = list_messages(session, MessageFilter(), limit=100)
+    if ctx.json:
+        ctx.emit_json({"db": url, "import": report.to_json(),
+                       "messages": [r.to_json() for r in rows]})
+        return 0
+    from inboxwatch.cli.messages import messages_table
+
+    ctx.console.print(messages_table(rows))
+    if not rows:
+        raise InboxwatchError("the demo store is empty: examples/mail was not found")
+    return 0

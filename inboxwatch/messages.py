@@ -1,0 +1,148 @@
+"""Read models of one message for the CLI's ``show`` and the TUI's detail pane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from inboxwatch.explain import RuleHit, hits_from_json
+from storage.queries import attachments_of
+from storage.tables import Message
+
+__all__ = ["AttachmentInfo", "MessageDetail", "message_detail"]
+
+PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
+                    "with credentials.")
+UNKNOWN_SENDER_WARNING = ("The sender is not an active user: check who this is before "
+                          "acting on it.")
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    id: int
+    position: int
+    filename: str
+    original_filename: str
+    content_type: str
+    size: int
+    sha256: str
+    inline: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "filename": self.filename, "content_type": self.content_type,
+                "size": self.size, "sha256": self.sha256, "inline": self.inline}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDetail:
+    id: int
+    message_id: str | None
+    sha256: str
+    mailbox: str | None
+    from_addr: str
+    from_name: str
+    to_addrs: list[str]
+    cc_addrs: list[str]
+    reply_to: str | None
+    subject: str
+    received_at: datetime
+    sent_at: datetime | None
+    disposition: str
+    status: str
+    reason: str
+    category: str
+    spam_score: float
+    case_id: int | None
+    case_update_id: int | None
+    body_text: str
+    links: list[dict[str, str]]
+    auth_results: dict[str, str]
+    defects: list[str]
+    malformed: bool
+    header_only: bool
+    size: int
+    deleted: bool
+    explanation: list[RuleHit]
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        if self.category == "phishing":
+            out.append(PHISHING_WARNING)
+        if self.reason == "unknown_sender":
+            out.append(UNKNOWN_SENDER_WARNING)
+        if self.malformed:
+            out.append("This message could not be fully parsed: " + "; ".join(self.defects[:3]))
+        if self.header_only:
+            out.append(f"Only the headers were fetched: the message is {self.size} bytes, over "
+                       "the mailbox's max_message_bytes; it is still on the server.")
+        return out
+
+    def summary_fields(self) -> list[tuple[str, str]]:
+        sender = f"{self.from_name} <{self.from_addr}>" if self.from_name else self.from_addr
+        rows = [
+            ("Message", str(self.id)),
+            ("From", sender),
+            ("To", ", ".join(self.to_addrs)),
+        ]
+        if self.cc_addrs:
+            rows.append(("Cc", ", ".join(self.cc_addrs)))
+        if self.reply_to:
+            rows.append(("Reply-To", self.reply_to))
+        rows += [
+            ("Subject", self.subject),
+            ("Date", self.sent_at.isoformat() if self.sent_at else "(none)"),
+            ("Received", self.received_at.isoformat()),
+            ("Status", f"{self.status} ({self.disposition})"),
+            ("Reason", self.reason or "-"),
+            ("Category", f"{self.category} (spam score {self.spam_score:.1f})"),
+            ("Case", f"#{self.case_id}" if self.case_id else "-"),
+            ("Message-ID", self.message_id or "(none)"),
+            ("SHA-256", self.sha256),
+        ]
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "message_id": self.message_id, "sha256": self.sha256,
+            "mailbox": self.mailbox, "from_addr": self.from_addr, "from_name": self.from_name,
+            "to": self.to_addrs, "cc": self.cc_addrs, "reply_to": self.reply_to,
+            "subject": self.subject, "received_at": self.received_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "disposition": self.disposition, "status": self.status, "reason": self.reason,
+            "category": self.category, "spam_score": self.spam_score,
+            "case_id": self.case_id, "case_update_id": self.case_update_id,
+            "attachments": len(self.attachments),
+            "attachment_list": [a.to_json() for a in self.attachments],
+            "explanation": [h.to_json() for h in self.explanation],
+            "auth_results": self.auth_results, "links": self.links,
+            "defects": self.defects, "malformed": self.malformed,
+            "header_only": self.header_only, "size": self.size, "deleted": self.deleted,
+            "warnings": self.warnings, "body": self.body_text,
+        }
+
+
+def message_detail(session: Session, message_pk: int) -> MessageDetail | None:
+    m = session.get(Message, message_pk)
+    if m is None or m.id is None:
+        return None
+    return MessageDetail(
+        id=m.id, message_id=m.message_id, sha256=m.sha256, mailbox=m.mailbox,
+        from_addr=m.from_addr, from_name=m.from_name, to_addrs=list(m.to_addrs),
+        cc_addrs=list(m.cc_addrs), reply_to=m.reply_to, subject=m.subject,
+        received_at=m.received_at, sent_at=m.sent_at, disposition=m.disposition,
+        status=m.status, reason=m.reason, category=m.category, spam_score=m.spam_score,
+        case_id=m.case_id, case_update_id=m.case_update_id, body_text=m.body_text,
+        links=list(m.links), auth_results=dict(m.auth_results), defects=list(m.defects),
+        malformed=m.malformed, header_only=m.header_only, size=m.size,
+        deleted=m.deleted_at is not None, explanation=hits_from_json(m.explanation),
+        attachments=[
+            AttachmentInfo(a.id or 0, a.position, a.filename, a.original_filename,
+                           a.content_type, a.size, a.sha256, a.inline)
+            for a in attachments_of(session, m.id)
+        ],
+    )

@@ -1,0 +1,90 @@
+"""Where secrets come from: an environment variable, a command, or the keyring.
+
+Never from the config file, and never into a log: callers get the secret as a value and must
+not format it into messages; errors here name the *source* of the secret, not its value.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+
+from inboxwatch.errors import InboxwatchError
+
+__all__ = ["KEYRING_SERVICE", "SecretError", "resolve_secret", "store_secret"]
+
+KEYRING_SERVICE = "inboxwatch"
+
+
+class SecretError(InboxwatchError):
+    """The secret could not be obtained; the message says from where and what to do."""
+
+
+def resolve_secret(
+    *, key: str, password_env: str | None = None, password_command: str | None = None,
+    timeout: float = 30.0,
+) -> str:
+    """The secret for ``key`` (e.g. ``mailbox:support`` or ``smtp``)."""
+    if password_env:
+        value = os.environ.get(password_env)
+        if value is None:
+            raise SecretError(f"{key}: environment variable {password_env} is not set")
+        return value
+    if password_command:
+        try:
+            result = subprocess.run(  # noqa: S603 - the admin's own configured command
+                shlex.split(password_command), capture_output=True, timeout=timeout,
+                check=False, text=True,
+            )
+        except FileNotFoundError:
+            raise SecretError(f"{key}: password_command not found: "
+                              f"{shlex.split(password_command)[0]}") from None
+        except subprocess.TimeoutExpired:
+            raise SecretError(f"{key}: password_command timed out after {timeout:.0f}s") from None
+        if result.returncode != 0:
+            raise SecretError(f"{key}: password_command exited with {result.returncode}")
+        value = result.stdout.rstrip("\r\n")
+        if not value:
+            raise SecretError(f"{key}: password_command printed nothing")
+        return value
+    return _from_keyring(key)
+
+
+def _from_keyring(key: str) -> str:
+    try:
+        import keyring
+        from keyring.errors import KeyringError, NoKeyringError
+
+        try:
+            value = keyring.get_password(KEYRING_SERVICE, key)
+        except NoKeyringError:
+            raise SecretError(
+                f"{key}: no secret source: no usable keyring on this machine; set "
+                "password_env or password_command in the config"
+            ) from None
+        except KeyringError as exc:
+            raise SecretError(f"{key}: keyring error: {type(exc).__name__}") from None
+    except ImportError:  # pragma: no cover - keyring is a dependency
+        raise SecretError(f"{key}: keyring is not installed") from None
+    if value is None:
+        raise SecretError(
+            f"{key}: no secret in the keyring; run `inboxwatch secret set {key.split(':')[-1]}` "
+            "or set password_env / password_command in the config"
+        )
+    return value
+
+
+def store_secret(key: str, value: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, key, value)
+    except NoKeyringError:
+        raise SecretError(
+            "no usable keyring on this machine (no D-Bus session / Secret Service); "
+            "use password_env or password_command in the config instead"
+        ) from None
+    except KeyringError as exc:
+        raise SecretError(f"keyring error: {type(exc).__name__}") from None
