@@ -126,6 +126,8 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     smtp: SmtpConfig | None = None
     mailboxes: tuple[MailboxConfig, ...] = ()
+    # [keys]: TUI binding id -> key(s), e.g. {"triage.mark" = "M"}; see tui/keymap.py
+    keys: dict[str, str] = field(default_factory=dict)
 
     def mailbox(self, name: str) -> MailboxConfig:
         for mb in self.mailboxes:
@@ -193,19 +195,19 @@ def load_config(path: Path | str | None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (create one with `inboxwatch init`)")
+        raise ConfigError(f"{path}: config file not found (create one with `inboxwatch init`)") from None
     except PermissionError:
-        raise ConfigError(f"{path}: cannot read the config file (permission denied)")
+        raise ConfigError(f"{path}: cannot read the config file (permission denied)") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file")
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}")
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(data, path)
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     where = str(path) if path else "config"
-    known = {"database", "system", "smtp", "mailbox"}
+    known = {"database", "system", "smtp", "mailbox", "keys"}
     for key in data:
         if key not in known:
             raise ConfigError(
@@ -248,8 +250,15 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ConfigError(f"{where}: mailbox name {sorted(dupes)[0]!r} is used twice")
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(f"{where}: [keys] must be a table of binding id = \"key\"")
+    for binding_id, key in keys.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"{where}: keys.{binding_id} = {key!r}: expected a key name "
+                              "such as \"M\" or \"ctrl+k\" (comma-separated for several)")
     return Config(path=path, database=database, system=system, smtp=smtp,
-                  mailboxes=tuple(mailboxes))
+                  mailboxes=tuple(mailboxes), keys=dict(keys))
 
 
 def _section(data: dict[str, Any], name: str, spec: _Spec, where: str) -> dict[str, Any]:

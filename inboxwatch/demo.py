@@ -44,5 +44,5 @@ def build_demo_store(url: str | None = None, *, reset: bool = False) -> tuple[En
     engine = open_engine(url)
     mail_dir = examples_dir() / "mail"
     mails = (m for m in iter_mail([mail_dir]) if not hasattr(m, "why"))
-    report = ingest(engine, DEMO_CONTEXT, mails, workers=1)  # type: ignore[arg-type]
+    report = ingest(engine, DEMO_CONTEXT, mails, workers=1)
     return engine, report

@@ -157,7 +157,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     except RecursionError:
         parsed.defects.append("MIME structure nested too deeply")
         parsed.malformed = True
-    except Exception as exc:  # noqa: BLE001 - hostile input must never escape as a crash
+    except Exception as exc:
         log.debug("parse failed", exc_info=True)
         parsed.defects.append(f"parse error: {type(exc).__name__}: {str(exc)[:200]}")
         parsed.malformed = True
@@ -219,13 +219,14 @@ def _note_defects(parsed: ParsedMessage, msg: Message) -> None:
 
 
 def _iter_parts(msg: Message) -> list[Message]:
-    out, stack = [], [msg]
+    out: list[Message] = []
+    stack: list[Message] = [msg]
     while stack and len(out) < MAX_PARTS:
         part = stack.pop()
         out.append(part)
         payload = part.get_payload() if part.is_multipart() else None
         if isinstance(payload, list):
-            stack.extend(payload)
+            stack.extend(p for p in payload if isinstance(p, Message))
     return out
 
 
@@ -245,7 +246,7 @@ def _decode_header_value(value: object) -> str:
     if "=?" in text:
         try:
             text = decode_header_part(text)
-        except Exception:  # noqa: BLE001 - unknown charset, bad base64...
+        except Exception:  # noqa: BLE001, S110 - unknown charset, bad base64: keep the raw
             pass
         if _has_surrogates(text):
             text = text.encode("utf-8", "replace").decode("utf-8")
@@ -296,7 +297,7 @@ def _msgids(value: object) -> list[str]:
     return _MSGID_RE.findall(str(value)[:200_000])
 
 
-def _addresses(parsed: ParsedMessage, raw: list[object] | None) -> list[Address]:
+def _addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
     """Decoded mailboxes from every instance of one address header."""
     out: list[Address] = []
     for value in raw or []:
@@ -322,7 +323,7 @@ def _addresses(parsed: ParsedMessage, raw: list[object] | None) -> list[Address]
     return out
 
 
-def _return_path(values: list[object] | None) -> str | None:
+def _return_path(values: list[str] | None) -> str | None:
     if not values:
         return None
     value = str(values[-1]).strip()
@@ -368,9 +369,11 @@ def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
             if isinstance(children, list):
                 if ctype == "message/rfc822":
                     # An attached email: keep it whole as an attachment, do not mine its body.
-                    _add_attachment(parsed, part, ctype, part.as_bytes(), depth)
+                    _add_attachment(parsed, part, ctype, _attached_message_bytes(part), depth,
+                                    _part_filename(part))
                     continue
-                stack.extend((c, depth + 1) for c in reversed(children))
+                stack.extend((c, depth + 1) for c in reversed(children)
+                             if isinstance(c, Message))
             continue
         disposition = (part.get_content_disposition() or "").lower()
         filename = _part_filename(part)
@@ -392,6 +395,16 @@ def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
         parsed.text = "\n".join(plain)[:MAX_BODY_CHARS]
     elif parsed.html:
         parsed.text = html_to_text(parsed.html)[:MAX_BODY_CHARS]
+
+
+def _attached_message_bytes(part: Message) -> bytes:
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+        try:
+            return inner[0].as_bytes()
+        except Exception:  # noqa: BLE001, S110 - re-serialising broken mail can fail
+            pass
+    return part.as_bytes()
 
 
 def _payload_bytes(part: Message, parsed: ParsedMessage) -> bytes:
@@ -426,7 +439,7 @@ def _add_attachment(
     if filename is None and ctype == "message/rfc822":
         inner = part.get_payload()
         subj = ""
-        if isinstance(inner, list) and inner:
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             subj = _decode_header_value(inner[0].get("Subject", ""))
         filename = f"{subj or 'attached-message'}.eml"
     original = filename if filename is not None else ""

@@ -2,8 +2,9 @@
 
 Raw bytes are read byte-exact: a single message file is stored as it is on disk (an mbox
 ``From `` envelope line included), so ``inboxwatch show ID --raw`` gives back the file.
-Unreadable files and files that are clearly not mail (binary, no header block) are reported
-as :class:`Skipped`, never raised, so one bad file does not stop an import.
+Unreadable and empty files are reported as :class:`Skipped`, never raised, so one bad file
+does not stop an import. Anything else is imported: a file that is not mail becomes a message
+flagged ``malformed`` (raw bytes kept), so nothing an operator pointed at is silently lost.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from inboxwatch.ingest import RawMail
 __all__ = ["Skipped", "check_paths", "iter_mail"]
 
 MBOX_SUFFIXES = {".mbox", ".mbx"}
-_HEADER_RE = re.compile(rb"^(From |[!-9;-~]+:)", re.MULTILINE)
 _MBOX_SEP_RE = re.compile(rb"\n\nFrom \S+")
 
 
@@ -90,10 +90,6 @@ def _iter_file(path: Path, *, single: bool = False) -> Iterator[RawMail | Skippe
     if not single and (path.suffix.lower() in MBOX_SUFFIXES or (
             raw.startswith(b"From ") and _MBOX_SEP_RE.search(raw))):
         yield from _iter_mbox(path)
-        return
-    head = raw[:4096]
-    if b"\x00" in head and not _HEADER_RE.search(head):
-        yield Skipped(str(path), "not an email (binary, no header block)")
         return
     yield RawMail(raw=raw, source="import", origin=str(path))
 

@@ -133,8 +133,10 @@ def list_messages(
     column = SORT_COLUMNS.get(sort, Message.received_at)
     order = [col(column).desc(), col(Message.id).desc()] if descending else \
         [col(column).asc(), col(Message.id).asc()]
-    stmt = select(*_ROW_COLUMNS).where(*_where(session, flt)).order_by(*order) \
-        .offset(offset).limit(limit)
+    stmt = (
+        select(*_ROW_COLUMNS)  # type: ignore[call-overload]
+        .where(*_where(session, flt)).order_by(*order).offset(offset).limit(limit)
+    )
     return [
         MessageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
                    r[12], r[13], r[14], r[15] is not None)

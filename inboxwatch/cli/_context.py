@@ -25,7 +25,7 @@ class Context:
     json: bool = False
     console: Console = field(default_factory=lambda: Console(highlight=False, markup=False,
                                                              emoji=False))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True,
                                                          markup=False, emoji=False))
 
     @cached_property

@@ -7,8 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-    TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
@@ -130,7 +129,7 @@ def messages_table(rows: list[MessageRow]) -> Table:
     for name, kw in (("ID", {"justify": "right"}), ("Status", {}), ("Category", {}),
                      ("Reason", {}), ("From", {"max_width": 32}), ("Subject", {"ratio": 1}),
                      ("Received", {}), ("Att", {"justify": "right"}), ("Case", {})):
-        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)  # type: ignore[arg-type]
+        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
     for r in rows:
         table.add_row(
             Text(str(r.id)), Text(r.status), Text(r.category), Text(r.reason),

@@ -1,0 +1,194 @@
+"""Parse edge cases: encodings, broken charsets, hostile structure and hostile names."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inboxwatch.parse import parse_message, safe_filename, strip_envelope_line
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
+
+
+def mail(headers: str, body: bytes | str = b"hello\n") -> bytes:
+    if isinstance(body, str):
+        body = body.encode()
+    return headers.strip().replace("\n", "\r\n").encode("utf-8", "surrogateescape") + \
+        b"\r\n\r\n" + body
+
+
+def attachment_mail(filename_param: str, payload: bytes = b"data") -> bytes:
+    b64 = base64.b64encode(payload).decode()
+    return mail(
+        "From: a@example.com\nTo: b@example.com\nSubject: att\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="XX"',
+        "--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+        f"--XX\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Disposition: attachment; {filename_param}\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n",
+    )
+
+
+def test_rfc2047_subject_and_display_name() -> None:
+    p = parse_message(mail(
+        "From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <Joerg@Example.DE>\n"
+        f"To: =?iso-8859-7?b?{base64.b64encode('Γιώργος'.encode('iso-8859-7')).decode()}?= "
+        "<g@example.gr>\n"
+        "Subject: =?utf-8?b?5Lya6K2w5a6k44Gu44OX44Ot44K444Kn44Kv44K/44O8?=\n"
+        "Message-ID: <abc@example.de>\nDate: Tue, 24 Nov 2026 10:00:00 +0100"))
+    assert p.from_addr is not None
+    assert p.from_addr.name == "Jörg Müller"
+    assert p.from_addr.email == "joerg@example.de"
+    assert p.subject == "会議室のプロジェクター"
+    assert p.to[0].name == "Γιώργος"
+    assert p.message_id == "<abc@example.de>"
+    assert p.date is not None and p.date.hour == 9  # normalised to UTC
+
+
+def test_rfc2231_attachment_name() -> None:
+    p = parse_message(attachment_mail("filename*=UTF-8''Gr%C3%BC%C3%9Fe%20aus%20K%C3%B6ln.pdf"))
+    assert [a.filename for a in p.attachments] == ["Grüße aus Köln.pdf"]
+
+
+def test_rfc2047_encoded_attachment_name() -> None:
+    p = parse_message(attachment_mail('filename="=?utf-8?q?Rechnung_M=C3=A4rz.pdf?="'))
+    assert p.attachments[0].filename == "Rechnung März.pdf"
+
+
+def test_undeclared_8bit_header_and_body_charset() -> None:
+    raw = mail("From: a@example.com\nSubject: Caf\xe9 cr\xe8me", b"na\xefve body \xe9t\xe9\n")
+    raw = raw.replace("Café".encode().replace(b"\xc3\xa9", b"\xe9"), b"Caf\xe9")
+    p = parse_message(raw)
+    assert "Caf" in p.subject and "\ufffd" not in p.subject
+    assert "naïve" in p.text
+
+
+def test_wrong_declared_charset_falls_back() -> None:
+    raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/plain; charset=utf-8",
+               b"Gr\xfc\xdfe\n")  # latin-1 bytes declared as utf-8
+    assert "Grüße" in parse_message(raw).text
+
+
+def test_unknown_charset_name() -> None:
+    raw = mail("From: a@example.com\nSubject: =?x-no-such-charset?q?hello?=\n"
+               "Content-Type: text/plain; charset=x-no-such-charset", b"plain body\n")
+    p = parse_message(raw)
+    assert "plain body" in p.text
+    assert not p.malformed
+
+
+def test_html_only_becomes_text_with_link_targets() -> None:
+    raw = mail("From: a@example.com\nSubject: html\nContent-Type: text/html; charset=utf-8",
+               '<html><body><p>Hello <b>there</b></p>'
+               '<a href="https://evil.example.net/login">https://bank.example.com</a>'
+               "</body></html>")
+    p = parse_message(raw)
+    assert "Hello **there**" in p.text
+    assert "https://evil.example.net/login" in p.text  # the target is visible
+    assert p.links[0].href == "https://evil.example.net/login"
+    assert p.links[0].text == "https://bank.example.com"
+
+
+def test_deep_mime_nesting_is_flagged_not_fatal() -> None:
+    depth = 200
+    body = ""
+    for i in range(depth):
+        body += f'--b{i}\r\nContent-Type: multipart/mixed; boundary="b{i + 1}"\r\n\r\n'
+    body += f"--b{depth}\r\nContent-Type: text/plain\r\n\r\ndeep\r\n"
+    for i in range(depth, -1, -1):
+        body += f"--b{i}--\r\n"
+    raw = mail('From: a@example.com\nSubject: deep\nContent-Type: multipart/mixed; '
+               'boundary="b0"', body)
+    p = parse_message(raw)
+    assert p.malformed
+    assert any("nest" in d.lower() for d in p.defects)
+
+
+def test_message_rfc822_attachment_is_kept_whole() -> None:
+    inner = "From: c@example.com\r\nSubject: inner one\r\n\r\ninner body\r\n"
+    raw = mail('From: a@example.com\nSubject: fwd\nContent-Type: multipart/mixed; boundary="Z"',
+               "--Z\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+               "--Z\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--Z--\r\n")
+    p = parse_message(raw)
+    assert p.text.strip() == "see below"  # the inner body is not mixed into ours
+    [att] = p.attachments
+    assert att.content_type == "message/rfc822"
+    assert att.filename == "inner one.eml"
+    assert b"inner body" in att.payload
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ('filename="../../etc/passwd"', "passwd"),
+    ('filename="C:\\\\evil.exe"', "evil.exe"),
+    ('filename="CON"', "_CON"),
+    ('filename="con.txt"', "_con.txt"),
+    ('filename="..."', "attachment-1.bin"),
+])
+def test_hostile_attachment_names(given: str, expected: str) -> None:
+    p = parse_message(attachment_mail(given))
+    assert p.attachments[0].filename == expected
+
+
+def test_long_and_nul_names() -> None:
+    long_name = "a" * 300 + ".pdf"
+    assert safe_filename(long_name).endswith(".pdf")
+    assert len(safe_filename(long_name).encode()) <= 180
+    assert safe_filename("in\x00voice\x00.pdf") == "invoice.pdf"
+    assert safe_filename("\u202etxt.exe") == "txt.exe"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_safe_filename_never_escapes(name: str) -> None:
+    out = safe_filename(name)
+    assert out and "/" not in out and "\\" not in out and "\x00" not in out
+    assert not out.startswith(".")
+    assert len(out.encode()) <= 200
+    assert out.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL"}
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=3000))
+def test_parse_never_raises_on_bytes(raw: bytes) -> None:
+    p = parse_message(raw)
+    assert p.size == len(raw)
+
+
+def test_envelope_from_line_is_tolerated_and_hash_is_of_the_input() -> None:
+    raw = b"From alice@example.com Tue Nov 24 10:00:00 2026\n" + mail("From: a@example.com\n"
+                                                                      "Subject: env")
+    p = parse_message(raw)
+    assert p.subject == "env" and not p.malformed
+    import hashlib
+
+    assert p.raw_sha256 == hashlib.sha256(raw).hexdigest()
+    assert strip_envelope_line(raw).startswith(b"From: ")
+
+
+def test_not_mail_is_malformed() -> None:
+    assert parse_message(b"\x89PNG\r\n\x1a\n\x00\x00binary").malformed
+    assert parse_message(b"").malformed
+
+
+def test_hostile_headers_bounded_time() -> None:
+    refs = " ".join(f"<id{i}@example.com>" for i in range(10_000))
+    raw = mail(f"From: a@example.com\nSubject: {'x' * 100_000}\nReferences: {refs}",
+               "<div>" * 10_000 + "deep" + "</div>" * 10_000)
+    raw = raw.replace(b"\r\n\r\n", b"\r\nContent-Type: text/html\r\n\r\n", 1)
+    start = time.perf_counter()
+    p = parse_message(raw)
+    assert time.perf_counter() - start < 5
+    assert len(p.references) <= 200
+    assert "deep" in p.text
+
+
+def test_every_example_parses() -> None:
+    files = sorted(EXAMPLES.glob("*.eml"))
+    assert len(files) >= 30
+    malformed = [f.name for f in files if parse_message(f.read_bytes()).malformed]
+    assert malformed == ["38-malformed-no-headers-binary-garbage.eml"]
