@@ -1,0 +1,585 @@
+"""The triage actions: one service function per thing an operator does to inbound mail.
+
+The CLI and the TUI both call these and nothing else for writes (PRODUCT.md "Triage
+actions"). Every action:
+
+- checks the actor's permission **first** (:class:`~inboxwatch.errors.PermissionDenied`,
+  exit 5, naming the permission; nothing is changed);
+- runs as **one transaction**: it commits at the end, and any error rolls back everything,
+  so nothing is ever half-done;
+- writes one :class:`~storage.tables.AuditEntry` per message or case it changes (who, what,
+  when, the state before and after);
+- raises :class:`~inboxwatch.errors.NotFound` with a one-line message for a message id that
+  does not exist or was deleted, or a case number that does not exist;
+- returns a small frozen read model (:class:`MessageState`, :class:`~inboxwatch.cases.CaseInfo`,
+  :class:`~inboxwatch.cases.CaseUpdateInfo`, :class:`PurgeReport`), never an ORM row.
+
+Signature style: ``action(session, actor, ...)``; the actor comes from
+:func:`inboxwatch.users.resolve_actor`. Cases are reached through a
+:class:`~inboxwatch.cases.CaseStore` (default: the local store in the same session).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import update as sql_update
+from sqlmodel import Session, col, select
+
+from inboxwatch.audit import record_audit
+from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
+from inboxwatch.errors import InboxwatchError, NotFound, UsageError
+from inboxwatch.users import (
+    CREATE_CASE,
+    CREATE_CASE_UPDATE,
+    DELETE_INBOUND_MESSAGE,
+    MODIFY_INBOUND_MESSAGE_STATUS,
+    VIEW_INBOUND_MESSAGES,
+    Actor,
+    ensure_contact,
+    find_user_by_email,
+    normalize_email,
+    transaction,
+)
+from storage.queries import attachments_of
+from storage.tables import (
+    STATUS_VALUES,
+    Blob,
+    CaseFile,
+    CaseUpdate,
+    ClassifierFeedback,
+    Message,
+    MessageAttachment,
+    Outbox,
+    RawCapture,
+    utcnow,
+)
+
+__all__ = [
+    "DEFAULT_RETENTION_DAYS",
+    "DELETE_LABELS",
+    "AttachableFile",
+    "MessageState",
+    "PurgeReport",
+    "attachable_files",
+    "case_detail",
+    "create_case",
+    "create_case_update",
+    "delete",
+    "find_cases",
+    "link_case",
+    "mark",
+    "mark_not_spam",
+    "purge",
+    "undelete",
+]
+
+DEFAULT_RETENTION_DAYS = 30
+DELETE_LABELS = ("spam", "phishing")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageState:
+    """A message's triage state after an action."""
+
+    id: int
+    status: str
+    category: str
+    case_id: int | None
+    deleted: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "category": self.category,
+                "case_id": self.case_id, "deleted": self.deleted}
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    """What :func:`purge` removed for good."""
+
+    purged: tuple[int, ...]
+    cutoff: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"purged": list(self.purged), "count": len(self.purged),
+                "cutoff": self.cutoff.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class AttachableFile:
+    """A file that a case update can attach: an existing case file, or an attachment of
+    the message the update is made from (copied into the case when chosen)."""
+
+    kind: str  # case_file | attachment
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "name": self.name,
+                "content_type": self.content_type, "size": self.size, "sha256": self.sha256}
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _state(m: Message) -> MessageState:
+    assert m.id is not None
+    return MessageState(m.id, m.status, m.category, m.case_id, m.deleted_at is not None)
+
+
+def _snapshot(m: Message) -> dict[str, Any]:
+    return {"status": m.status, "category": m.category, "case_id": m.case_id,
+            "deleted": m.deleted_at is not None}
+
+
+def _live_message(session: Session, message_pk: int) -> Message:
+    """The message, or NotFound if it does not exist or was deleted."""
+    m = session.get(Message, message_pk)
+    if m is None:
+        raise NotFound(f"message {message_pk} does not exist")
+    if m.deleted_at is not None:
+        raise NotFound(f"message {message_pk} was deleted (restore it with "
+                       f"`inboxwatch undelete {message_pk}`)")
+    return m
+
+
+def _inbound_message(session: Session, message_pk: int) -> Message:
+    m = _live_message(session, message_pk)
+    if m.disposition != "inbound":
+        raise UsageError(f"message {message_pk} is an auto case update of case "
+                         f"#{m.case_id}, not an inbound message to triage")
+    return m
+
+
+def _case_or_fail(store: CaseStore, number: int) -> CaseInfo:
+    case = store.get(number)
+    if case is None:
+        raise NotFound(f"case #{number} does not exist")
+    return case
+
+
+def _set_status(m: Message, status: str) -> None:
+    if m.status != status:
+        m.status = status
+        m.status_changed_at = utcnow()
+
+
+def _learn(session: Session, message: Message, label: str, actor: Actor) -> None:
+    """Record the operator's verdict for the content classifier.
+
+    When :mod:`inboxwatch.classify` provides ``learn(session, message, label, actor_id)``,
+    it records the feedback (and updates its model); otherwise the feedback row is written
+    here, for the classifier to learn from when it is trained.
+    """
+    learn = _optional_function("inboxwatch.classify", "learn")
+    if learn is not None:
+        learn(session, message, label, actor_id=actor.user_id)
+        return
+    assert message.id is not None
+    session.add(ClassifierFeedback(message_pk=message.id, label=label, actor_id=actor.user_id))
+
+
+def _optional_function(module_name: str, name: str) -> Callable[..., Any] | None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    fn = getattr(module, name, None)
+    return fn if callable(fn) else None
+
+
+def _queue_case_update_email(session: Session, case_update_id: int, actor: Actor) -> None:
+    """Queue the case-update email to the client in the current transaction (outbox).
+
+    The boundary to :mod:`inboxwatch.notify`: ``queue_case_update_email(session,
+    case_update_id)`` builds the email (From the notifications address, Reply-To with the
+    signed token, subject ``[Case #N] <title>``), records its Message-ID on the update and
+    adds an Outbox row. Without that module emailing is refused, so nothing is half-done.
+    """
+    queue = _optional_function("inboxwatch.notify", "queue_case_update_email")
+    if queue is None:
+        raise InboxwatchError("emailing the client is not available in this installation "
+                              "(inboxwatch.notify is missing): run without --email")
+    queue(session, case_update_id)
+
+
+# ------------------------------------------------------------------------------ cases
+
+
+def create_case(
+    session: Session, actor: Actor, *, from_message: int | None = None,
+    title: str | None = None, client_email: str | None = None, notes: str | None = None,
+    store: CaseStore | None = None,
+) -> CaseInfo:
+    """Create a case (needs ``create_case``).
+
+    From a message: client = the sender (an inactive contact is created when no user has
+    that address), title = the subject (unless ``title`` is given), notes = the body text,
+    files = byte-identical copies of the attachments; the message is linked to the new case
+    and becomes ``closed``. Without a message: ``title`` and ``client_email`` are required.
+    """
+    actor.require(CREATE_CASE)
+    store = store or LocalCaseStore(session)
+    with transaction(session):
+        if from_message is not None:
+            m = _inbound_message(session, from_message)
+            if m.case_id is not None:
+                raise UsageError(f"message {from_message} is already linked to case "
+                                 f"#{m.case_id}: make a case update instead")
+            if not m.from_addr:
+                raise UsageError(f"message {from_message} has no sender address: use "
+                                 "`case create --title T --client EMAIL` and link it")
+            client = ensure_contact(session, m.from_addr, m.from_name)
+            assert client.id is not None
+            before = _snapshot(m)
+            case = store.create(title=title or m.subject or "(no subject)",
+                                client_id=client.id,
+                                notes=m.body_text if notes is None else notes,
+                                created_by=actor.user_id)
+            assert m.id is not None
+            attachments = [a for a in attachments_of(session, m.id) if not a.inline]
+            files = _copy_attachments(store, case.number, attachments)
+            m.case_id = case.number
+            _set_status(m, "closed")
+            session.add(m)
+            session.flush()
+            record_audit(session, actor, "create_case", message_pk=m.id, case_id=case.number,
+                         before=before, after=_snapshot(m),
+                         detail=f"case #{case.number} from message {m.id}; "
+                                f"{len(files)} file(s)")
+            return case
+        if not title or not title.strip():
+            raise UsageError("a case needs --title (or --from-message)")
+        if not client_email:
+            raise UsageError("a case needs --client EMAIL (or --from-message)")
+        address = normalize_email(client_email)
+        found = find_user_by_email(session, address)
+        client = found if found is not None else ensure_contact(session, address)
+        assert client.id is not None
+        case = store.create(title=title, client_id=client.id, notes=notes or "",
+                            created_by=actor.user_id)
+        record_audit(session, actor, "create_case", case_id=case.number,
+                     after={"case": case.number, "client": address}, detail=case.title)
+    return case
+
+
+def _copy_attachments(store: CaseStore, number: int,
+                      attachments: Sequence[MessageAttachment]) -> list[CaseFileInfo]:
+    return [
+        store.add_file(number, name=a.filename, sha256=a.sha256, size=a.size,
+                       content_type=a.content_type, source_message_pk=a.message_pk,
+                       source_attachment_id=a.id)
+        for a in attachments
+    ]
+
+
+def find_cases(session: Session, actor: Actor, query: str, *, limit: int = 50,
+               store: CaseStore | None = None) -> list[CaseInfo]:
+    """Cases matching a number (``42``/``#42``), title, client name or client email
+    (needs ``view_inbound_messages``). Read-only, so not audited."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    return (store or LocalCaseStore(session)).search(query, limit=limit)
+
+
+def case_detail(session: Session, actor: Actor, number: int,
+                store: CaseStore | None = None) -> Any:
+    """One case in full (:class:`~inboxwatch.cases.CaseDetail`; needs
+    ``view_inbound_messages``); NotFound for an unknown number."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    detail = (store or LocalCaseStore(session)).detail(number)
+    if detail is None:
+        raise NotFound(f"case #{number} does not exist")
+    return detail
+
+
+def link_case(session: Session, actor: Actor, message_pk: int, case_number: int,
+              store: CaseStore | None = None) -> MessageState:
+    """Link an inbound message to an existing case (needs
+    ``modify_inbound_message_status``). The status is unchanged: a case update made from
+    the message closes it. Re-linking to another case is allowed and audited."""
+    actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
+    store = store or LocalCaseStore(session)
+    with transaction(session):
+        m = _inbound_message(session, message_pk)
+        _case_or_fail(store, case_number)
+        before = _snapshot(m)
+        m.case_id = case_number
+        session.add(m)
+        session.flush()
+        record_audit(session, actor, "link_case", message_pk=m.id, case_id=case_number,
+                     before=before, after=_snapshot(m))
+        state = _state(m)
+    return state
+
+
+def attachable_files(session: Session, actor: Actor, case_number: int,
+                     from_message: int | None = None,
+                     store: CaseStore | None = None) -> list[AttachableFile]:
+    """What a case update can attach ("Use Existing Case Files"): the case's files, then
+    the message's attachments that are not case files yet (needs
+    ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    store = store or LocalCaseStore(session)
+    _case_or_fail(store, case_number)
+    files = store.files(case_number)
+    out = [AttachableFile("case_file", f.id, f.name, f.content_type, f.size, f.sha256)
+           for f in files]
+    if from_message is not None:
+        m = _live_message(session, from_message)
+        assert m.id is not None
+        copied = {f.sha256 for f in files}
+        out += [AttachableFile("attachment", a.id or 0, a.filename, a.content_type, a.size,
+                               a.sha256)
+                for a in attachments_of(session, m.id)
+                if not a.inline and a.sha256 not in copied]
+    return out
+
+
+def create_case_update(
+    session: Session, actor: Actor, case_number: int, *, from_message: int | None = None,
+    text: str | None = None, file_names: Sequence[str] = (),
+    case_file_ids: Sequence[int] = (), attachment_ids: Sequence[int] = (),
+    email_client: bool = False, store: CaseStore | None = None,
+) -> CaseUpdateInfo:
+    """Add an update to a case (needs ``create_case_update``).
+
+    From a message: the message must be linked to this case (``link_case`` first); the text
+    is ``text`` if given, else the message body; the message becomes ``closed``. Files are
+    chosen by case-file name (``file_names``), case-file id, or attachment id of the
+    message; a name or attachment that is not yet a case file but is one of the message's
+    attachments is copied into the case first (byte-identical). With ``email_client`` the
+    case-update email is queued in the same transaction (see :mod:`inboxwatch.notify`).
+    """
+    actor.require(CREATE_CASE_UPDATE)
+    store = store or LocalCaseStore(session)
+    with transaction(session):
+        _case_or_fail(store, case_number)
+        m: Message | None = None
+        if from_message is not None:
+            m = _inbound_message(session, from_message)
+            if m.case_id is None:
+                raise UsageError(f"message {from_message} is not linked to a case: link it "
+                                 f"first (`inboxwatch case link {from_message} {case_number}`)")
+            if m.case_id != case_number:
+                raise UsageError(f"message {from_message} is linked to case #{m.case_id}, "
+                                 f"not #{case_number}")
+        body = text if text is not None else (m.body_text if m is not None else "")
+        if not body.strip():
+            raise UsageError("a case update needs text (--text, or --from-message with a body)")
+        file_ids = _choose_files(session, store, case_number, m, file_names, case_file_ids,
+                                 attachment_ids)
+        before = _snapshot(m) if m is not None else {}
+        update = store.add_update(case_number, text=body, author_id=actor.user_id,
+                                  file_ids=file_ids,
+                                  source_message_pk=m.id if m is not None else None)
+        if m is not None:
+            _set_status(m, "closed")
+            session.add(m)
+            session.flush()
+        if email_client:
+            _queue_case_update_email(session, update.id, actor)
+            if isinstance(store, LocalCaseStore):
+                refreshed = store.update_info(update.id)
+                assert refreshed is not None
+                update = refreshed
+        record_audit(session, actor, "create_case_update",
+                     message_pk=m.id if m is not None else None, case_id=case_number,
+                     before=before, after=_snapshot(m) if m is not None else {},
+                     detail=f"case update {update.id}; files "
+                            f"{[f.name for f in update.files]}; emailed {email_client}")
+    return update
+
+
+def _choose_files(session: Session, store: CaseStore, case_number: int, m: Message | None,
+                  file_names: Sequence[str], case_file_ids: Sequence[int],
+                  attachment_ids: Sequence[int]) -> list[int]:
+    """Case-file ids for the chosen names/ids, copying message attachments in as needed."""
+    existing = store.files(case_number)
+    by_name = {f.name: f for f in existing}
+    by_id = {f.id: f for f in existing}
+    attachments = [a for a in attachments_of(session, m.id)] if m is not None and m.id else []
+    chosen: list[int] = []
+    for file_id in case_file_ids:
+        if file_id not in by_id:
+            raise NotFound(f"case #{case_number} has no file with id {file_id}")
+        chosen.append(file_id)
+    picked: list[MessageAttachment] = []
+    for attachment_id in attachment_ids:
+        att = next((a for a in attachments if a.id == attachment_id), None)
+        if att is None:
+            raise NotFound(f"the message has no attachment with id {attachment_id}")
+        picked.append(att)
+    for name in file_names:
+        if name in by_name:
+            chosen.append(by_name[name].id)
+            continue
+        att = next((a for a in attachments if a.filename == name), None)
+        if att is None:
+            names = ", ".join(sorted({*by_name, *(a.filename for a in attachments)}))
+            raise NotFound(f"case #{case_number} has no file {name!r}"
+                           f" (available: {names or 'none'})")
+        picked.append(att)
+    for att in picked:
+        already = next((f for f in existing if f.sha256 == att.sha256), None)
+        if already is not None:
+            chosen.append(already.id)
+        else:
+            chosen.append(_copy_attachments(store, case_number, [att])[0].id)
+    return list(dict.fromkeys(chosen))
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+def mark(session: Session, actor: Actor, message_pk: int, status: str) -> MessageState:
+    """Set an inbound message's status (needs ``modify_inbound_message_status``)."""
+    actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
+    if status not in STATUS_VALUES:
+        raise UsageError(f"unknown status {status!r} (statuses: {', '.join(STATUS_VALUES)})")
+    with transaction(session):
+        m = _inbound_message(session, message_pk)
+        before = _snapshot(m)
+        _set_status(m, status)
+        session.add(m)
+        session.flush()
+        record_audit(session, actor, "mark", message_pk=m.id, case_id=m.case_id,
+                     before=before, after=_snapshot(m))
+        state = _state(m)
+    return state
+
+
+def delete(session: Session, actor: Actor, message_pk: int, *,
+           as_label: str | None = None) -> MessageState:
+    """Soft-delete a message (needs ``delete_inbound_message``): hidden from lists,
+    restorable with :func:`undelete` until :func:`purge` removes it after the retention
+    period. ``as_label="spam"|"phishing"`` also sets the category and teaches the
+    classifier."""
+    actor.require(DELETE_INBOUND_MESSAGE)
+    if as_label is not None and as_label not in DELETE_LABELS:
+        raise UsageError(f"unknown label {as_label!r} (labels: {', '.join(DELETE_LABELS)})")
+    with transaction(session):
+        m = _live_message(session, message_pk)
+        before = _snapshot(m)
+        m.deleted_at = utcnow()
+        m.deleted_by = actor.user_id
+        m.deleted_label = as_label
+        if as_label is not None:
+            m.category = as_label
+            _learn(session, m, as_label, actor)
+        session.add(m)
+        session.flush()
+        record_audit(session, actor, "delete", message_pk=m.id, case_id=m.case_id,
+                     before=before, after=_snapshot(m),
+                     detail=f"as {as_label}" if as_label else "")
+        state = _state(m)
+    return state
+
+
+def undelete(session: Session, actor: Actor, message_pk: int) -> MessageState:
+    """Restore a soft-deleted message (needs ``delete_inbound_message``)."""
+    actor.require(DELETE_INBOUND_MESSAGE)
+    with transaction(session):
+        m = session.get(Message, message_pk)
+        if m is None:
+            raise NotFound(f"message {message_pk} does not exist (purged or never stored)")
+        if m.deleted_at is None:
+            raise UsageError(f"message {message_pk} is not deleted")
+        before = _snapshot(m)
+        m.deleted_at = None
+        m.deleted_by = None
+        m.deleted_label = None
+        session.add(m)
+        session.flush()
+        record_audit(session, actor, "undelete", message_pk=m.id, case_id=m.case_id,
+                     before=before, after=_snapshot(m))
+        state = _state(m)
+    return state
+
+
+def mark_not_spam(session: Session, actor: Actor, message_pk: int) -> MessageState:
+    """An operator's "this is not spam" (needs ``modify_inbound_message_status``): the
+    category becomes ``normal``, a phishing-raised ``needs_attention`` goes back to
+    ``awaiting_review``, and the classifier learns ``ham``."""
+    actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
+    with transaction(session):
+        m = _inbound_message(session, message_pk)
+        before = _snapshot(m)
+        if m.category == "phishing" and m.status == "needs_attention":
+            _set_status(m, "awaiting_review")
+        m.category = "normal"
+        _learn(session, m, "ham", actor)
+        session.add(m)
+        session.flush()
+        record_audit(session, actor, "mark_not_spam", message_pk=m.id, case_id=m.case_id,
+                     before=before, after=_snapshot(m))
+        state = _state(m)
+    return state
+
+
+def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETENTION_DAYS,
+          now: datetime | None = None) -> PurgeReport:
+    """Remove for good the messages soft-deleted more than ``older_than_days`` ago (needs
+    ``delete_inbound_message``).
+
+    Gone: the message row, its attachment rows, its capture-journal rows, the operator
+    feedback on it, and every blob that nothing else uses. Kept: the audit entries (one
+    more per purged message), case files copied from it (their bytes too), case updates
+    made from it. Messages that are not deleted are never touched.
+    """
+    actor.require(DELETE_INBOUND_MESSAGE)
+    if older_than_days < 0:
+        raise UsageError("--older-than must be 0 days or more")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+    with transaction(session):
+        doomed = list(session.exec(select(Message).where(
+            col(Message.deleted_at).is_not(None), col(Message.deleted_at) <= cutoff)).all())
+        ids = [m.id for m in doomed if m.id is not None]
+        if not ids:
+            return PurgeReport((), cutoff)
+        shas = {m.sha256 for m in doomed}
+        shas |= set(session.exec(select(MessageAttachment.sha256).where(
+            col(MessageAttachment.message_pk).in_(ids))).all())
+        for m in doomed:
+            record_audit(session, actor, "purge", message_pk=m.id, case_id=m.case_id,
+                         before=_snapshot(m), after={"purged": True},
+                         detail=f"deleted {m.deleted_at}; {m.from_addr} | {m.subject[:200]}")
+        session.execute(sql_update(CaseFile).where(col(CaseFile.source_message_pk).in_(ids))
+                        .values(source_message_pk=None, source_attachment_id=None))
+        session.execute(sql_update(Outbox).where(col(Outbox.message_pk).in_(ids))
+                        .values(message_pk=None))
+        session.execute(sql_update(RawCapture).where(col(RawCapture.message_pk).in_(ids))
+                        .values(message_pk=None))
+        session.execute(sql_delete(RawCapture).where(col(RawCapture.sha256).in_(
+            [m.sha256 for m in doomed])))
+        session.execute(sql_delete(ClassifierFeedback).where(
+            col(ClassifierFeedback.message_pk).in_(ids)))
+        session.execute(sql_delete(MessageAttachment).where(
+            col(MessageAttachment.message_pk).in_(ids)))
+        session.execute(sql_update(CaseUpdate).where(col(CaseUpdate.source_message_pk)
+                                                     .in_(ids)).values(source_message_pk=None))
+        for m in doomed:
+            session.delete(m)
+        session.flush()
+        for sha in shas:
+            if not _blob_in_use(session, sha):
+                session.execute(sql_delete(Blob).where(col(Blob.sha256) == sha))
+        report = PurgeReport(tuple(sorted(ids)), cutoff)
+    return report
+
+
+def _blob_in_use(session: Session, sha256: str) -> bool:
+    for column in (Message.sha256, MessageAttachment.sha256, CaseFile.sha256,
+                   RawCapture.sha256):
+        if session.exec(select(column).where(column == sha256).limit(1)).first() is not None:
+            return True
+    return False

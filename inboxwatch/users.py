@@ -1,0 +1,431 @@
+"""Users, their email addresses, roles and permissions, and who is acting.
+
+The six permissions and the four built-in roles of PRODUCT.md are data
+(:data:`PERMISSIONS`, :data:`BUILTIN_ROLES`), seeded idempotently into the store by
+:func:`seed_roles`. Every service action names the permission it needs and calls
+:meth:`Actor.require`, so the CLI and the TUI obey the same rules.
+
+The acting user is the one whose ``login`` equals the OS login name
+(:func:`resolve_actor`); an admin may act as another user with ``--as EMAIL``. Clients and
+staff are both users: a client who writes in before anyone added them becomes an *inactive
+contact* (:func:`ensure_contact`), which can own cases but can never act.
+
+User management (:func:`add_user`, :func:`deactivate_user`, :func:`grant_role`) follows
+the same rules as the triage actions: one transaction, ``manage_users`` checked first,
+one audit entry; any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from inboxwatch.audit import record_audit
+from inboxwatch.errors import InboxwatchError, NotFound, PermissionDenied, UsageError
+from storage.tables import Permission, Role, RolePermission, User, UserEmail, UserRole
+
+__all__ = [
+    "BUILTIN_ROLES",
+    "PERMISSIONS",
+    "SYSTEM_ACTOR",
+    "Actor",
+    "RoleSpec",
+    "UnknownOperator",
+    "UserInfo",
+    "add_user",
+    "bootstrap_first_admin",
+    "deactivate_user",
+    "ensure_contact",
+    "find_user_by_email",
+    "grant_role",
+    "list_users",
+    "normalize_email",
+    "resolve_actor",
+    "seed_roles",
+    "transaction",
+    "user_info",
+]
+
+VIEW_INBOUND_MESSAGES = "view_inbound_messages"
+MODIFY_INBOUND_MESSAGE_STATUS = "modify_inbound_message_status"
+CREATE_CASE = "create_case"
+CREATE_CASE_UPDATE = "create_case_update"
+DELETE_INBOUND_MESSAGE = "delete_inbound_message"
+MANAGE_USERS = "manage_users"
+
+PERMISSIONS: tuple[str, ...] = (
+    VIEW_INBOUND_MESSAGES,
+    MODIFY_INBOUND_MESSAGE_STATUS,
+    CREATE_CASE,
+    CREATE_CASE_UPDATE,
+    DELETE_INBOUND_MESSAGE,
+    MANAGE_USERS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSpec:
+    """A built-in role: its description and the permissions it grants."""
+
+    description: str
+    permissions: frozenset[str]
+
+
+BUILTIN_ROLES: dict[str, RoleSpec] = {
+    "admin": RoleSpec("everything, including managing users", frozenset(PERMISSIONS)),
+    "operator": RoleSpec("triages inbound mail: every action but managing users",
+                         frozenset(PERMISSIONS) - {MANAGE_USERS}),
+    "viewer": RoleSpec("reads inbound messages, changes nothing",
+                       frozenset({VIEW_INBOUND_MESSAGES})),
+    "client": RoleSpec("a client of the help desk: no access", frozenset()),
+}
+
+# What ``users add`` gives when no --role is named: staff (with a login) operate, anyone
+# else is a client.
+DEFAULT_STAFF_ROLE = "operator"
+DEFAULT_CONTACT_ROLE = "client"
+
+_EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_LOGIN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,99}")
+
+
+class UnknownOperator(InboxwatchError):
+    """The OS login (or the ``--as`` address) is not an active inboxwatch user."""
+
+    exit_code = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who performs an action, with the permissions their roles grant."""
+
+    user_id: int | None
+    name: str
+    label: str  # what the audit log records: first email, else login, else name
+    roles: frozenset[str]
+    permissions: frozenset[str]
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        """Raise :class:`PermissionDenied` naming ``permission`` unless the actor has it."""
+        if permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r}")
+        if permission not in self.permissions:
+            raise PermissionDenied(permission, self.label)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+SYSTEM_ACTOR = Actor(user_id=None, name="system", label="system", roles=frozenset(),
+                     permissions=frozenset(PERMISSIONS))
+"""The poller acting on its own (auto case updates): all permissions, audited as 'system'."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A user as lists and ``--json`` show it."""
+
+    id: int
+    name: str
+    login: str | None
+    active: bool
+    emails: tuple[str, ...]
+    roles: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.emails[0] if self.emails else (self.login or self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "login": self.login, "active": self.active,
+                "emails": list(self.emails), "roles": list(self.roles)}
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[None]:
+    """One service action = one transaction: commit at the end, roll back on any error."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def normalize_email(text: str) -> str:
+    """``text`` as a lower-cased address, or :class:`UsageError` naming what is wrong."""
+    value = (text or "").strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip()
+    if len(value) > 320 or not _EMAIL_RE.fullmatch(value):
+        raise UsageError(f"not an email address: {value[:80]!r} (expected name@domain.tld)")
+    return value.lower()
+
+
+def seed_roles(session: Session) -> None:
+    """Make the permission, role and role-permission rows match the tables above.
+
+    Idempotent and additive: running it again changes nothing; it never removes a role an
+    admin created. Flushes, does not commit.
+    """
+    have_perms = set(session.exec(select(Permission.name)).all())
+    for name in PERMISSIONS:
+        if name not in have_perms:
+            session.add(Permission(name=name))
+    have_roles = {r.name: r for r in session.exec(select(Role)).all()}
+    for name, spec in BUILTIN_ROLES.items():
+        if name not in have_roles:
+            session.add(Role(name=name, description=spec.description))
+    session.flush()
+    have_links = {(rp.role, rp.permission) for rp in session.exec(select(RolePermission)).all()}
+    for name, spec in BUILTIN_ROLES.items():
+        for permission in sorted(spec.permissions):
+            if (name, permission) not in have_links:
+                session.add(RolePermission(role=name, permission=permission))
+    session.flush()
+
+
+def _roles_of(session: Session, user_id: int) -> list[str]:
+    stmt = select(UserRole.role).where(UserRole.user_id == user_id).order_by(col(UserRole.role))
+    return list(session.exec(stmt).all())
+
+
+def _emails_of(session: Session, user_id: int) -> list[str]:
+    stmt = select(UserEmail.email).where(UserEmail.user_id == user_id) \
+        .order_by(col(UserEmail.id))
+    return list(session.exec(stmt).all())
+
+
+def _permissions_of(session: Session, roles: list[str]) -> frozenset[str]:
+    if not roles:
+        return frozenset()
+    stmt = select(RolePermission.permission).where(col(RolePermission.role).in_(roles))
+    return frozenset(session.exec(stmt).all())
+
+
+def user_info(session: Session, user: User) -> UserInfo:
+    assert user.id is not None
+    return UserInfo(user.id, user.name, user.login, user.active,
+                    tuple(_emails_of(session, user.id)), tuple(_roles_of(session, user.id)))
+
+
+def _actor_for(session: Session, user: User) -> Actor:
+    assert user.id is not None
+    roles = _roles_of(session, user.id)
+    emails = _emails_of(session, user.id)
+    label = emails[0] if emails else (user.login or user.name)
+    return Actor(user.id, user.name, label, frozenset(roles), _permissions_of(session, roles))
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The user owning ``email`` (compared lower-cased), or None."""
+    stmt = select(User).join(UserEmail, col(UserEmail.user_id) == col(User.id)) \
+        .where(UserEmail.email == email.strip().lower())
+    return session.exec(stmt).first()
+
+
+def resolve_actor(session: Session, *, login: str | None = None,
+                  as_email: str | None = None) -> Actor:
+    """The user acting now: the active user whose ``login`` is the OS login name.
+
+    ``login`` defaults to :func:`getpass.getuser`. ``as_email`` switches to another active
+    user and is allowed for admins only. Raises :class:`UnknownOperator` (exit 5) with what
+    to do when the login is not a user, and :class:`PermissionDenied` when a non-admin uses
+    ``--as``.
+    """
+    login = login or getpass.getuser()
+    user = session.exec(select(User).where(User.login == login)).first()
+    if user is None:
+        raise UnknownOperator(
+            f"no inboxwatch user has login {login!r}: ask an admin to run "
+            f"`inboxwatch users add EMAIL --name NAME --login {login}`")
+    if not user.active:
+        raise UnknownOperator(f"the inboxwatch user with login {login!r} is deactivated: "
+                              "ask an admin to reactivate it")
+    actor = _actor_for(session, user)
+    if as_email is None:
+        return actor
+    if not actor.is_admin:
+        raise PermissionDenied(MANAGE_USERS, f"{actor.label} (only admins may use --as)")
+    target = find_user_by_email(session, normalize_email(as_email))
+    if target is None:
+        raise UnknownOperator(f"--as {as_email}: no inboxwatch user has that address")
+    if not target.active:
+        raise UnknownOperator(f"--as {as_email}: that user is deactivated")
+    return _actor_for(session, target)
+
+
+def _check_role(role: str) -> None:
+    if role not in BUILTIN_ROLES:
+        raise UsageError(f"unknown role {role!r} (roles: {', '.join(BUILTIN_ROLES)})")
+
+
+def _check_login(login: str) -> None:
+    if not _LOGIN_RE.fullmatch(login):
+        raise UsageError(f"not a login name: {login[:40]!r}")
+
+
+def add_user(session: Session, actor: Actor, email: str, *, name: str,
+             login: str | None = None, roles: tuple[str, ...] = ()) -> UserInfo:
+    """Add a user (needs ``manage_users``), or complete an inactive contact with that email.
+
+    A contact created from a client's message becomes a full user here: it gets the name,
+    login and roles given and is activated. Roles default to ``operator`` for a user with a
+    login and ``client`` otherwise. An address or login that an *active* user already has is
+    an error.
+    """
+    actor.require(MANAGE_USERS)
+    address = normalize_email(email)
+    name = " ".join((name or "").split())
+    if not name:
+        raise UsageError("a user needs a name (--name)")
+    if login is not None:
+        _check_login(login)
+    roles = roles or ((DEFAULT_STAFF_ROLE,) if login else (DEFAULT_CONTACT_ROLE,))
+    for role in roles:
+        _check_role(role)
+    with transaction(session):
+        seed_roles(session)
+        if login is not None:
+            holder = session.exec(select(User).where(User.login == login)).first()
+            if holder is not None:
+                raise UsageError(f"login {login!r} already belongs to user {holder.name!r}")
+        user = find_user_by_email(session, address)
+        before: dict[str, Any] = {}
+        if user is not None:
+            if user.active:
+                raise UsageError(f"{address} is already a user ({user.name})")
+            before = {"active": False, "name": user.name}
+            user.name, user.login, user.active = name[:300], login, True
+        else:
+            user = User(name=name[:300], login=login, active=True)
+            session.add(user)
+            session.flush()
+            assert user.id is not None
+            session.add(UserEmail(user_id=user.id, email=address))
+        assert user.id is not None
+        have = set(_roles_of(session, user.id))
+        for role in roles:
+            if role not in have:
+                session.add(UserRole(user_id=user.id, role=role))
+        session.flush()
+        info = user_info(session, user)
+        record_audit(session, actor, "user_add", before=before,
+                     after={"active": True, "roles": list(info.roles), "login": login},
+                     detail=address)
+    return info
+
+
+def _user_by_email_or_fail(session: Session, email: str) -> User:
+    address = normalize_email(email)
+    user = find_user_by_email(session, address)
+    if user is None:
+        raise NotFound(f"no user has the address {address}")
+    return user
+
+
+def deactivate_user(session: Session, actor: Actor, email: str) -> UserInfo:
+    """Deactivate a user (needs ``manage_users``): they can no longer act, and mail from
+    them no longer counts as from a known user. An actor cannot deactivate themselves."""
+    actor.require(MANAGE_USERS)
+    with transaction(session):
+        user = _user_by_email_or_fail(session, email)
+        if user.id == actor.user_id:
+            raise UsageError("you cannot deactivate yourself: ask another admin")
+        before = {"active": user.active}
+        user.active = False
+        session.add(user)
+        session.flush()
+        info = user_info(session, user)
+        record_audit(session, actor, "user_deactivate", before=before,
+                     after={"active": False}, detail=info.label)
+    return info
+
+
+def grant_role(session: Session, actor: Actor, email: str, role: str) -> UserInfo:
+    """Give a user one more role (needs ``manage_users``); granting a role held is a no-op
+    that is still audited."""
+    actor.require(MANAGE_USERS)
+    _check_role(role)
+    with transaction(session):
+        seed_roles(session)
+        user = _user_by_email_or_fail(session, email)
+        assert user.id is not None
+        before = _roles_of(session, user.id)
+        if role not in before:
+            session.add(UserRole(user_id=user.id, role=role))
+            session.flush()
+        info = user_info(session, user)
+        record_audit(session, actor, "user_grant", before={"roles": before},
+                     after={"roles": list(info.roles)}, detail=f"{info.label} +{role}")
+    return info
+
+
+def list_users(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[UserInfo]:
+    """Every user, by name (needs ``view_inbound_messages``: staff see who is who)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    stmt = select(User).order_by(col(User.name), col(User.id))
+    if not include_inactive:
+        stmt = stmt.where(User.active == True)  # noqa: E712 - SQL comparison
+    return [user_info(session, u) for u in session.exec(stmt).all()]
+
+
+def ensure_contact(session: Session, email: str, name: str = "") -> User:
+    """The user owning ``email``, created as an inactive contact (role ``client``) if none.
+
+    For the service layer (a case's client is the sender of a message); no permission check
+    of its own and no commit: it runs inside the caller's transaction.
+    """
+    address = normalize_email(email)
+    user = find_user_by_email(session, address)
+    if user is not None:
+        return user
+    seed_roles(session)
+    user = User(name=(" ".join(name.split()) or address)[:300], active=False)
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    session.add(UserEmail(user_id=user.id, email=address))
+    session.add(UserRole(user_id=user.id, role=DEFAULT_CONTACT_ROLE))
+    session.flush()
+    return user
+
+
+def bootstrap_first_admin(session: Session, login: str | None = None,
+                          name: str | None = None) -> UserInfo | None:
+    """On a store with no staff user yet, make the OS login an admin; else do nothing.
+
+    "No staff user" means no user with a login (inactive contacts made from mail do not
+    count), so ``init`` on a store that was fed mail before still gets its first admin.
+    Returns the new admin, or None when the store already had one. Commits.
+    """
+    login = login or getpass.getuser()
+    _check_login(login)
+    with transaction(session):
+        seed_roles(session)
+        staff = session.exec(select(func.count()).select_from(User)
+                             .where(col(User.login).is_not(None))).one()
+        if staff:
+            return None
+        user = User(name=(name or login)[:300], login=login, active=True)
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        session.add(UserRole(user_id=user.id, role="admin"))
+        session.flush()
+        info = user_info(session, user)
+        record_audit(session, SYSTEM_ACTOR, "user_add", after={"roles": ["admin"],
+                     "login": login}, detail=f"first admin: {login}")
+    return info
