@@ -295,7 +295,7 @@ class Outbox(SQLModel, table=True):
     sender: str = Field(max_length=320)
     recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = Field(default="pending", max_length=20, index=True)  # pending|sent|failed
+    status: str = Field(default="pending", max_length=20, index=True)  # pending|sending|sent|failed
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -303,6 +303,8 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     case_update_id: int | None = Field(default=None, foreign_key="caseupdate.id")
     message_pk: int | None = Field(default=None, foreign_key="message.id")
+    # The messages a digest notice summarises (a notice names its one message in message_pk).
+    message_pks: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class ClassifierFeedback(SQLModel, table=True):

@@ -262,6 +262,7 @@ def upgrade() -> None:
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('case_update_id', sa.Integer(), nullable=True),
     sa.Column('message_pk', sa.Integer(), nullable=True),
+    sa.Column('message_pks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['case_update_id'], ['caseupdate.id'], ),
     sa.ForeignKeyConstraint(['message_pk'], ['message.id'], ),
     sa.PrimaryKeyConstraint('id'),
