@@ -1,0 +1,97 @@
+"""Saving message attachments to a directory the operator chose, safely.
+
+Promises: the bytes come from the store (by SHA-256), never from the network or the mail
+again; the file name is the sanitised name (:func:`inboxwatch.parse.safe_filename`); an
+existing file is never overwritten (a numeric suffix ``name (2).ext`` is added); nothing is
+ever written outside the chosen directory; nothing is opened or executed. Files are created
+with ``O_EXCL`` so a race with another writer cannot clobber a file either.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.parse import safe_filename
+from storage.queries import get_blob
+from storage.tables import MessageAttachment
+
+__all__ = ["SavedAttachment", "save_attachments", "unique_path"]
+
+_MAX_SUFFIX = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SavedAttachment:
+    """One attachment written to disk: where it went and what it was."""
+
+    attachment_id: int
+    path: Path
+    size: int
+    sha256: str
+
+
+def unique_path(directory: Path, filename: str, *, index: int = 1) -> Path:
+    """A path for ``filename`` inside ``directory`` that does not exist yet.
+
+    The name is sanitised first, so the result is always a direct child of ``directory``.
+    """
+    name = safe_filename(filename, index=index)
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+    candidate = directory / name
+    n = 2
+    while candidate.exists() or candidate.is_symlink():
+        if n > _MAX_SUFFIX:
+            raise InboxwatchError(f"too many files named like {name!r} in {directory}")
+        candidate = directory / f"{stem} ({n}){suffix}"
+        n += 1
+    return candidate
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def save_attachments(session: Session, attachment_ids: list[int],
+                     directory: Path | str) -> list[SavedAttachment]:
+    """Write the given attachments into ``directory`` (which must exist) and say where.
+
+    Raises :class:`InboxwatchError` when the directory is missing or an attachment or its
+    bytes are not in the store.
+    """
+    target = Path(directory).expanduser()
+    if not target.is_dir():
+        raise InboxwatchError(f"{target} is not a directory")
+    target = target.resolve()
+    saved: list[SavedAttachment] = []
+    for attachment_id in attachment_ids:
+        att = session.get(MessageAttachment, attachment_id)
+        if att is None:
+            raise InboxwatchError(f"no attachment {attachment_id} in the store")
+        data = get_blob(session, att.sha256)
+        if data is None:
+            raise InboxwatchError(f"the bytes of attachment {attachment_id} are missing")
+        for _ in range(3):  # another writer may take the name between the check and open
+            path = unique_path(target, att.filename or att.original_filename,
+                               index=att.position + 1)
+            if path.parent.resolve() != target:  # safe_filename makes this impossible
+                raise InboxwatchError(f"refusing to write {path} outside {target}")
+            try:
+                _write_new(path, data)
+            except FileExistsError:
+                continue
+            break
+        else:
+            raise InboxwatchError(f"could not find a free name for {att.filename!r}")
+        saved.append(SavedAttachment(attachment_id, path, len(data), att.sha256))
+    return saved

@@ -1,0 +1,31 @@
+"""``inboxwatch tui``: the triage app (also what plain ``inboxwatch`` opens on a terminal)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from inboxwatch.cli._context import Context
+from inboxwatch.errors import UsageError
+
+__all__ = ["open_tui", "register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("tui", parents=[parent], help="open the triage app")
+    p.set_defaults(func=cmd_tui)
+
+
+def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:
+    return open_tui(ctx)
+
+
+def open_tui(ctx: Context) -> int:
+    """Run the triage app on the context's store, with the keymap from ``[keys]``."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("the triage app needs a terminal (use `inboxwatch messages` in scripts)")
+    from tui.app import run_app  # the domain never imports textual; only this command does
+
+    run_app(ctx.engine, keymap=ctx.config.keys)
+    return 0

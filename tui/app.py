@@ -1,0 +1,106 @@
+"""The inboxwatch triage app: who is acting, the keymap, the screens and the palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from sqlalchemy import Engine
+from textual.app import App, SystemCommand
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+
+from tui.keymap import ALL_KEYS, APP_KEYS, KeySpec, bindings, check_keymap
+from tui.screens.modals import HelpScreen
+from tui.screens.triage import TriageScreen
+from tui.screens.watcher import WatcherScreen
+from tui.services import ActorState, load_actor
+
+__all__ = ["InboxwatchApp"]
+
+
+class TriageCommands(Provider):
+    """Every keyboard action in the command palette (ctrl+p), with its key and, when it is
+    disabled, why."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, InboxwatchApp)
+        screen = self.screen
+        matcher = self.matcher(query)
+        for spec in ALL_KEYS:
+            score = matcher.match(spec.description)
+            if score <= 0:
+                continue
+            why = app.actor.why_not(spec.permission) if spec.permission else ""
+            target = screen if spec in app.triage_specs else app
+            help_text = f"key {app.key_for(spec)}" + (f" - disabled: {why}" if why else "")
+            yield Hit(score, matcher.highlight(spec.description),
+                      partial(target.run_action, spec.action) if not why else
+                      partial(app.notify, f"Not allowed: {why}", severity="error",
+                              markup=False),
+                      help=help_text)
+
+
+class InboxwatchApp(App[None]):
+    """Triage the inbound queue of one store, as the operator the OS login names."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "inboxwatch"
+    BINDINGS = bindings(APP_KEYS)
+    COMMANDS = App.COMMANDS | {TriageCommands}
+
+    def __init__(self, engine: Engine, *, keymap: dict[str, str] | None = None,
+                 login: str | None = None, poll_seconds: float = 2.0) -> None:
+        super().__init__()
+        self.engine = engine
+        self.user_keymap = dict(keymap or {})
+        self.actor: ActorState = load_actor(engine, login)
+        self.poll_seconds = poll_seconds
+        self.triage_specs = frozenset(s for s in ALL_KEYS if s not in APP_KEYS)
+
+    def get_default_screen(self) -> Screen[None]:
+        return TriageScreen(self.engine, self.actor, poll_seconds=self.poll_seconds)
+
+    def on_mount(self) -> None:
+        for problem in check_keymap(self.user_keymap):
+            self.notify(problem, severity="warning", markup=False, timeout=10)
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        if self.actor.actor is None:
+            self.notify(f"Read-only: {self.actor.problem}", severity="warning", markup=False,
+                        timeout=10)
+
+    def key_for(self, spec: KeySpec) -> str:
+        """The key(s) currently bound to ``spec``, after the user's remapping."""
+        return self.user_keymap.get(spec.id, spec.key)
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for spec in ALL_KEYS:
+            why = self.actor.why_not(spec.permission) if spec.permission else ""
+            rows.append((self.key_for(spec).replace("question_mark", "?")
+                         .replace("slash", "/"), spec.description,
+                         f"disabled: {why}" if why else ""))
+        return rows
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def action_watcher(self) -> None:
+        if isinstance(self.screen, WatcherScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(WatcherScreen(self.engine))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Inbound Message Watcher", "Counts, oldest awaiting, arrivals "
+                            "per hour", self.action_watcher)
+
+
+def run_app(engine: Engine, *, keymap: dict[str, str] | None = None) -> None:
+    """Run the app in the terminal until the operator quits."""
+    InboxwatchApp(engine, keymap=keymap).run()
+
+

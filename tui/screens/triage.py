@@ -1,0 +1,424 @@
+"""The main screen: the message list above, the detail pane below, actions by keyboard.
+
+Every action names the permission it needs in :data:`tui.keymap.TRIAGE_KEYS`;
+:meth:`TriageScreen.check_action` disables it (dimmed in the footer, listed with the reason
+in help) when the operator lacks it, and pressing it anyway says why. Writes go through
+:class:`tui.services.TriageService` only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from sqlalchemy import Engine
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from inboxwatch.attachments import save_attachments
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.parse import parse_message
+from inboxwatch.sanitize import clean_line
+from storage.activity import StoreSignature, store_signature
+from storage.queries import get_blob
+from storage.tables import CATEGORY_VALUES, STATUS_VALUES
+from tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
+from tui.render import headers_text, human_size, raw_text
+from tui.screens.modals import (
+    CaseForm,
+    CaseFormResult,
+    CasePicker,
+    CaseUpdateEditor,
+    CaseUpdateResult,
+    ConfirmDelete,
+    MarkPicker,
+    SaveAttachments,
+    TextViewer,
+)
+from tui.services import ActorState, TriageService
+from tui.widgets.detail import DetailPane
+from tui.widgets.message_list import ListView, MessageList
+
+__all__ = ["TriageScreen"]
+
+POLL_SECONDS = 2.0
+SORT_ORDER = ("received", "sender", "subject", "status", "category")
+COMPACT_WIDTH, COMPACT_HEIGHT = 80, 20
+
+
+def _cycle(values: tuple[str, ...], current: str | None) -> str | None:
+    """Next filter value, with ``None`` (all) before the first."""
+    options: tuple[str | None, ...] = (None, *values)
+    return options[(options.index(current) + 1) % len(options)] if current in options \
+        else None
+
+
+class TriageScreen(Screen[None]):
+    """List + detail + keyboard actions; refreshes itself when the poller stores mail."""
+
+    BINDINGS = bindings(TRIAGE_KEYS)
+
+    def __init__(self, engine: Engine, actor: ActorState, *,
+                 poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.engine = engine
+        self.actor = actor
+        self.service = TriageService(engine, actor)
+        self.poll_seconds = poll_seconds
+        self.signature: StoreSignature | None = None
+        self.compact = False
+        self.reading = False  # compact mode: the detail pane replaces the list
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-line")
+        yield Input(placeholder="search (Enter applies, Esc cancels, empty clears)",
+                    id="search")
+        yield MessageList(self.engine, id="list")
+        yield DetailPane(self.engine, id="detail")
+        yield Static(id="notice")
+        yield Footer()
+
+    @property
+    def list(self) -> MessageList:
+        return self.query_one(MessageList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.list.focus()
+        self._update_layout(self.app.size.width, self.app.size.height)
+        self.set_interval(self.poll_seconds, self._poll_store)
+        self._update_status()
+
+    # -- layout ----------------------------------------------------------------------------
+    def on_resize(self, event: Resize) -> None:
+        self._update_layout(event.size.width, event.size.height)
+
+    def _update_layout(self, width: int, height: int) -> None:
+        self.compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.set_class(self.compact, "compact")
+        self.set_class(self.compact and self.reading, "reading")
+        notice = self.query_one("#notice", Static)
+        if self.compact:
+            notice.update(Text(f"Small terminal ({width}x{height}): the detail pane is shown "
+                               "on Enter, Esc returns; some columns are cut.",
+                               style="bold yellow"))
+        notice.display = self.compact
+
+    def _update_status(self) -> None:
+        lst = self.list
+        flt = lst.view.flt
+        parts = [f"{lst.position}/{lst.total}" if lst.total else "no messages",
+                 f"status={flt.status or 'all'}", f"category={flt.category or 'all'}",
+                 f"sort={lst.view.sort}{' ↓' if lst.view.descending else ' ↑'}"]
+        if flt.search:
+            parts.append(f"search={clean_line(flt.search, max_chars=40)!r}")
+        if lst.selected:
+            parts.append(f"{len(lst.selected)} selected")
+        parts.append(f"as {self.actor.label}")
+        line = Text("  ·  ".join(parts))
+        if self.actor.actor is None:
+            line.append(f"  READ-ONLY: {clean_line(self.actor.problem)}", style="bold red")
+        if lst.total == 0:
+            line.append("  (empty: import mail or wait for the poller; Ctrl+R refreshes)",
+                        style="dim")
+        self.query_one("#status-line", Static).update(line)
+
+    # -- list and detail -------------------------------------------------------------------
+    @on(MessageList.Focused)
+    def _message_focused(self, event: MessageList.Focused) -> None:
+        self.detail.show_message(event.message_pk)
+        self._update_status()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_cursor_down(self) -> None:
+        self.list.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.list.action_cursor_up()
+
+    def action_first(self) -> None:
+        self.list.go_first()
+
+    def action_last(self) -> None:
+        self.list.go_last()
+
+    def action_open(self) -> None:
+        if self.list.current_pk is None:
+            return
+        if self.compact:
+            self.reading = True
+            self._update_layout(self.app.size.width, self.app.size.height)
+        self.detail.focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.list.focus()
+        elif self.reading or self.detail.has_focus:
+            self.reading = False
+            self._update_layout(self.app.size.width, self.app.size.height)
+            self.list.focus()
+        elif self.list.selected:
+            self.list.clear_selection()
+        elif self.list.view.flt.search:
+            self.list.set_view(self.list.view.with_filter(search=None))
+        self._update_status()
+
+    def action_toggle_select(self) -> None:
+        self.list.toggle_selected()
+        self._update_status()
+
+    def action_refresh(self) -> None:
+        self.list.reload()
+        self._update_status()
+
+    # -- search, filters, sort -------------------------------------------------------------
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.list.view.flt.search or ""
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = False
+        self.list.set_view(self.list.view.with_filter(search=event.value.strip() or None))
+        self.list.focus()
+        self._update_status()
+        if event.value.strip() and not self.list.total:
+            self.notify("No message matches that search.", severity="warning", markup=False)
+
+    def _jump_match(self, step: int) -> None:
+        if not self.list.view.flt.search:
+            self.notify("No search yet: press / to search.", markup=False)
+            return
+        if step > 0:
+            self.list.action_cursor_down()
+        else:
+            self.list.action_cursor_up()
+
+    def action_next_match(self) -> None:
+        self._jump_match(1)
+
+    def action_prev_match(self) -> None:
+        self._jump_match(-1)
+
+    def _set_view(self, view: ListView) -> None:
+        self.list.set_view(view)
+        self._update_status()
+
+    def action_cycle_status(self) -> None:
+        self._set_view(self.list.view.with_filter(
+            status=_cycle(STATUS_VALUES, self.list.view.flt.status)))
+
+    def action_cycle_category(self) -> None:
+        self._set_view(self.list.view.with_filter(
+            category=_cycle(CATEGORY_VALUES, self.list.view.flt.category)))
+
+    def action_cycle_sort(self) -> None:
+        view = self.list.view
+        nxt = SORT_ORDER[(SORT_ORDER.index(view.sort) + 1) % len(SORT_ORDER)] \
+            if view.sort in SORT_ORDER else SORT_ORDER[0]
+        self._set_view(ListView(view.flt, nxt, view.descending))
+
+    def action_reverse_sort(self) -> None:
+        view = self.list.view
+        self._set_view(ListView(view.flt, view.sort, not view.descending))
+
+    # -- live refresh ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll_store(self) -> None:
+        with Session(self.engine) as session:
+            signature = store_signature(session)
+        self.app.call_from_thread(self._store_polled, signature)
+
+    def _store_polled(self, signature: StoreSignature) -> None:
+        previous, self.signature = self.signature, signature
+        if previous is None or previous == signature:
+            return
+        if isinstance(self.app.screen, TriageScreen):  # never yank rows from under a dialog
+            self.list.reload()
+            self._update_status()
+        if signature.max_id > previous.max_id:
+            self.notify("New mail arrived.", markup=False, timeout=3)
+
+    # -- permissions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        spec = keys_for_action(action if not parameters else
+                               f"{action}({', '.join(repr(p) for p in parameters)})")
+        if spec is None or spec.permission is None:
+            return True
+        return True if self.actor.can(spec.permission) else None
+
+    def _allowed(self, permission: str) -> bool:
+        why = self.actor.why_not(permission)
+        if why:
+            self.notify(f"Not allowed: {why}", severity="error", markup=False)
+        return not why
+
+    def _targets(self) -> list[int]:
+        pks = self.list.target_pks()
+        if not pks:
+            self.notify("No message selected.", severity="warning", markup=False)
+        return pks
+
+    def _run(self, action: Callable[[], str]) -> bool:
+        """Run one service call; show its sentence or its error; refresh the list."""
+        try:
+            said = action()
+        except InboxwatchError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False, timeout=8)
+            return False
+        self.notify(said, markup=False)
+        self.list.clear_selection()
+        self.list.reload()
+        self.detail.show_message(self.list.current_pk)
+        self._update_status()
+        return True
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_mark(self) -> None:
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        pks = self._targets()
+        if pks:
+            def chosen(status: str | None) -> None:
+                if status:
+                    self._run(lambda: self.service.mark(pks, status))
+            self.app.push_screen(MarkPicker(len(pks)), chosen)
+
+    def action_mark_as(self, status: str) -> None:
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        pks = self._targets()
+        if pks:
+            self._run(lambda: self.service.mark(pks, status))
+
+    def action_delete(self) -> None:
+        if not self._allowed("delete_inbound_message"):
+            return
+        pks = self._targets()
+        if pks:
+            def answered(label: str | None) -> None:
+                if label is not None:
+                    self._run(lambda: self.service.delete(pks, label))
+            self.app.push_screen(ConfirmDelete(len(pks)), answered)
+
+    def action_create_case(self) -> None:
+        if not self._allowed("create_case"):
+            return
+        detail = self.detail.detail
+        if detail is None or detail.id != self.list.current_pk:
+            self.notify("The message is still loading; try again.", markup=False)
+            return
+        pk = detail.id
+
+        def submitted(form: CaseFormResult | None) -> None:
+            if form is not None:
+                self._run(lambda: self.service.create_case(
+                    pk, title=form.title, client_email=form.client_email,
+                    client_name=form.client_name, notes=form.notes))
+        self.app.push_screen(CaseForm(title=detail.subject, client_email=detail.from_addr,
+                                      client_name=detail.from_name,
+                                      notes=detail.body_text), submitted)
+
+    def action_find_case(self) -> None:
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        pk = self.list.current_pk
+        if pk is None:
+            self._targets()
+            return
+
+        def picked(case_id: int | None) -> None:
+            if case_id:
+                self._run(lambda: self.service.link_case(pk, case_id))
+        self.app.push_screen(CasePicker(self.service.find_cases), picked)
+
+    def action_case_update(self) -> None:
+        if not self._allowed("create_case_update"):
+            return
+        detail = self.detail.detail
+        if detail is None or detail.id != self.list.current_pk:
+            self.notify("The message is still loading; try again.", markup=False)
+            return
+        if detail.case_id is None:
+            self.notify("Link this message to a case first (c creates one, f finds one).",
+                        severity="warning", markup=False)
+            return
+        pk, case_id = detail.id, detail.case_id
+        own = {a.sha256 for a in detail.attachments}
+        files = [(f.id, f"{f.name}  {human_size(f.size)}"
+                        + ("  (from this message)" if f.source_message_pk == pk else ""),
+                  f.sha256 in own and f.source_message_pk == pk)
+                 for f in self.service.case_files(case_id)]
+
+        def submitted(result: CaseUpdateResult | None) -> None:
+            if result is not None:
+                self._run(lambda: self.service.create_case_update(
+                    pk, text=result.text, file_ids=result.file_ids,
+                    email_client=result.email_client))
+        self.app.push_screen(CaseUpdateEditor(case_label=self.service.case_label(case_id),
+                                              text=detail.body_text, files=files), submitted)
+
+    def action_attachments(self) -> None:
+        detail = self.detail.detail
+        if detail is None or not detail.attachments:
+            self.notify("This message has no attachments.", markup=False)
+            return
+        items = [(a.id, f"{a.filename}  {a.content_type}  {human_size(a.size)}  "
+                        f"sha256 {a.sha256[:16]}…") for a in detail.attachments]
+
+        def chosen(answer: tuple[list[int], Path] | None) -> None:
+            if answer is None:
+                return
+            ids, directory = answer
+            try:
+                with Session(self.engine) as session:
+                    saved = save_attachments(session, ids, directory)
+            except (InboxwatchError, OSError) as exc:
+                self.notify(clean_line(f"Could not save: {exc}"), severity="error",
+                            markup=False)
+                return
+            names = ", ".join(p.path.name for p in saved)
+            self.notify(clean_line(f"Saved {len(saved)} file(s) in {directory}: {names}"),
+                        markup=False, timeout=8)
+        self.app.push_screen(SaveAttachments(items, os.getcwd()), chosen)
+
+    def _raw_bytes(self) -> bytes | None:
+        detail = self.detail.detail
+        if detail is None:
+            self.notify("No message to show.", markup=False)
+            return None
+        with Session(self.engine) as session:
+            raw = get_blob(session, detail.sha256)
+        if raw is None:
+            self.notify("The raw source is not in the store.", severity="error", markup=False)
+        return raw
+
+    def action_raw(self) -> None:
+        raw = self._raw_bytes()
+        if raw is not None:
+            self.app.push_screen(TextViewer(f"Raw source ({human_size(len(raw))}, sanitised)",
+                                            raw_text(raw)))
+
+    def action_headers(self) -> None:
+        raw = self._raw_bytes()
+        if raw is not None:
+            self.app.push_screen(TextViewer("All headers (sanitised)",
+                                            headers_text(parse_message(raw))))

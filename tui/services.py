@@ -1,0 +1,135 @@
+"""The TUI's one door to the service layer: who is acting, and every write action.
+
+Each method opens its own session, calls one function of :mod:`inboxwatch.triage` (which
+checks the permission, writes and audits in one transaction) and returns a short sentence
+for the operator. Errors from the service layer (:class:`InboxwatchError`) pass through so
+the app can show them; the TUI never writes a table itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from inboxwatch.cases import CaseFileInfo, CaseInfo, LocalCaseStore
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.users import Actor, resolve_actor
+from tui.keymap import PERMISSION_LABELS
+
+__all__ = ["ActorState", "TriageService", "load_actor"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActorState:
+    """The operator, or why there is none (then every write action is disabled)."""
+
+    actor: Actor | None
+    problem: str = ""
+
+    def can(self, permission: str) -> bool:
+        return self.actor is not None and self.actor.can(permission)
+
+    def why_not(self, permission: str) -> str:
+        """Why ``permission`` is missing, phrased for the operator; "" when it is not."""
+        if self.actor is None:
+            return self.problem or "no operator identity"
+        if self.actor.can(permission):
+            return ""
+        what = PERMISSION_LABELS.get(permission, permission)
+        return f"{self.actor.label} may not {what} (needs {permission})"
+
+    @property
+    def label(self) -> str:
+        if self.actor is None:
+            return "read-only"
+        roles = ", ".join(sorted(self.actor.roles)) or "no role"
+        return f"{self.actor.label} ({roles})"
+
+
+def load_actor(engine: Engine, login: str | None = None) -> ActorState:
+    """Resolve the OS login to a user; a failure becomes a read-only state with the reason."""
+    try:
+        with Session(engine) as session:
+            return ActorState(resolve_actor(session, login=login))
+    except InboxwatchError as exc:
+        return ActorState(None, str(exc))
+
+
+class TriageService:
+    """Write actions for one operator, each one service-layer call in its own session."""
+
+    def __init__(self, engine: Engine, state: ActorState) -> None:
+        self.engine = engine
+        self.state = state
+
+    def _actor(self) -> Actor:
+        if self.state.actor is None:
+            raise InboxwatchError(self.state.problem or "no operator identity")
+        return self.state.actor
+
+    @staticmethod
+    def _triage() -> Any:
+        from inboxwatch import triage
+
+        return triage
+
+    # -- reads used by the dialogs ---------------------------------------------------------
+    def find_cases(self, query: str) -> list[tuple[int, str]]:
+        with Session(self.engine) as session:
+            found: list[CaseInfo] = LocalCaseStore(session).search(query) if query.strip() \
+                else []
+        return [(c.number, f"#{c.number}  {c.title}  ·  {c.client_name} "
+                           f"<{c.client_email or '-'}>  [{c.status}]") for c in found]
+
+    def case_files(self, case_id: int) -> list[CaseFileInfo]:
+        with Session(self.engine) as session:
+            return LocalCaseStore(session).files(case_id)
+
+    def case_label(self, case_id: int) -> str:
+        with Session(self.engine) as session:
+            info = LocalCaseStore(session).get(case_id)
+        return f"case #{case_id}" if info is None else f"case #{case_id}: {info.title}"
+
+    # -- writes ----------------------------------------------------------------------------
+    def mark(self, message_pks: list[int], status: str) -> str:
+        triage = self._triage()
+        with Session(self.engine) as session:
+            for pk in message_pks:
+                triage.mark(session, self._actor(), pk, status)
+        return f"marked {len(message_pks)} message(s) {status.replace('_', ' ')}"
+
+    def delete(self, message_pks: list[int], label: str) -> str:
+        triage = self._triage()
+        with Session(self.engine) as session:
+            for pk in message_pks:
+                triage.delete(session, self._actor(), pk, as_label=label or None)
+        how = f" as {label}" if label else ""
+        return f"deleted {len(message_pks)} message(s){how}"
+
+    def create_case(self, message_pk: int, *, title: str, client_email: str,
+                    client_name: str, notes: str) -> str:
+        triage = self._triage()
+        with Session(self.engine) as session:
+            result = triage.create_case(session, self._actor(), message_pk, title=title,
+                                        client_email=client_email or None,
+                                        client_name=client_name or None, notes=notes)
+        number = getattr(result, "number", result)
+        return f"created case #{number} from message {message_pk}"
+
+    def link_case(self, message_pk: int, case_id: int) -> str:
+        triage = self._triage()
+        with Session(self.engine) as session:
+            triage.link_case(session, self._actor(), message_pk, case_id)
+        return f"linked message {message_pk} to case #{case_id}"
+
+    def create_case_update(self, message_pk: int, *, text: str, file_ids: list[int],
+                           email_client: bool) -> str:
+        triage = self._triage()
+        with Session(self.engine) as session:
+            triage.create_case_update(session, self._actor(), message_pk, text=text,
+                                      file_ids=file_ids, email=email_client)
+        sent = " and queued the email to the client" if email_client else ""
+        return f"created a case update from message {message_pk}{sent}"
