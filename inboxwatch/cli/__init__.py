@@ -61,6 +61,9 @@ def _add_globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
                              "user data directory)")
     parser.add_argument("--json", action="store_true", default=False if top else
                         argparse.SUPPRESS, help="machine-readable output where output is data")
+    parser.add_argument("--as", dest="as_email", metavar="EMAIL", default=default,
+                        help="act as this user (admins only; default: the user whose login "
+                             "is the OS login name)")
     parser.add_argument("-v", "--verbose", action="count", default=0 if top else
                         argparse.SUPPRESS, help="more log output (-vv for debug)")
 
@@ -78,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx = Context(config_path=args.config, db_url=args.db, json=args.json)
+    ctx = Context(config_path=args.config, db_url=args.db, json=args.json,
+                  as_email=args.as_email)
     if args.command is None:
         if sys.stdin.isatty() and sys.stdout.isatty() and hasattr(args, "func") is False \
                 and _has_tui():

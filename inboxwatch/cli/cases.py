@@ -1,0 +1,398 @@
+"""Triage commands: ``mark``, ``delete``, ``undelete``, ``purge``, ``not-spam``, ``case ...``,
+``users ...`` and ``watch``.
+
+Each command resolves the acting user (the OS login, or ``--as EMAIL`` for admins), calls
+one service function of :mod:`inboxwatch.triage` / :mod:`inboxwatch.users` and prints its
+read model (``--json`` for data). Permission errors exit 5 naming the permission; a
+missing message or case exits 1 with one line; nothing is ever half-done because each
+service function is one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import Session
+
+from inboxwatch import triage, users
+from inboxwatch.cases import CaseDetail, CaseInfo, CaseUpdateInfo
+from inboxwatch.cli._context import Context
+from inboxwatch.sanitize import clean, clean_line, shorten
+from inboxwatch.triage import MessageState
+from inboxwatch.users import Actor, UserInfo
+from storage.tables import STATUS_VALUES
+
+__all__ = ["first_admin_step", "register"]
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("mark", parents=[parent], help="set an inbound message's status")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("status", choices=STATUS_VALUES, metavar="STATUS",
+                   help=" | ".join(STATUS_VALUES))
+    p.set_defaults(func=cmd_mark)
+
+    p = sub.add_parser("delete", parents=[parent],
+                       help="soft-delete a message (restorable until purged)")
+    p.add_argument("id", type=int, metavar="ID")
+    label = p.add_mutually_exclusive_group()
+    label.add_argument("--as-spam", dest="label", action="store_const", const="spam",
+                       help="it is spam: also teach the classifier")
+    label.add_argument("--as-phishing", dest="label", action="store_const", const="phishing",
+                       help="it is phishing: also teach the classifier")
+    p.set_defaults(func=cmd_delete, label=None)
+
+    p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_undelete)
+
+    p = sub.add_parser("not-spam", parents=[parent],
+                       help="a message is not spam/phishing: category normal, teach the "
+                            "classifier")
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_not_spam)
+
+    p = sub.add_parser("purge", parents=[parent],
+                       help="remove for good messages deleted more than DAYS ago")
+    p.add_argument("--older-than", type=int, default=triage.DEFAULT_RETENTION_DAYS,
+                   metavar="DAYS",
+                   help=f"retention in days (default {triage.DEFAULT_RETENTION_DAYS})")
+    p.set_defaults(func=cmd_purge)
+
+    _register_case(sub, parent)
+    _register_users(sub, parent)
+
+    p = sub.add_parser("watch", parents=[parent],
+                       help="live counts, oldest awaiting age and newest arrivals")
+    p.add_argument("--once", action="store_true", help="print one frame and exit")
+    p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                   help="refresh interval (default 5)")
+    p.set_defaults(func=cmd_watch)
+
+    from inboxwatch.cli.setup import INIT_STEPS
+
+    if first_admin_step not in INIT_STEPS:
+        INIT_STEPS.append(first_admin_step)
+
+
+def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("case", parents=[parent], help="create, find, link and update cases")
+    csub = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+
+    q = csub.add_parser("create", parents=[parent],
+                        help="create a case from a message, or from a title and a client")
+    source = q.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-message", type=int, metavar="ID")
+    source.add_argument("--title", metavar="T")
+    q.add_argument("--client", metavar="EMAIL", help="the client (with --title)")
+    q.add_argument("--notes", metavar="TEXT")
+    q.set_defaults(func=cmd_case_create)
+
+    q = csub.add_parser("find", parents=[parent],
+                        help="search cases by number, title, client name or email")
+    q.add_argument("query", metavar="QUERY")
+    q.add_argument("--limit", type=int, default=50)
+    q.set_defaults(func=cmd_case_find)
+
+    q = csub.add_parser("link", parents=[parent], help="link a message to a case")
+    q.add_argument("message_id", type=int, metavar="MESSAGE_ID")
+    q.add_argument("case", type=_case_number, metavar="CASE")
+    q.set_defaults(func=cmd_case_link)
+
+    q = csub.add_parser("update", parents=[parent], help="add an update to a case")
+    q.add_argument("case", type=_case_number, metavar="CASE")
+    source = q.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-message", type=int, metavar="ID",
+                        help="a message linked to the case: text from its body, closes it")
+    source.add_argument("--text", metavar="T")
+    q.add_argument("--file", dest="files", action="append", default=[], metavar="NAME",
+                   help="attach a case file (or the message's attachment) by name; repeat")
+    q.add_argument("--email", action="store_true", help="email the update to the client")
+    q.set_defaults(func=cmd_case_update)
+
+    q = csub.add_parser("show", parents=[parent], help="one case: notes, files, updates")
+    q.add_argument("case", type=_case_number, metavar="N")
+    q.set_defaults(func=cmd_case_show)
+
+
+def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("users", parents=[parent], help="users and roles")
+    usub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    q = usub.add_parser("add", parents=[parent], help="add a user")
+    q.add_argument("email", metavar="EMAIL")
+    q.add_argument("--name", required=True, metavar="N")
+    q.add_argument("--login", metavar="L", help="OS login name (staff)")
+    q.add_argument("--role", dest="roles", action="append", default=[],
+                   choices=tuple(users.BUILTIN_ROLES), metavar="R",
+                   help=f"{' | '.join(users.BUILTIN_ROLES)}; repeat for several (default: "
+                        "operator with --login, client without)")
+    q.set_defaults(func=cmd_users_add)
+
+    q = usub.add_parser("list", parents=[parent], help="list users")
+    q.set_defaults(func=cmd_users_list)
+
+    q = usub.add_parser("deactivate", parents=[parent], help="deactivate a user")
+    q.add_argument("email", metavar="EMAIL")
+    q.set_defaults(func=cmd_users_deactivate)
+
+    q = usub.add_parser("grant", parents=[parent], help="give a user a role")
+    q.add_argument("email", metavar="EMAIL")
+    q.add_argument("role", choices=tuple(users.BUILTIN_ROLES), metavar="ROLE",
+                   help=" | ".join(users.BUILTIN_ROLES))
+    q.set_defaults(func=cmd_users_grant)
+
+
+def _case_number(text: str) -> int:
+    value = text.strip().removeprefix("#")
+    if not value.isdigit() or len(value) > 12:
+        raise argparse.ArgumentTypeError(f"not a case number: {text!r}")
+    return int(value)
+
+
+def _actor(ctx: Context, session: Session) -> Actor:
+    return users.resolve_actor(session, as_email=ctx.as_email)
+
+
+def _say(ctx: Context, line: str) -> None:
+    ctx.console.print(Text(clean_line(line, max_chars=2000)))
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+def _print_state(ctx: Context, state: MessageState, verb: str) -> None:
+    if ctx.json:
+        ctx.emit_json(state.to_json())
+        return
+    case = f", case #{state.case_id}" if state.case_id else ""
+    _say(ctx, f"message {state.id} {verb}: {state.status}, {state.category}{case}")
+
+
+def cmd_mark(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        state = triage.mark(session, _actor(ctx, session), args.id, args.status)
+    _print_state(ctx, state, "marked")
+    return 0
+
+
+def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        state = triage.delete(session, _actor(ctx, session), args.id, as_label=args.label)
+    _print_state(ctx, state, f"deleted{' as ' + args.label if args.label else ''}")
+    return 0
+
+
+def cmd_undelete(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        state = triage.undelete(session, _actor(ctx, session), args.id)
+    _print_state(ctx, state, "restored")
+    return 0
+
+
+def cmd_not_spam(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        state = triage.mark_not_spam(session, _actor(ctx, session), args.id)
+    _print_state(ctx, state, "marked not spam")
+    return 0
+
+
+def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        report = triage.purge(session, _actor(ctx, session), older_than_days=args.older_than)
+    if ctx.json:
+        ctx.emit_json(report.to_json())
+    else:
+        _say(ctx, f"purged {len(report.purged)} message(s) deleted before "
+                  f"{report.cutoff:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+# ------------------------------------------------------------------------------ cases
+
+
+def cmd_case_create(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        actor = _actor(ctx, session)
+        case = triage.create_case(session, actor, from_message=args.from_message,
+                                  title=args.title, client_email=args.client, notes=args.notes)
+        detail = triage.case_detail(session, actor, case.number)
+    if ctx.json:
+        ctx.emit_json(detail.to_json())
+    else:
+        _say(ctx, f"created case #{case.number}: {case.title} (client {_client(case)}, "
+                  f"{len(detail.files)} file(s))")
+    return 0
+
+
+def _client(case: CaseInfo) -> str:
+    return f"{case.client_name} <{case.client_email}>" if case.client_email \
+        else case.client_name
+
+
+def cmd_case_find(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        found = triage.find_cases(session, _actor(ctx, session), args.query, limit=args.limit)
+    if ctx.json:
+        ctx.emit_json([c.to_json() for c in found])
+        return 0
+    if not found:
+        _say(ctx, "no case matches")
+        return 0
+    table = Table(pad_edge=False)
+    table.add_column("Case", no_wrap=True, min_width=4)
+    table.add_column("Status", no_wrap=True, min_width=6)
+    table.add_column("Client", no_wrap=True, overflow="ellipsis", ratio=1)
+    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=2)
+    table.add_column("Created", no_wrap=True, min_width=10)
+    for c in found:
+        table.add_row(Text(f"#{c.number}"), Text(c.status),
+                      Text(shorten(clean_line(_client(c)), 50)),
+                      Text(shorten(clean_line(c.title), 80)),
+                      Text(c.created_at.strftime("%Y-%m-%d")))
+    ctx.console.print(table)
+    return 0
+
+
+def cmd_case_link(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        state = triage.link_case(session, _actor(ctx, session), args.message_id, args.case)
+    _print_state(ctx, state, f"linked to case #{args.case}")
+    return 0
+
+
+def cmd_case_update(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        update = triage.create_case_update(
+            session, _actor(ctx, session), args.case, from_message=args.from_message,
+            text=args.text, file_names=args.files, email_client=args.email)
+    if ctx.json:
+        ctx.emit_json(update.to_json())
+    else:
+        files = ", ".join(clean_line(f.name) for f in update.files) or "no files"
+        mailed = ", emailed to the client" if update.emailed or args.email else ""
+        _say(ctx, f"case #{update.case_number}: added update {update.id} ({files}){mailed}")
+    return 0
+
+
+def cmd_case_show(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        detail = triage.case_detail(session, _actor(ctx, session), args.case)
+    if ctx.json:
+        ctx.emit_json(detail.to_json())
+        return 0
+    _print_case(ctx, detail)
+    return 0
+
+
+def _print_case(ctx: Context, detail: CaseDetail) -> None:
+    out = ctx.console
+    case = detail.case
+    out.print(Text(clean_line(f"Case #{case.number}: {case.title}"), style="bold"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in (("Client", _client(case)), ("Status", case.status),
+                         ("Created", case.created_at.strftime("%Y-%m-%d %H:%M")),
+                         ("Participants", ", ".join(detail.participants) or "-")):
+        grid.add_row(Text(label), Text(clean_line(value, max_chars=1000)))
+    out.print(grid)
+    if case.notes.strip():
+        out.print(Text("\nNotes", style="bold"))
+        out.print(Text(clean(case.notes, max_chars=20_000)))
+    if detail.files:
+        out.print(Text("\nFiles", style="bold"))
+        for f in detail.files:
+            out.print(Text(f"  {clean_line(f.name)}  {clean_line(f.content_type)}  "
+                           f"{f.size} bytes  sha256 {f.sha256[:16]}…"))
+    for update in detail.updates:
+        _print_update(ctx, update)
+
+
+def _print_update(ctx: Context, update: CaseUpdateInfo) -> None:
+    emailed = "  (emailed)" if update.emailed else ""
+    ctx.console.print(Text(clean_line(
+        f"\nUpdate {update.id} · {update.created_at:%Y-%m-%d %H:%M} · {update.author}"
+        f"{emailed}"), style="bold"))
+    ctx.console.print(Text(clean(update.text, max_chars=20_000)))
+    if update.files:
+        ctx.console.print(Text("  files: " + ", ".join(clean_line(f.name)
+                                                       for f in update.files)))
+
+
+# ------------------------------------------------------------------------------ users
+
+
+def _print_user(ctx: Context, info: UserInfo, verb: str) -> None:
+    if ctx.json:
+        ctx.emit_json(info.to_json())
+        return
+    state = "active" if info.active else "inactive"
+    _say(ctx, f"{verb} {info.name} <{info.label}>: {state}, roles {', '.join(info.roles) or '-'}")
+
+
+def cmd_users_add(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        info = users.add_user(session, _actor(ctx, session), args.email, name=args.name,
+                              login=args.login, roles=tuple(args.roles))
+    _print_user(ctx, info, "added")
+    return 0
+
+
+def cmd_users_list(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        found = users.list_users(session, _actor(ctx, session))
+    if ctx.json:
+        ctx.emit_json([u.to_json() for u in found])
+        return 0
+    table = Table(pad_edge=False)
+    for name in ("ID", "Name", "Email", "Login", "Roles", "Active"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    for u in found:
+        table.add_row(Text(str(u.id)), Text(clean_line(u.name)),
+                      Text(clean_line(", ".join(u.emails))), Text(u.login or ""),
+                      Text(", ".join(u.roles)), Text("yes" if u.active else "no"))
+    ctx.console.print(table)
+    return 0
+
+
+def cmd_users_deactivate(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        info = users.deactivate_user(session, _actor(ctx, session), args.email)
+    _print_user(ctx, info, "deactivated")
+    return 0
+
+
+def cmd_users_grant(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        info = users.grant_role(session, _actor(ctx, session), args.email, args.role)
+    _print_user(ctx, info, f"granted {args.role} to")
+    return 0
+
+
+# ------------------------------------------------------------------------------ watch, init
+
+
+def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.watch import run_watch, take_snapshot
+
+    engine = ctx.engine
+    with Session(engine) as session:
+        _actor(ctx, session).require(users.VIEW_INBOUND_MESSAGES)
+        if ctx.json:
+            ctx.emit_json(take_snapshot(session).to_json())
+            return 0
+    return run_watch(engine, ctx.console, interval=max(0.5, args.interval), once=args.once)
+
+
+def first_admin_step(ctx: Context) -> str | None:
+    """``init`` step: on a store with no staff user, make the OS login an admin."""
+    with Session(ctx.engine) as session:
+        info = users.bootstrap_first_admin(session)
+    if info is None:
+        return None
+    return (f"made OS login {info.login!r} the first admin; add colleagues with "
+            "`inboxwatch users add EMAIL --name NAME --login LOGIN`")
