@@ -34,6 +34,7 @@ __all__ = [
     "Role",
     "RolePermission",
     "SyncCheckpoint",
+    "UnfetchedMessage",
     "User",
     "UserEmail",
     "UserRole",
@@ -69,7 +70,27 @@ class SyncCheckpoint(SQLModel, table=True):
     folder: str = Field(max_length=500)
     uidvalidity: int
     last_uid: int = 0
+    # Highest UID whose after_ingest action (seen/move) was applied on the server; a crash
+    # between commit and flagging leaves it below last_uid and the next poll catches up.
+    applied_uid: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class UnfetchedMessage(SQLModel, table=True):
+    """A message the server listed but would not give us; retried on every poll until it is
+    stored or gone. Its server copy is never flagged or moved."""
+
+    __table_args__ = (UniqueConstraint("mailbox", "folder", "uidvalidity", "uid"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=200, index=True)
+    folder: str = Field(max_length=500)
+    uidvalidity: int
+    uid: int
+    size: int = 0
+    error: str = Field(default="", sa_column=Column(Text, nullable=False))
+    attempts: int = 1
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    last_attempt_at: datetime = Field(default_factory=utcnow)
 
 
 class MailboxState(SQLModel, table=True):

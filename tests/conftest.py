@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 from inboxwatch.route import RoutingContext
 from storage import open_engine
 
+pytest_plugins = ["tests.dovecot"]
+
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CORPORA = Path(__file__).parent.parent.parent / "shared" / "corpora"

@@ -63,10 +63,28 @@ def upgrade() -> None:
     sa.Column('folder', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('uidvalidity', sa.Integer(), nullable=False),
     sa.Column('last_uid', sa.Integer(), nullable=False),
+    sa.Column('applied_uid', sa.Integer(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('mailbox', 'folder')
     )
+    op.create_table('unfetchedmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mailbox', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('folder', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('uidvalidity', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.Integer(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('first_seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('mailbox', 'folder', 'uidvalidity', 'uid')
+    )
+    with op.batch_alter_table('unfetchedmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unfetchedmessage_mailbox'), ['mailbox'], unique=False)
+
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -385,6 +403,10 @@ def downgrade() -> None:
 
     op.drop_table('auditentry')
     op.drop_table('user')
+    with op.batch_alter_table('unfetchedmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unfetchedmessage_mailbox'))
+
+    op.drop_table('unfetchedmessage')
     op.drop_table('synccheckpoint')
     op.drop_table('role')
     op.drop_table('permission')
