@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from inboxwatch.explain import hits_to_json
 from inboxwatch.route import Analysis, AnalysisSettings, Decision, RoutingContext, analyze, \
     route_message
+from inboxwatch.reply import follow_up_stored_message
 from storage.queries import get_blob, put_blob
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
@@ -212,6 +213,8 @@ def _store_batch(session: Session, captures: list[RawCapture], analyses: list[An
             report.duplicates += 1
         else:
             message = store_message(session, cap, analysis, decision)
+            # The auto case update / the New Inbound Message Notice, same transaction.
+            follow_up_stored_message(session, message, analysis, decision, ctx)
             cap.message_pk = message.id
             report.stored += 1
             report.malformed += int(message.malformed)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from inboxwatch.config import SystemConfig
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage, parse_message
 from storage.tables import Message
@@ -58,6 +59,8 @@ class RoutingContext:
     notifications_address: str = "notify@localhost"
     own_domains: tuple[str, ...] = ()
     reply_secret: bytes | None = None
+    # Notices to queue for stored inbound messages; None: no notices (tests, eval).
+    system: SystemConfig | None = None
 
     @property
     def settings(self) -> AnalysisSettings:
@@ -110,6 +113,12 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> 
                                 f"message of {parsed.size} bytes stored header-only"))
         if parsed.malformed:
             return decision
+
+    # 4. Reply routing (inboxwatch.reply): onto a case update, or pre-linked inbound.
+    from inboxwatch.reply import route_reply
+
+    if route_reply(session, analysis, ctx, decision):
+        return decision
 
     # 5. Everything else: sent straight to the system.
     recipients = ", ".join(a.email for a in parsed.recipients[:5]) or "no recipients"

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "inboxwatch.cli.cases",
     "inboxwatch.cli.evaluate",
     "inboxwatch.cli.ui",
+    "inboxwatch.cli.notify",
 )
 
 

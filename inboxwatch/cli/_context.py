@@ -45,11 +45,19 @@ class Context:
         return open_engine(self.database_url)
 
     def routing_context(self) -> RoutingContext:
+        """Routing settings from the config, the reply-token secret, and notices (checked
+        here, so a bad template or address fails before any mail is processed)."""
+        from inboxwatch.notify import check_notice_settings
+        from inboxwatch.tokens import load_reply_secret
+
         system = self.config.system
+        check_notice_settings(system)
         return RoutingContext(
             reply_address=system.reply_address,
             notifications_address=system.notifications_address,
             own_domains=system.domains,
+            reply_secret=load_reply_secret(),
+            system=system,
         )
 
     def emit_json(self, data: Any) -> None:

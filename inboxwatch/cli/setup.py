@@ -106,6 +106,16 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
 INIT_STEPS: list[Any] = []
 
 
+def _init_reply_secret(ctx: Context) -> str:
+    """Generate the reply-token secret (0600 file in the data directory) unless one exists."""
+    from inboxwatch.tokens import ensure_reply_secret
+
+    return ensure_reply_secret()
+
+
+INIT_STEPS.append(_init_reply_secret)
+
+
 def cmd_secret_set(ctx: Context, args: argparse.Namespace) -> int:
     name = args.name
     if name != "smtp":

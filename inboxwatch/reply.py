@@ -1,0 +1,296 @@
+"""Routing step 4: which case update does this message answer, and may it attach itself?
+
+Three ways to find the case update, tried in order (PRODUCT.md "Routing", step 4):
+
+(a) ``token`` — a signed reply token in a recipient address (To, Cc, Delivered-To,
+    X-Original-To, Envelope-To): ``updates+<token>@domain``, verified with the installation's
+    secret (:mod:`inboxwatch.tokens`). A token whose signature does not hold is recorded as
+    evidence and otherwise ignored: it is never trusted.
+(b) ``references`` — ``In-Reply-To``/``References`` naming the Message-ID of one of our
+    case-update emails (``CaseUpdate.outbound_message_id``, ``Outbox.message_id``).
+(c) ``subject_tag`` — ``[Case #N]`` in the subject, trusted only when the sender is case N's
+    client or a participant: a number in a stranger's subject never hijacks a case.
+
+Then the sender and the message decide (the outcomes of :data:`OUTCOMES`):
+
+- sender not an active user -> inbound, ``unknown_sender``, case pre-linked;
+- active, but unrelated -> inbound, ``unrelated_to_case``, case pre-linked;
+- active and related -> **auto case update** (disposition ``case_update``, closed), created in
+  the store step by :func:`follow_up_stored_message`.
+
+**Relatedness** (:func:`is_related`): a message is related when its ``In-Reply-To`` or
+``References`` name one of our Message-IDs for that case, or when its subject, after
+stripping reply/forward prefixes (:data:`REPLY_PREFIXES`) and ``[Case #N]`` tags, matches the
+case update's subject or the case title: equal, one containing the other (at least
+:data:`MIN_CONTAINED_CHARS` characters), or sharing most of their words (:func:`word_overlap`
+at least :data:`MIN_WORD_OVERLAP`). An empty subject with no reference is unrelated: a
+client who writes to the reply address about something new needs a person to decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from sqlmodel import Session, col, select
+
+from inboxwatch.explain import RuleHit
+from inboxwatch.parse import ParsedMessage
+from inboxwatch.route import Analysis, Decision, RoutingContext
+from inboxwatch.tokens import find_reply_tokens
+from storage.tables import Case, CaseParticipant, CaseUpdate, Message, Outbox, User, UserEmail
+
+__all__ = [
+    "OUTCOMES",
+    "RECIPIENT_HEADERS",
+    "REPLY_PREFIXES",
+    "ReplyMatch",
+    "find_reply_target",
+    "follow_up_stored_message",
+    "is_related",
+    "normalize_subject",
+    "route_reply",
+    "word_overlap",
+]
+
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+# Reply and forward prefixes of common mail clients and languages, compared case-insensitively.
+REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "wg", "antw", "vs", "vl", "tr", "rif",
+                  "odp", "ref", "res", "enc", "r")
+MIN_CONTAINED_CHARS = 8
+MIN_WORD_OVERLAP = 0.6
+MAX_REFERENCES_LOOKED_AT = 200
+_STOPWORDS = frozenset(
+    "the and for you your our with from this that are was were have has not but about into "
+    "der die das und den dem des ein eine mit von fur och att som med les des une pour".split())
+
+# outcome -> (disposition, status, reason, rule id) for a matched message.
+OUTCOMES: dict[str, tuple[str, str, str, str]] = {
+    "unknown_sender": ("inbound", "awaiting_review", "unknown_sender", "unknown_sender"),
+    "unrelated": ("inbound", "awaiting_review", "unrelated_to_case", "unrelated_to_case"),
+    "related": ("case_update", "closed", "", "auto_case_update"),
+}
+
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:" + "|".join(sorted(REPLY_PREFIXES, key=len, reverse=True))
+    + r")\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*[:\uff1a]\s*)", re.IGNORECASE)
+_CASE_TAG_RE = re.compile(r"\[\s*case\s*#?\s*(\d{1,9})\s*\]", re.IGNORECASE)
+_WORD_RE = re.compile(r"\w{3,}")
+MAX_SUBJECT_CHARS = 2000  # a 100 KB subject is compared on its start only: bounded time
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyMatch:
+    """The case (and, when known, the case update) a message answers, and how we know."""
+
+    case_id: int
+    case_update_id: int | None
+    via: str  # token | references | subject_tag
+    evidence: str
+
+
+def normalize_subject(subject: str) -> str:
+    """Lower-cased subject without reply/forward prefixes, ``[Case #N]`` tags and extra space."""
+    text = subject[:MAX_SUBJECT_CHARS]
+    text = _CASE_TAG_RE.sub(" ", text)
+    while True:
+        stripped = _PREFIX_RE.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return " ".join(text.casefold().split())
+
+
+def word_overlap(a: str, b: str) -> float:
+    """Shared significant words as a share of the shorter subject's (0.0 when either is empty)."""
+    wa = {w for w in _WORD_RE.findall(a) if w not in _STOPWORDS}
+    wb = {w for w in _WORD_RE.findall(b) if w not in _STOPWORDS}
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def _subjects_related(subject: str, reference: str) -> str | None:
+    """Why ``subject`` relates to ``reference`` (both raw), or None."""
+    ns, nr = normalize_subject(subject), normalize_subject(reference)
+    if not ns or not nr:
+        return None
+    if ns == nr:
+        return "same subject"
+    shorter, longer = sorted((ns, nr), key=len)
+    if len(shorter) >= MIN_CONTAINED_CHARS and shorter in longer:
+        return "subject contains the other"
+    overlap = word_overlap(ns, nr)
+    if overlap >= MIN_WORD_OVERLAP:
+        return f"subjects share {overlap:.0%} of their words"
+    return None
+
+
+def is_related(session: Session, parsed: ParsedMessage, match: ReplyMatch) -> tuple[bool, str]:
+    """Whether the message looks related to the matched case update, and why (or why not)."""
+    ours = _our_message_ids_for_case(session, match.case_id)
+    referenced = [mid for mid in _referenced_ids(parsed) if mid in ours]
+    if referenced:
+        return True, f"references our Message-ID {referenced[0]}"
+    candidates: list[str] = []
+    if match.case_update_id is not None:
+        update = session.get(CaseUpdate, match.case_update_id)
+        if update is not None and update.subject:
+            candidates.append(update.subject)
+    case = session.get(Case, match.case_id)
+    if case is not None:
+        candidates.append(case.title)
+    for reference in candidates:
+        why = _subjects_related(parsed.subject, reference)
+        if why:
+            return True, f"{why}: {normalize_subject(reference)[:80]!r}"
+    shown = normalize_subject(parsed.subject)[:80] or "(empty)"
+    return False, f"no reference to our Message-IDs and subject {shown!r} unrelated to the case"
+
+
+def _referenced_ids(parsed: ParsedMessage) -> list[str]:
+    """In-Reply-To first, then References newest first; bounded."""
+    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    return list(dict.fromkeys(ids))[:MAX_REFERENCES_LOOKED_AT]
+
+
+def _our_message_ids_for_case(session: Session, case_id: int) -> set[str]:
+    rows = session.exec(select(CaseUpdate.outbound_message_id).where(
+        CaseUpdate.case_id == case_id, col(CaseUpdate.outbound_message_id).is_not(None))).all()
+    return {r for r in rows if r}
+
+
+def _recipient_addresses(parsed: ParsedMessage) -> list[str]:
+    found = [a.email for a in parsed.recipients]
+    for name in RECIPIENT_HEADERS[2:]:
+        found += [addr for _, addr in getaddresses(parsed.header_all(name)[:5]) if addr]
+    return found
+
+
+def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingContext,
+                      hits: list[RuleHit]) -> ReplyMatch | None:
+    """Steps 4(a)-(c): the case update this answers, or None. Appends evidence to ``hits``."""
+    # (a) a signed token in a recipient address
+    for token in find_reply_tokens(_recipient_addresses(parsed), ctx.reply_address,
+                                   ctx.reply_secret):
+        if not token.valid:
+            hits.append(RuleHit("route", "reply_token_invalid",
+                                f"{token.address}: signature does not verify; not trusted"))
+            continue
+        assert token.case_update_id is not None
+        update = session.get(CaseUpdate, token.case_update_id)
+        if update is None:
+            hits.append(RuleHit("route", "reply_token_unknown_update",
+                                f"{token.address}: case update {token.case_update_id} "
+                                "no longer exists"))
+            continue
+        return ReplyMatch(update.case_id, update.id, "token",
+                          f"signed reply token for case update {update.id} in {token.address}")
+    # (b) In-Reply-To / References naming one of our case-update emails
+    referenced = _referenced_ids(parsed)
+    if referenced:
+        by_id = {u.outbound_message_id: u for u in session.exec(select(CaseUpdate).where(
+            col(CaseUpdate.outbound_message_id).in_(referenced))).all()}
+        if not by_id:
+            for mid, update_id in session.exec(select(Outbox.message_id, Outbox.case_update_id)
+                                               .where(col(Outbox.message_id).in_(referenced),
+                                                      col(Outbox.case_update_id).is_not(None))):
+                update = session.get(CaseUpdate, update_id)
+                if update is not None:
+                    by_id[mid] = update
+        for mid in referenced:
+            update = by_id.get(mid)
+            if update is not None:
+                return ReplyMatch(update.case_id, update.id, "references",
+                                  f"In-Reply-To/References name our Message-ID {mid} "
+                                  f"(case update {update.id})")
+    # (c) a [Case #N] tag, from that case's client or a participant only
+    tag = _CASE_TAG_RE.search(parsed.subject[:MAX_SUBJECT_CHARS])
+    if tag is not None:
+        case_id = int(tag.group(1))
+        sender = parsed.from_addr.email if parsed.from_addr else ""
+        if _is_client_or_participant(session, case_id, sender):
+            latest = session.exec(select(CaseUpdate.id).where(CaseUpdate.case_id == case_id)
+                                  .order_by(col(CaseUpdate.emailed).desc(),
+                                            col(CaseUpdate.id).desc())).first()
+            return ReplyMatch(case_id, latest, "subject_tag",
+                              f"subject tag [Case #{case_id}] from the case's client or a "
+                              f"participant ({sender})")
+        hits.append(RuleHit("route", "case_tag_untrusted",
+                            f"subject tag [Case #{case_id}] ignored: {sender or 'the sender'} "
+                            "is not that case's client or a participant"))
+    return None
+
+
+def _is_client_or_participant(session: Session, case_id: int, email: str) -> bool:
+    if not email:
+        return False
+    user_id = session.exec(select(UserEmail.user_id).where(
+        UserEmail.email == email.lower())).first()
+    if user_id is None:
+        return False
+    case = session.get(Case, case_id)
+    if case is None:
+        return False
+    return case.client_id == user_id or \
+        session.get(CaseParticipant, (case_id, user_id)) is not None
+
+
+def _active_user(session: Session, email: str) -> User | None:
+    if not email:
+        return None
+    user = session.exec(select(User).join(UserEmail, col(UserEmail.user_id) == col(User.id))
+                        .where(UserEmail.email == email.lower())).first()
+    return user if user is not None and user.active else None
+
+
+def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
+                decision: Decision) -> bool:
+    """Apply step 4 to ``decision``; True when it decided (the later steps are skipped).
+
+    Auto-generated mail (bounces, auto-replies, loops) is never turned into a case update,
+    even when it carries a valid token: step 3 decides those.
+    """
+    if analysis.auto_category is not None:
+        return False
+    parsed = analysis.parsed
+    match = find_reply_target(session, parsed, ctx, decision.explanation)
+    if match is None:
+        return False
+    decision.explanation.append(RuleHit("route", f"reply_via_{match.via}", match.evidence))
+    decision.case_id = match.case_id
+    decision.case_update_id = match.case_update_id
+    sender = parsed.from_addr.email if parsed.from_addr else ""
+    if _active_user(session, sender) is None:
+        outcome = "unknown_sender"
+        evidence = f"{sender or 'no sender'} is not an active user; case #{match.case_id} " \
+                   "pre-linked"
+    else:
+        related, evidence = is_related(session, parsed, match)
+        outcome = "related" if related else "unrelated"
+        if not related:
+            evidence += f"; case #{match.case_id} pre-linked"
+    decision.disposition, decision.status, decision.reason, rule = OUTCOMES[outcome]
+    decision.explanation.append(RuleHit("route", rule, evidence))
+    return True
+
+
+def follow_up_stored_message(session: Session, message: Message, analysis: Analysis,
+                             decision: Decision, ctx: RoutingContext) -> None:
+    """What a freshly stored message sets in motion, in the ingest transaction.
+
+    An auto case update is created for a related reply (the case update with the message's
+    attachments as case files: :func:`inboxwatch.cases.apply_auto_case_update`); an inbound
+    message gets its New Inbound Message Notice queued (:mod:`inboxwatch.notify`) when
+    ``ctx.system`` is configured and no notice rule suppresses it.
+    """
+    if message.disposition == "case_update" and decision.case_id is not None:
+        from inboxwatch.cases import apply_auto_case_update
+
+        apply_auto_case_update(session, message, decision.case_id, decision.case_update_id)
+        return
+    if ctx.system is not None and message.disposition == "inbound":
+        from inboxwatch.notify import queue_new_message_notice
+
+        queue_new_message_notice(session, message, ctx.system, headers=analysis.parsed.headers)
