@@ -14,6 +14,7 @@ Two stages, each its own transaction, so that no mail is lost and none is duplic
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -22,15 +23,21 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inboxwatch.explain import hits_to_json
-from inboxwatch.route import Analysis, AnalysisSettings, Decision, RoutingContext, analyze, \
-    route_message
+from inboxwatch.route import (
+    Analysis,
+    AnalysisSettings,
+    Decision,
+    RoutingContext,
+    analyze,
+    route_message,
+)
 from inboxwatch.reply import follow_up_stored_message
-from storage.queries import get_blob, put_blob
+from storage.queries import get_blob, put_blob, put_blobs
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
 __all__ = [
@@ -90,41 +97,73 @@ class IngestReport:
 
 
 def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
-    """Add raw mail to the capture journal. The caller commits.
+    """Add raw mail to the capture journal in a few bulk statements. The caller commits.
 
-    IMAP mail is unique by (mailbox, folder, UIDVALIDITY, UID); imported mail by its bytes.
+    IMAP mail is unique by (mailbox, folder, UIDVALIDITY, UID); imported mail by its bytes
+    (already stored as a message, or already waiting as a capture).
     """
     report = IngestReport()
-    seen: set[str] = set()
-    for mail in mails:
-        import hashlib
-
-        sha = hashlib.sha256(mail.raw).hexdigest()
+    batch = [(hashlib.sha256(m.raw).hexdigest(), m) for m in mails]
+    if not batch:
+        return report
+    known_shas = _known_import_shas(session, {sha for sha, m in batch if m.uid is None})
+    known_uids = _known_uids(session, [m for _, m in batch if m.uid is not None])
+    rows: list[dict[str, object]] = []
+    blobs: dict[str, bytes] = {}
+    for sha, mail in batch:
         if mail.uid is not None:
-            dup = session.exec(select(RawCapture.id).where(
-                RawCapture.mailbox == mail.mailbox, RawCapture.folder == mail.folder,
-                RawCapture.uidvalidity == mail.uidvalidity, RawCapture.uid == mail.uid,
-            )).first()
+            key = (mail.mailbox, mail.folder, mail.uidvalidity, mail.uid)
+            duplicate = key in known_uids
+            known_uids.add(key)
         else:
-            dup = None
-            if sha in seen or session.exec(
-                select(Message.id).where(Message.sha256 == sha)).first() is not None:
-                dup = -1
-            elif session.exec(select(RawCapture.id).where(
-                    RawCapture.sha256 == sha, col(RawCapture.processed_at).is_(None))).first():
-                dup = -1
-        if dup is not None:
+            duplicate = sha in known_shas
+            known_shas.add(sha)
+        if duplicate:
             report.duplicates += 1
             continue
-        seen.add(sha)
-        put_blob(session, sha, mail.raw)
-        session.add(RawCapture(
-            source=mail.source, mailbox=mail.mailbox, folder=mail.folder,
-            uidvalidity=mail.uidvalidity, uid=mail.uid, origin=mail.origin, sha256=sha,
-            size=len(mail.raw), header_only=mail.header_only, received_at=mail.received_at,
-        ))
-        report.captured += 1
+        blobs.setdefault(sha, mail.raw)
+        rows.append({
+            "source": mail.source, "mailbox": mail.mailbox, "folder": mail.folder,
+            "uidvalidity": mail.uidvalidity, "uid": mail.uid, "origin": mail.origin,
+            "sha256": sha, "size": len(mail.raw), "header_only": mail.header_only,
+            "received_at": mail.received_at, "captured_at": utcnow(), "processed_at": None,
+            "message_pk": None,
+        })
+    put_blobs(session, list(blobs.items()))
+    if rows:
+        session.execute(insert(RawCapture), rows)
+    report.captured = len(rows)
     return report
+
+
+def _known_import_shas(session: Session, shas: set[str]) -> set[str]:
+    if not shas:
+        return set()
+    found: set[str] = set()
+    ordered = sorted(shas)
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i:i + 500]
+        found.update(session.exec(select(Message.sha256).where(
+            col(Message.sha256).in_(chunk))).all())
+        found.update(session.exec(select(RawCapture.sha256).where(
+            col(RawCapture.sha256).in_(chunk), col(RawCapture.processed_at).is_(None))).all())
+    return found
+
+
+def _known_uids(session: Session, mails: list[RawMail]) -> set[tuple[str | None, str | None,
+                                                                    int | None, int | None]]:
+    found: set[tuple[str | None, str | None, int | None, int | None]] = set()
+    groups: dict[tuple[str | None, str | None, int | None], list[int]] = {}
+    for m in mails:
+        assert m.uid is not None
+        groups.setdefault((m.mailbox, m.folder, m.uidvalidity), []).append(m.uid)
+    for (mailbox, folder, uidvalidity), uids in groups.items():
+        for i in range(0, len(uids), 500):
+            stmt = select(RawCapture.uid).where(
+                RawCapture.mailbox == mailbox, RawCapture.folder == folder,
+                RawCapture.uidvalidity == uidvalidity, col(RawCapture.uid).in_(uids[i:i + 500]))
+            found.update((mailbox, folder, uidvalidity, uid) for uid in session.exec(stmt).all())
+    return found
 
 
 _POOL: Executor | None = None

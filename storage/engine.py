@@ -18,6 +18,7 @@ from storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "insert_ignoring_duplicates",
     "create_fulltext_index",
     "drop_fulltext_index",
     "is_sqlite",
@@ -48,6 +49,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def insert_ignoring_duplicates(table: Any, dialect: Any) -> Any:
+    """An INSERT that skips rows whose primary/unique key already exists (both dialects)."""
+    if is_sqlite(dialect):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    if getattr(getattr(dialect, "dialect", dialect), "name", "") == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no insert-or-ignore for {dialect}")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

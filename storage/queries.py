@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.engine import is_sqlite, search_condition
+from storage.engine import insert_ignoring_duplicates, search_condition
 from storage.tables import Blob, Message, MessageAttachment
 
 __all__ = [
@@ -26,22 +25,22 @@ __all__ = [
     "get_blob",
     "list_messages",
     "put_blob",
+    "put_blobs",
 ]
 
 
 def put_blob(session: Session, sha256: str, data: bytes) -> None:
     """Store bytes once under their SHA-256; a second put of the same bytes is a no-op."""
-    if session.get(Blob, sha256) is not None:
+    put_blobs(session, [(sha256, data)])
+
+
+def put_blobs(session: Session, blobs: list[tuple[str, bytes]]) -> None:
+    """Store many blobs in one statement, skipping any already stored (by any writer)."""
+    if not blobs:
         return
-    if is_sqlite(session.get_bind()):
-        stmt = insert(Blob).prefix_with("OR IGNORE")
-        session.execute(stmt.values(sha256=sha256, size=len(data), data=data))
-        return
-    try:
-        with session.begin_nested():
-            session.execute(insert(Blob).values(sha256=sha256, size=len(data), data=data))
-    except IntegrityError:  # a concurrent writer stored the same bytes first
-        pass
+    stmt = insert_ignoring_duplicates(Blob, session.get_bind().dialect)
+    session.execute(stmt, [{"sha256": sha, "size": len(data), "data": data}
+                           for sha, data in blobs])
 
 
 def get_blob(session: Session, sha256: str) -> bytes | None:
