@@ -198,11 +198,12 @@ def _optional_function(module_name: str, name: str) -> Callable[..., Any] | None
     return fn if callable(fn) else None
 
 
-def _queue_case_update_email(session: Session, case_update_id: int, actor: Actor) -> None:
+def _queue_case_update_email(session: Session, case_update_id: int,
+                             system: Any | None) -> None:
     """Queue the case-update email to the client in the current transaction (outbox).
 
     The boundary to :mod:`inboxwatch.notify`: ``queue_case_update_email(session,
-    case_update_id)`` builds the email (From the notifications address, Reply-To with the
+    case_update_id, system=...)`` builds the email (From the notifications address, Reply-To with the
     signed token, subject ``[Case #N] <title>``), records its Message-ID on the update and
     adds an Outbox row. Without that module emailing is refused, so nothing is half-done.
     """
@@ -210,7 +211,7 @@ def _queue_case_update_email(session: Session, case_update_id: int, actor: Actor
     if queue is None:
         raise InboxwatchError("emailing the client is not available in this installation "
                               "(inboxwatch.notify is missing): run without --email")
-    queue(session, case_update_id)
+    queue(session, case_update_id, system=system)
 
 
 # ------------------------------------------------------------------------------ cases
@@ -349,7 +350,7 @@ def create_case_update(
     session: Session, actor: Actor, case_number: int, *, from_message: int | None = None,
     text: str | None = None, file_names: Sequence[str] = (),
     case_file_ids: Sequence[int] = (), attachment_ids: Sequence[int] = (),
-    email_client: bool = False, store: CaseStore | None = None,
+    email_client: bool = False, system: Any | None = None, store: CaseStore | None = None,
 ) -> CaseUpdateInfo:
     """Add an update to a case (needs ``create_case_update``).
 
@@ -358,7 +359,9 @@ def create_case_update(
     chosen by case-file name (``file_names``), case-file id, or attachment id of the
     message; a name or attachment that is not yet a case file but is one of the message's
     attachments is copied into the case first (byte-identical). With ``email_client`` the
-    case-update email is queued in the same transaction (see :mod:`inboxwatch.notify`).
+    case-update email is queued in the same transaction (see :mod:`inboxwatch.notify`;
+    ``system`` is the ``[system]`` config section, None = read the config file); if it
+    cannot be queued, nothing is saved.
     """
     actor.require(CREATE_CASE_UPDATE)
     store = store or LocalCaseStore(session)
@@ -387,7 +390,7 @@ def create_case_update(
             session.add(m)
             session.flush()
         if email_client:
-            _queue_case_update_email(session, update.id, actor)
+            _queue_case_update_email(session, update.id, system)
             if isinstance(store, LocalCaseStore):
                 refreshed = store.update_info(update.id)
                 assert refreshed is not None

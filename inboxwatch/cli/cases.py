@@ -268,7 +268,8 @@ def cmd_case_update(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
         update = triage.create_case_update(
             session, _actor(ctx, session), args.case, from_message=args.from_message,
-            text=args.text, file_names=args.files, email_client=args.email)
+            text=args.text, file_names=args.files, email_client=args.email,
+            system=ctx.config.system if args.email else None)
     if ctx.json:
         ctx.emit_json(update.to_json())
     else:
