@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from inboxwatch import classify
 from inboxwatch.config import SystemConfig
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage, parse_message
-from storage.tables import Message
+from storage.tables import CaseUpdate, Message, Outbox
 
 __all__ = [
     "Analysis",
@@ -49,6 +50,8 @@ class Analysis:
     spam_category: str | None = None  # spam | phishing | marketing
     spam_score: float = 0.0
     spam_hits: list[RuleHit] = field(default_factory=list)
+    spam_evidence: classify.SpamEvidence | None = None  # for re-scoring with feedback
+    bounced_message_ids: list[str] = field(default_factory=list)  # what a bounce reports on
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,21 @@ class Decision:
 def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False) -> Analysis:
     """Parse and classify raw bytes. Pure: safe to run in a worker process."""
     parsed = parse_message(raw)
-    return Analysis(parsed=parsed, header_only=header_only)
+    analysis = Analysis(parsed=parsed, header_only=header_only)
+    if parsed.malformed:
+        return analysis
+    auto = classify.match_auto(parsed, loop_header=settings.loop_header)
+    analysis.auto_category = auto.category
+    analysis.auto_hits = list(auto.hits)
+    if auto.category == "bounce":
+        analysis.bounced_message_ids = classify.bounced_message_ids(parsed)
+    evidence = classify.collect_evidence(parsed, settings.own_domains)
+    spam = classify.verdict(evidence, classify.base_model())
+    analysis.spam_evidence = evidence
+    analysis.spam_category = spam.category
+    analysis.spam_score = spam.score
+    analysis.spam_hits = list(spam.hits)
+    return analysis
 
 
 def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> Decision:
@@ -114,14 +131,111 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> 
         if parsed.malformed:
             return decision
 
+    # 3. Auto-generated: bounces, auto-replies, loops.
+    auto_generated = _apply_auto(decision, analysis, session)
+
     # 4. Reply routing (inboxwatch.reply): onto a case update, or pre-linked inbound.
-    from inboxwatch.reply import route_reply
+    replied = False
+    if not auto_generated:
+        from inboxwatch.reply import route_reply
 
-    if route_reply(session, analysis, ctx, decision):
-        return decision
+        replied = route_reply(session, analysis, ctx, decision)
 
-    # 5. Everything else: sent straight to the system.
-    recipients = ", ".join(a.email for a in parsed.recipients[:5]) or "no recipients"
-    hits.append(RuleHit("route", "direct_to_system",
-                        f"not a reply to a case update (to: {recipients})"))
+    if not auto_generated and not replied:
+        # 5. Everything else: sent straight to the system.
+        recipients = ", ".join(a.email for a in parsed.recipients[:5]) or "no recipients"
+        hits.append(RuleHit("route", "direct_to_system",
+                            f"not a reply to a case update (to: {recipients})"))
+
+    # 6. Spam / phishing / marketing, on every inbound message.
+    if decision.disposition == "inbound":
+        _apply_spam(decision, analysis, session)
     return decision
+
+
+# Spam and phishing outrank an auto-reply category (bulk junk often carries Precedence:
+# bulk); only phishing outranks a bounce (fake "delivery failure" notices are a classic lure).
+_SPAM_OVERRIDES = {"phishing": ("normal", "auto_reply", "bounce", "marketing"),
+                   "spam": ("normal", "auto_reply", "marketing"),
+                   "marketing": ("normal",)}
+_NOTICE_KINDS = ("notice", "digest")
+
+
+def _apply_auto(decision: Decision, analysis: Analysis, session: Session) -> bool:
+    """Step 3: mark auto-generated mail, link a bounce of our case-update email to its case.
+
+    Besides the rule table (run in :func:`analyze`), a message is a loop when it is one of
+    our own notices (its Message-ID is in the outbox) or answers one (In-Reply-To).
+    """
+    parsed = analysis.parsed
+    category = analysis.auto_category
+    auto_hits = list(analysis.auto_hits)
+    own_notice = _own_notice_id(session, [*([parsed.message_id] if parsed.message_id else []),
+                                          *parsed.in_reply_to[:5]])
+    if own_notice is not None and not any(h.rule == "loop" for h in auto_hits):
+        auto_hits.insert(0, RuleHit("auto", "loop",
+                                    f"refers to our own notice {own_notice[:200]}"))
+        category = category or "auto_reply"
+    if category is None:
+        return False
+    decision.explanation.extend(auto_hits)
+    decision.reason = "auto_generated"
+    decision.category = category
+    if category == "bounce":
+        found = _bounced_case_update(session, analysis.bounced_message_ids)
+        if found is not None:
+            update_id, case_id, message_id = found
+            decision.case_id = case_id
+            decision.case_update_id = update_id
+            decision.status = "needs_attention"
+            decision.explanation.append(RuleHit(
+                "auto", "bounced_case_update",
+                f"bounce of case update {update_id} (Message-ID {message_id[:200]}) "
+                f"of case {case_id}"))
+    return True
+
+
+def _own_notice_id(session: Session, message_ids: list[str]) -> str | None:
+    if not message_ids:
+        return None
+    return session.exec(select(Outbox.message_id).where(
+        col(Outbox.message_id).in_(message_ids), col(Outbox.kind).in_(_NOTICE_KINDS))).first()
+
+
+def _bounced_case_update(session: Session,
+                         message_ids: list[str]) -> tuple[int, int, str] | None:
+    """The case update whose email a bounce reports on: (update id, case id, Message-ID)."""
+    for message_id in message_ids[:20]:
+        update = session.exec(select(CaseUpdate).where(
+            CaseUpdate.outbound_message_id == message_id)).first()
+        if update is None:
+            outbox = session.exec(select(Outbox).where(
+                Outbox.message_id == message_id,
+                col(Outbox.case_update_id).is_not(None))).first()
+            update = session.get(CaseUpdate, outbox.case_update_id) \
+                if outbox is not None and outbox.case_update_id is not None else None
+        if update is not None and update.id is not None:
+            return update.id, update.case_id, message_id
+    return None
+
+
+def _apply_spam(decision: Decision, analysis: Analysis, session: Session) -> None:
+    """Step 6: score, categorise and explain; phishing needs a person's attention.
+
+    The analysis was scored with the shipped model in a worker process; when operators have
+    given feedback since, the evidence is re-scored here with the model that includes it.
+    """
+    spam_category, score, spam_hits = (analysis.spam_category, analysis.spam_score,
+                                       analysis.spam_hits)
+    if analysis.spam_evidence is not None:
+        model = classify.current_model(session)
+        if model is not classify.base_model():
+            rescored = classify.verdict(analysis.spam_evidence, model)
+            spam_category, score, spam_hits = (rescored.category, rescored.score,
+                                               list(rescored.hits))
+    decision.spam_score = score
+    decision.explanation.extend(spam_hits)
+    if spam_category is not None and decision.category in _SPAM_OVERRIDES[spam_category]:
+        decision.category = spam_category
+    if decision.category == "phishing":
+        decision.status = "needs_attention"

@@ -1,0 +1,151 @@
+"""Classification of inbound mail: auto-generated mail, and spam / phishing / marketing.
+
+Public surface:
+
+* :func:`match_auto` and :data:`AUTO_RULES` — the bounce / auto-reply / loop rule table
+  (routing step 3); :func:`bounced_message_ids` finds what a bounce reports on.
+* :func:`score_message` — the spam verdict of a parsed message with the shipped model
+  (routing step 6), and :func:`collect_evidence` / :func:`verdict`, its pure halves.
+* :func:`learn` — record an operator's verdict (``spam``, ``phishing`` or ``ham``); the
+  classifier takes it into account from then on (:func:`current_model`).
+
+The shipped model (``model.json.gz``) is loaded lazily, once per process, so worker
+processes pay for it only when they first classify. Operator feedback is layered on top of
+it as extra token counts, rebuilt only when :func:`feedback_version` changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from inboxwatch.classify.model import MODEL_PATH, TokenModel, message_tokens
+from inboxwatch.classify.rules import (
+    AUTO_RULES,
+    AutoMatch,
+    AutoRule,
+    bounced_message_ids,
+    match_auto,
+)
+from inboxwatch.classify.spam import (
+    SPAM_RULES,
+    SpamEvidence,
+    SpamVerdict,
+    collect_evidence,
+    verdict,
+)
+from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.parse import ParsedMessage, parse_message
+from storage.queries import get_blob
+from storage.tables import ClassifierFeedback, Message
+
+__all__ = [
+    "AUTO_RULES",
+    "FEEDBACK_LABELS",
+    "SPAM_RULES",
+    "AutoMatch",
+    "AutoRule",
+    "FeedbackVersion",
+    "SpamEvidence",
+    "SpamVerdict",
+    "base_model",
+    "bounced_message_ids",
+    "collect_evidence",
+    "current_model",
+    "feedback_version",
+    "learn",
+    "match_auto",
+    "score_message",
+    "verdict",
+]
+
+FEEDBACK_LABELS = ("spam", "phishing", "ham")
+
+_lock = threading.Lock()
+_base: TokenModel | None = None
+_with_feedback: tuple[FeedbackVersion, TokenModel] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackVersion:
+    """Cheap identity of the feedback table's content: row count and newest row id."""
+
+    rows: int = 0
+    newest: int = 0
+
+
+def base_model() -> TokenModel:
+    """The shipped model, loaded once per process."""
+    global _base
+    with _lock:
+        if _base is None:
+            _base = TokenModel.load(MODEL_PATH)
+        return _base
+
+
+def score_message(parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
+                  model: TokenModel | None = None) -> SpamVerdict:
+    """The spam / phishing / marketing verdict of one message, with its evidence."""
+    return verdict(collect_evidence(parsed, own_domains), model or base_model())
+
+
+def feedback_version(session: Session) -> FeedbackVersion:
+    rows, newest = session.exec(
+        select(func.count(col(ClassifierFeedback.id)), func.max(col(ClassifierFeedback.id)))
+    ).one()
+    return FeedbackVersion(int(rows or 0), int(newest or 0))
+
+
+def learn(session: Session, message: int | Message, label: str, *,
+          actor_id: int | None = None) -> ClassifierFeedback:
+    """Record an operator's verdict on a stored message (given as row or primary key);
+    flushes, the caller commits.
+
+    ``spam`` and ``phishing`` teach the classifier the message's tokens as junk, ``ham``
+    ("not spam") as wanted mail. The newest verdict on a message is the one that counts.
+    """
+    if label not in FEEDBACK_LABELS:
+        raise UsageError(f"unknown classifier label {label!r}: use one of "
+                         f"{', '.join(FEEDBACK_LABELS)}")
+    message_pk = message if isinstance(message, int) else message.id
+    if message_pk is None or session.get(Message, message_pk) is None:
+        raise NotFound(f"no message {message_pk}")
+    row = ClassifierFeedback(message_pk=message_pk, label=label, actor_id=actor_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current_model(session: Session) -> TokenModel:
+    """The shipped model plus every operator verdict in the store (cached per version)."""
+    global _with_feedback
+    version = feedback_version(session)
+    if version.rows == 0:
+        return base_model()
+    with _lock:
+        cached = _with_feedback
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    model = _feedback_model(session)
+    with _lock:
+        _with_feedback = (version, model)
+    return model
+
+
+def _feedback_model(session: Session) -> TokenModel:
+    latest: dict[int, str] = {}
+    for message_pk, label in session.exec(
+            select(ClassifierFeedback.message_pk, ClassifierFeedback.label)
+            .order_by(col(ClassifierFeedback.id))).all():
+        latest[message_pk] = label
+    extra = TokenModel()
+    for message_pk, label in latest.items():
+        message = session.get(Message, message_pk)
+        raw = get_blob(session, message.sha256) if message is not None else None
+        if raw is None:
+            continue
+        extra.learn(message_tokens(parse_message(raw)), is_spam=label != "ham")
+    return base_model().with_counts(extra.spam_docs, extra.ham_docs, extra.counts)

@@ -1,0 +1,351 @@
+"""Spam, phishing and marketing: a score in points, a verdict, and the evidence for both.
+
+Two kinds of evidence are added up, SpamAssassin style:
+
+* :data:`SPAM_RULES` — one row per check (upstream verdicts, Authentication-Results
+  failures, deceptive links, display-name spoofing of our own domains or of well-known
+  brands, risky attachments, credential-lure phrases), each with its points and whether it
+  is *phishing* evidence (deception aimed at credentials or money) rather than junk.
+* the content classifier (:mod:`inboxwatch.classify.model`), whose indicator in ``[0, 1]``
+  becomes points by :func:`content_points`.
+
+:func:`verdict` turns the sum into a category: ``phishing`` when the message scores as junk
+and enough of the score is phishing evidence (or the phishing evidence alone is damning),
+``spam`` when it scores as junk otherwise, ``marketing`` for bulk mail that is not junk
+(:data:`BULK_RULES`). Nothing here deletes anything; the category only sorts and alerts.
+
+The pure half (:func:`collect_evidence`) runs in worker processes; :func:`verdict` is cheap
+and is re-run by routing when operator feedback has changed the classifier since.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from inboxwatch.classify.model import ContentScore, TokenModel, message_tokens, registered_domain
+from inboxwatch.explain import RuleHit
+from inboxwatch.parse import ParsedMessage
+
+__all__ = [
+    "BULK_RULES",
+    "PHISHING_ALONE",
+    "PHISHING_SHARE",
+    "SPAM_RULES",
+    "SPAM_THRESHOLD",
+    "SpamEvidence",
+    "SpamRule",
+    "SpamVerdict",
+    "collect_evidence",
+    "content_points",
+    "verdict",
+]
+
+SPAM_THRESHOLD = 5.0  # points at which a message is junk (spam or phishing)
+PHISHING_SHARE = 3.0  # junk with at least this many phishing points is phishing
+PHISHING_ALONE = 6.0  # phishing points that make a message phishing whatever else it says
+MAX_SCANNED_CHARS = 50_000
+
+RISKY_EXTENSIONS = frozenset({
+    "exe", "scr", "js", "jse", "vbs", "vbe", "bat", "cmd", "ps1", "jar", "iso", "img",
+    "lnk", "hta", "msi", "com", "pif", "cpl", "wsf", "reg", "vhd", "one",
+})
+MACRO_EXTENSIONS = frozenset({"docm", "xlsm", "pptm", "dotm", "xltm", "xlam", "ppsm"})
+DOCUMENT_EXTENSIONS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "txt", "jpg", "jpeg",
+                                 "png", "gif", "zip", "rar", "html", "htm", "rtf", "csv"})
+
+# Brands phishing pretends to be, and the registered domains they really send from.
+IMPERSONATED_BRANDS: dict[str, tuple[str, ...]] = {
+    "paypal": ("paypal.com",),
+    "apple": ("apple.com", "icloud.com"),
+    "icloud": ("apple.com", "icloud.com"),
+    "microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com", "office365.com"),
+    "office 365": ("microsoft.com", "office.com", "office365.com"),
+    "outlook": ("microsoft.com", "outlook.com", "office.com"),
+    "onedrive": ("microsoft.com", "onedrive.com"),
+    "sharepoint": ("microsoft.com", "sharepoint.com"),
+    "netflix": ("netflix.com",),
+    "amazon": ("amazon.com", "amazon.co.uk", "amazon.de", "amazonses.com"),
+    "docusign": ("docusign.net", "docusign.com"),
+    "dropbox": ("dropbox.com",),
+    "dhl": ("dhl.com", "dhl.de"),
+    "fedex": ("fedex.com",),
+    "usps": ("usps.com", "usps.gov"),
+    "wells fargo": ("wellsfargo.com",),
+    "bank of america": ("bankofamerica.com", "bofa.com"),
+    "chase": ("chase.com",),
+    "coinbase": ("coinbase.com",),
+    "binance": ("binance.com",),
+    "metamask": ("metamask.io",),
+    "facebook": ("facebook.com", "facebookmail.com", "meta.com"),
+    "instagram": ("instagram.com", "mail.instagram.com"),
+    "linkedin": ("linkedin.com",),
+    "google": ("google.com", "gmail.com", "youtube.com"),
+    "american express": ("americanexpress.com", "aexp.com"),
+    "norton": ("norton.com", "nortonlifelock.com"),
+    "mcafee": ("mcafee.com",),
+    "webmail": (),
+    "mail administrator": (),
+    "it support": (),
+    "help desk": (),
+}
+_BRAND_RE = re.compile(r"\b(" + "|".join(re.escape(b) for b in IMPERSONATED_BRANDS) + r")\b",
+                       re.IGNORECASE)
+
+# Phrases that ask the reader to hand over credentials or act on a threat to an account.
+CREDENTIAL_LURES: tuple[str, ...] = (
+    r"verify your (account|identity|email|information|details)",
+    r"confirm your (account|identity|email|information|details|password)",
+    r"(account|mailbox|access) (has been |was |will be )?(suspended|locked|limited|disabled|"
+    r"restricted|deactivated|terminated|closed|on hold)",
+    r"unusual (sign[- ]?in|login|activity)",
+    r"(suspicious|unauthori[sz]ed) (activity|login|sign[- ]?in|access|transaction)",
+    r"update your (payment|billing|account|card)",
+    r"password (will )?(expire|expires|expired)",
+    r"mailbox (is )?(full|quota|storage)",
+    r"storage (is )?(full|quota)",
+    r"click (here|below|the link) to (verify|confirm|login|log in|sign in|restore|unlock|"
+    r"reactivate|update|validate)",
+    r"(reset|validate|re-?activate) your (password|account)",
+    r"(failed|pending|held) (delivery|payment|messages)",
+    r"your (package|parcel|shipment) (could not|couldn't|cannot) be delivered",
+    r"security (alert|notice|warning)",
+    r"within (24|48|72) hours",
+)
+_LURE_RES = tuple(re.compile(p, re.IGNORECASE) for p in CREDENTIAL_LURES)
+_LOOKS_LIKE_URL_RE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(/\S*)?$", re.IGNORECASE)
+_HOST_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//([^/?#:\s]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SpamRule:
+    rule: str  # stable id, shown in explanations
+    points: float
+    phishing: bool  # evidence of deception aimed at credentials or money
+    check: Callable[[ParsedMessage, tuple[str, ...]], str | None]  # -> evidence or None
+    description: str
+
+
+def _upstream_flag(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("X-Spam-Flag")
+    return f"X-Spam-Flag: {value[:100]}" if value and value.strip().lower() == "yes" else None
+
+
+def _upstream_status(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("X-Spam-Status")
+    return f"X-Spam-Status: {value[:150]}" if value and re.match(r"\s*yes\b", value, re.I) \
+        else None
+
+
+def _auth(method: str, results: str) -> Callable[[ParsedMessage, tuple[str, ...]], str | None]:
+    pattern = re.compile(rf"\b{method}\s*=\s*({results})\b", re.IGNORECASE)
+
+    def check(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+        for value in p.header_all("Authentication-Results")[:5]:
+            found = pattern.search(value[:4000])
+            if found:
+                return f"Authentication-Results: {found.group(0)}"
+        return None
+
+    return check
+
+
+def _host(url: str) -> str | None:
+    found = _HOST_RE.match(url.strip())
+    return found.group(1).lower().rstrip(".") if found else None
+
+
+def _link_mismatch(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for link in p.links[:200]:
+        text = link.text.strip().rstrip("/.")
+        if not _LOOKS_LIKE_URL_RE.match(text):
+            continue
+        shown = _host(text if "//" in text else "//" + text)
+        target = _host(link.href)
+        if shown and target and registered_domain(shown) != registered_domain(target):
+            return f"link text {text[:80]!r} goes to {target[:80]}"
+    return None
+
+
+def _ip_link(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for link in p.links[:200]:
+        host = _host(link.href)
+        if host and re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host):
+            return f"link to a bare IP address: {link.href[:100]}"
+    return None
+
+
+def _own_domain_spoof(p: ParsedMessage, own_domains: tuple[str, ...]) -> str | None:
+    if p.from_addr is None or not own_domains:
+        return None
+    sender_domain = p.from_addr.email.rpartition("@")[2]
+    if any(sender_domain == d or sender_domain.endswith("." + d) for d in own_domains):
+        return None
+    name = p.from_addr.name.lower()
+    for domain in own_domains:
+        if domain.lower() in name:
+            return f"From name {p.from_addr.name[:80]!r} claims {domain}, address is " \
+                   f"{p.from_addr.email[:80]}"
+    return None
+
+
+def _brand_impersonation(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.from_addr is None:
+        return None
+    found = _BRAND_RE.search(p.from_addr.name[:300])
+    if not found:
+        return None
+    brand = found.group(1).lower()
+    sender_domain = registered_domain(p.from_addr.email.rpartition("@")[2])
+    if sender_domain in IMPERSONATED_BRANDS[brand] or brand.replace(" ", "") in sender_domain:
+        return None
+    return f"From name {p.from_addr.name[:80]!r} claims {brand}, sent from {sender_domain}"
+
+
+def _extensions(filename: str) -> list[str]:
+    return [part.lower() for part in filename.split(".")[1:]]
+
+
+def _risky_attachment(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for att in p.attachments[:50]:
+        exts = _extensions(att.original_filename or att.filename)
+        if exts and exts[-1] in RISKY_EXTENSIONS:
+            return f"attachment {att.filename[:80]!r} is an executable or script"
+    return None
+
+
+def _double_extension(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for att in p.attachments[:50]:
+        exts = _extensions(att.original_filename or att.filename)
+        if len(exts) >= 2 and exts[-2] in DOCUMENT_EXTENSIONS and exts[-1] in RISKY_EXTENSIONS:
+            return f"attachment {att.filename[:80]!r} hides its type behind a double extension"
+    return None
+
+
+def _macro_document(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for att in p.attachments[:50]:
+        exts = _extensions(att.original_filename or att.filename)
+        if exts and exts[-1] in MACRO_EXTENSIONS:
+            return f"attachment {att.filename[:80]!r} is a macro-enabled document"
+    return None
+
+
+def _credential_lure(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    text = f"{p.subject[:1000]}\n{p.text[:MAX_SCANNED_CHARS]}"
+    found = [m.group(0) for r in _LURE_RES if (m := r.search(text))]
+    if len(found) >= 2:
+        return "asks to act on an account: " + "; ".join(repr(f[:60]) for f in found[:3])
+    return None
+
+
+SPAM_RULES: tuple[SpamRule, ...] = (
+    SpamRule("upstream_spam_flag", 6.0, False, _upstream_flag,
+             "an upstream filter flagged it (X-Spam-Flag: YES)"),
+    SpamRule("upstream_spam_status", 4.0, False, _upstream_status,
+             "an upstream filter scored it as spam (X-Spam-Status: Yes)"),
+    SpamRule("spf_fail", 2.0, False, _auth("spf", "fail|softfail|permerror"),
+             "the sending server is not allowed to send for the envelope domain"),
+    SpamRule("dkim_fail", 1.5, False, _auth("dkim", "fail|permerror"),
+             "a DKIM signature does not verify"),
+    SpamRule("dmarc_fail", 3.0, True, _auth("dmarc", "fail|permerror"),
+             "the From domain is not authenticated: likely forged"),
+    SpamRule("link_text_mismatch", 3.5, True, _link_mismatch,
+             "a link shows one address and goes to another"),
+    SpamRule("ip_address_link", 2.0, True, _ip_link, "a link goes to a bare IP address"),
+    SpamRule("own_domain_spoof", 6.0, True, _own_domain_spoof,
+             "the display name claims our own domain, the address is elsewhere"),
+    SpamRule("brand_impersonation", 3.0, True, _brand_impersonation,
+             "the display name claims a well-known brand the address does not belong to"),
+    SpamRule("risky_attachment", 4.0, True, _risky_attachment,
+             "an attachment is an executable, script or disk image"),
+    SpamRule("double_extension", 3.0, True, _double_extension,
+             "an attachment name hides an executable behind a document extension"),
+    SpamRule("macro_document", 3.0, True, _macro_document,
+             "an attachment is a macro-enabled Office document"),
+    SpamRule("credential_lure", 3.0, True, _credential_lure,
+             "the text urges the reader to act on an account or credentials"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRule:
+    rule: str
+    header: str
+    pattern: str  # case-insensitive; "." = present
+
+
+# Bulk senders (newsletters, campaigns): marketing, unless the mail is junk. A discussion
+# list (List-Post) is not marketing, even though it has List-Unsubscribe.
+BULK_RULES: tuple[BulkRule, ...] = (
+    BulkRule("list_unsubscribe", "List-Unsubscribe", r"."),
+    BulkRule("one_click_unsubscribe", "List-Unsubscribe-Post", r"one-click"),
+    BulkRule("precedence_bulk", "Precedence", r"^\s*bulk\b"),
+    BulkRule("campaign_header", "X-Campaign", r"."),
+    BulkRule("campaign_id", "X-CampaignID", r"."),
+    BulkRule("mailchimp", "X-MC-User", r"."),
+    BulkRule("feedback_id", "Feedback-ID", r"."),
+)
+_BULK_RES = tuple(re.compile(r.pattern, re.IGNORECASE) for r in BULK_RULES)
+
+
+@dataclass(frozen=True, slots=True)
+class SpamEvidence:
+    """What the pure analysis found; picklable. :func:`verdict` turns it into a category."""
+
+    rule_hits: tuple[RuleHit, ...] = ()
+    phishing_points: float = 0.0
+    bulk_hits: tuple[RuleHit, ...] = ()
+    tokens: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class SpamVerdict:
+    category: str | None  # spam | phishing | marketing | None
+    score: float
+    hits: tuple[RuleHit, ...]
+
+
+def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -> SpamEvidence:
+    """Run every rule of :data:`SPAM_RULES` and :data:`BULK_RULES`, and extract tokens."""
+    hits: list[RuleHit] = []
+    phishing = 0.0
+    for rule in SPAM_RULES:
+        evidence = rule.check(parsed, own_domains)
+        if evidence is not None:
+            hits.append(RuleHit("spam", rule.rule, evidence, rule.points))
+            phishing += rule.points if rule.phishing else 0.0
+    bulk: list[RuleHit] = []
+    if not parsed.header_all("List-Post"):
+        for brule, pattern in zip(BULK_RULES, _BULK_RES, strict=True):
+            value = parsed.header(brule.header)
+            if value is not None and pattern.search(value[:1000]):
+                bulk.append(RuleHit("spam", brule.rule, f"{brule.header}: {value[:120]}"))
+    return SpamEvidence(tuple(hits), phishing, tuple(bulk), message_tokens(parsed))
+
+
+def content_points(indicator: float) -> float:
+    """The classifier's share of the score: below 0 for clear ham, at the spam threshold
+    for an indicator of 0.35, capped so it cannot drown the rules."""
+    return max(-2.0, min(12.0, (indicator - 0.1) * SPAM_THRESHOLD / 0.25))
+
+
+def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
+    """Score the evidence with ``model`` and decide the category (see module docstring)."""
+    content: ContentScore = model.score(evidence.tokens)
+    points = round(content_points(content.indicator), 2)
+    clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
+    hits = [*evidence.rule_hits,
+            RuleHit("spam", "content_classifier",
+                    f"indicator {content.indicator:.3f} from {clues}", points)]
+    score = round(sum(h.score for h in hits), 2)
+    category: str | None = None
+    if evidence.phishing_points >= PHISHING_ALONE or (
+            score >= SPAM_THRESHOLD and evidence.phishing_points >= PHISHING_SHARE):
+        category = "phishing"
+    elif score >= SPAM_THRESHOLD:
+        category = "spam"
+    elif evidence.bulk_hits:
+        category = "marketing"
+        hits.extend(evidence.bulk_hits)
+    return SpamVerdict(category, score, tuple(hits))
