@@ -18,8 +18,8 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inboxwatch.explain import hits_to_json
+from inboxwatch.reply import follow_up_stored_message
 from inboxwatch.route import (
     Analysis,
     AnalysisSettings,
@@ -36,7 +37,6 @@ from inboxwatch.route import (
     analyze,
     route_message,
 )
-from inboxwatch.reply import follow_up_stored_message
 from storage.queries import get_blob, put_blob, put_blobs
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
@@ -199,46 +199,108 @@ def process_pending(
     batch_size: int = BATCH_SIZE, limit: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Turn every pending capture into a message (or a recognised duplicate)."""
+    """Turn every pending capture into a message (or a recognised duplicate).
+
+    Pipelined: while the store step of one batch runs here, worker processes already analyse
+    the next batch, so parsing (the costly part) keeps both cores busy.
+    """
     workers = default_workers() if workers is None else workers
     report = IngestReport()
     done = 0
-    while limit is None or done < limit:
-        with Session(engine) as session:
-            stmt = select(RawCapture).where(col(RawCapture.processed_at).is_(None)) \
-                .order_by(col(RawCapture.id)).limit(batch_size)
-            pending = list(session.exec(stmt).all())
-            if not pending:
-                break
-            raws = [get_blob(session, c.sha256) or b"" for c in pending]
-            analyses = list(_analyze_all(raws, pending, ctx.settings, workers))
-            try:
-                batch = _store_batch(session, pending, analyses, ctx)
-                session.commit()
-            except IntegrityError:
-                # Another process stored some of these first: redo one by one.
-                session.rollback()
-                batch = IngestReport()
-                for cap, analysis in zip(pending, analyses, strict=True):
-                    with Session(engine) as one:
-                        fresh = one.get(RawCapture, cap.id)
-                        if fresh is None or fresh.processed_at is not None:
-                            continue
-                        batch.merge(_store_batch(one, [fresh], [analysis], ctx))
-                        one.commit()
-        report.merge(batch)
-        done += len(pending)
+    current = _load_pending(engine, after_id=0, batch_size=batch_size)
+    analyses = _start_analysis(current, ctx.settings, workers)
+    while current and (limit is None or done < limit):
+        results = analyses.result()
+        following = _load_pending(engine, after_id=current[-1].id, batch_size=batch_size)
+        analyses = _start_analysis(following, ctx.settings, workers)
+        report.merge(_store_pending(engine, current, results, ctx))
+        done += len(current)
         if on_progress:
-            on_progress(len(pending))
+            on_progress(len(current))
+        current = following
     return report
 
 
-def _analyze_all(raws: list[bytes], captures: list[RawCapture], settings: AnalysisSettings,
-                 workers: int) -> Iterator[Analysis]:
-    jobs = [(raw, settings, cap.header_only) for raw, cap in zip(raws, captures, strict=True)]
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    id: int
+    raw: bytes
+    header_only: bool
+
+
+def _load_pending(engine: Engine, *, after_id: int, batch_size: int) -> list[_Pending]:
+    with Session(engine) as session:
+        stmt = select(RawCapture.id, RawCapture.sha256, RawCapture.header_only).where(
+            col(RawCapture.processed_at).is_(None), col(RawCapture.id) > after_id,
+        ).order_by(col(RawCapture.id)).limit(batch_size)
+        return [_Pending(cid, get_blob(session, sha) or b"", header_only)
+                for cid, sha, header_only in session.exec(stmt).all()
+                if cid is not None]
+
+
+class _Ready:
+    """The analyses of a batch that was small enough to do in-process."""
+
+    def __init__(self, analyses: list[Analysis]) -> None:
+        self._analyses = analyses
+
+    def result(self) -> list[Analysis]:
+        return self._analyses
+
+
+class _Submitted:
+    def __init__(self, futures: list[Future[list[Analysis]]]) -> None:
+        self._futures = futures
+
+    def result(self) -> list[Analysis]:
+        return [a for f in self._futures for a in f.result()]
+
+
+def _start_analysis(batch: list[_Pending], settings: AnalysisSettings,
+                    workers: int) -> _Ready | _Submitted:
+    jobs = [(p.raw, settings, p.header_only) for p in batch]
     if workers <= 1 or len(jobs) < INLINE_THRESHOLD:
-        return (_analyze_job(j) for j in jobs)
-    return _pool(workers).map(_analyze_job, jobs, chunksize=8)
+        return _Ready([_analyze_job(j) for j in jobs])
+    pool = _pool(workers)
+    chunk = max(1, len(jobs) // (workers * 4))
+    return _Submitted([pool.submit(_analyze_chunk, jobs[i:i + chunk])
+                       for i in range(0, len(jobs), chunk)])
+
+
+def _analyze_chunk(jobs: list[tuple[bytes, AnalysisSettings, bool]]) -> list[Analysis]:
+    return [_analyze_job(j) for j in jobs]
+
+
+def _store_pending(engine: Engine, batch: list[_Pending], analyses: list[Analysis],
+                   ctx: RoutingContext) -> IngestReport:
+    """Route and store one analysed batch in one transaction (one by one on a conflict)."""
+    ids = [p.id for p in batch]
+    with Session(engine) as session:
+        try:
+            captures = _fresh_captures(session, ids)
+            report = _store_batch(session, [captures[i] for i in ids if i in captures],
+                                  [a for p, a in zip(batch, analyses, strict=True)
+                                   if p.id in captures], ctx)
+            session.commit()
+            return report
+        except IntegrityError:
+            # Another process stored some of these first: redo one by one.
+            session.rollback()
+    report = IngestReport()
+    for pending, analysis in zip(batch, analyses, strict=True):
+        with Session(engine) as one:
+            fresh = _fresh_captures(one, [pending.id])
+            if fresh:
+                report.merge(_store_batch(one, [fresh[pending.id]], [analysis], ctx))
+                one.commit()
+    return report
+
+
+def _fresh_captures(session: Session, ids: list[int]) -> dict[int, RawCapture]:
+    """The still-unprocessed captures among ``ids`` (another process may have taken some)."""
+    stmt = select(RawCapture).where(col(RawCapture.id).in_(ids),
+                                    col(RawCapture.processed_at).is_(None))
+    return {c.id: c for c in session.exec(stmt).all() if c.id is not None}
 
 
 def _store_batch(session: Session, captures: list[RawCapture], analyses: list[Analysis],
