@@ -1,0 +1,127 @@
+"""The triage commands through ``inboxwatch.cli.main``, against a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from inboxwatch.cli import main
+from inboxwatch.route import RoutingContext
+from storage.tables import AuditEntry, Case, Message, User
+from tests.triage_support import CSV_QUESTION, PLAIN_QUESTION, THREE_ATTACHMENTS, import_examples
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setattr("getpass.getuser", lambda: "ada")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", db_url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def as_json(out: str) -> Any:
+    return json.loads(out)
+
+
+def test_init_makes_the_os_login_the_first_admin(cli, tmp_path) -> None:
+    code, out, _ = cli("--config", str(tmp_path / "c.toml"), "--json", "init")
+    assert code == 0
+    assert any("first admin" in step for step in as_json(out)["steps"])
+    code, out, _ = cli("--json", "users", "list")
+    assert code == 0 and as_json(out)[0]["login"] == "ada"
+    code, out, _ = cli("--config", str(tmp_path / "c.toml"), "--json", "init")
+    assert not any("first admin" in step for step in as_json(out)["steps"])
+
+
+def test_case_workflow(cli, engine: Engine, routing: RoutingContext, tmp_path) -> None:
+    ids = import_examples(engine, routing, THREE_ATTACHMENTS, CSV_QUESTION, PLAIN_QUESTION)
+    assert cli("--config", str(tmp_path / "c.toml"), "init")[0] == 0
+
+    code, out, _ = cli("--json", "case", "create", "--from-message", str(ids[THREE_ATTACHMENTS]))
+    assert code == 0
+    case = as_json(out)
+    assert len(case["files"]) == 3 and case["client_email"] == "dave.okoro@client-one.example.com"
+    number = str(case["number"])
+
+    code, out, _ = cli("--json", "case", "find", "dave")
+    assert [c["number"] for c in as_json(out)] == [case["number"]]
+    assert cli("case", "link", str(ids[CSV_QUESTION]), f"#{number}")[0] == 0
+    names = [f["name"] for f in case["files"]][:2]
+    code, out, _ = cli("--json", "case", "update", number, "--from-message",
+                       str(ids[CSV_QUESTION]), "--file", names[0], "--file", names[1])
+    assert code == 0 and sorted(f["name"] for f in as_json(out)["files"]) == sorted(names)
+
+    code, out, _ = cli("case", "show", number)
+    assert code == 0 and "Mette Jensen" in out and names[0] in out
+
+    code, out, _ = cli("--json", "mark", str(ids[PLAIN_QUESTION]), "needs_attention")
+    assert as_json(out)["status"] == "needs_attention"
+    code, out, _ = cli("--json", "delete", str(ids[PLAIN_QUESTION]), "--as-spam")
+    assert as_json(out) == {"id": ids[PLAIN_QUESTION], "status": "needs_attention",
+                            "category": "spam", "case_id": None, "deleted": True}
+    assert cli("undelete", str(ids[PLAIN_QUESTION]))[0] == 0
+    code, out, _ = cli("--json", "purge", "--older-than", "30")
+    assert code == 0 and as_json(out)["count"] == 0
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (("mark", "999", "closed"), 1, "message 999 does not exist"),
+    (("case", "show", "77"), 1, "case #77 does not exist"),
+    (("case", "link", "1", "77"), 1, "case #77 does not exist"),
+    (("case", "update", "77", "--text", "hi"), 1, "case #77 does not exist"),
+    (("case", "create", "--title", "T", "--client", "not-an-address"), 2,
+     "not an email address"),
+    (("users", "add", "bob", "--name", "Bob"), 2, "not an email address"),
+    (("users", "deactivate", "ghost@client-one.example.com"), 1, "no user has the address"),
+    (("--as", "nobody@client-one.example.com", "mark", "1", "closed"), 5, "no inboxwatch user"),
+])
+def test_bad_input_one_line_nothing_changed(cli, engine: Engine, routing: RoutingContext,
+                                            tmp_path, args, code: int, text: str) -> None:
+    import_examples(engine, routing, PLAIN_QUESTION)
+    cli("--config", str(tmp_path / "c.toml"), "init")
+    with Session(engine) as session:
+        before = (len(session.exec(select(AuditEntry)).all()),
+                  len(session.exec(select(Case)).all()), len(session.exec(select(User)).all()))
+    got, _, err = cli(*args)
+    assert got == code
+    assert err.count("\n") == 1 and text in err and "Traceback" not in err
+    with Session(engine) as session:
+        after = (len(session.exec(select(AuditEntry)).all()),
+                 len(session.exec(select(Case)).all()), len(session.exec(select(User)).all()))
+    assert after == before
+
+
+def test_deleted_message_is_refused(cli, engine: Engine, routing: RoutingContext,
+                                    tmp_path) -> None:
+    pk = import_examples(engine, routing, PLAIN_QUESTION)[PLAIN_QUESTION]
+    cli("--config", str(tmp_path / "c.toml"), "init")
+    assert cli("delete", str(pk))[0] == 0
+    code, _, err = cli("case", "create", "--from-message", str(pk))
+    assert code == 1 and f"message {pk} was deleted" in err
+    with Session(engine) as session:
+        assert session.exec(select(Case)).all() == []
+        assert session.get(Message, pk).case_id is None  # type: ignore[union-attr]
+
+
+def test_users_commands_and_as(cli, tmp_path) -> None:
+    cli("--config", str(tmp_path / "c.toml"), "init")
+    code, out, _ = cli("--json", "users", "add", "op@helpdesk.example.com", "--name", "Op",
+                       "--login", "op")
+    assert code == 0 and as_json(out)["roles"] == ["operator"]
+    code, out, _ = cli("--json", "users", "grant", "op@helpdesk.example.com", "viewer")
+    assert as_json(out)["roles"] == ["operator", "viewer"]
+    code, _, err = cli("--as", "op@helpdesk.example.com", "users", "add",
+                       "x@helpdesk.example.com", "--name", "X")
+    assert code == 5 and "'manage_users'" in err
+    code, out, _ = cli("--json", "users", "deactivate", "op@helpdesk.example.com")
+    assert as_json(out)["active"] is False
+    code, out, _ = cli("users", "list")
+    assert code == 0 and "op@helpdesk.example.com" in out
