@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from inboxwatch import triage
 from inboxwatch.cases import apply_auto_case_update, unique_name
-from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.errors import InboxwatchError, NotFound, UsageError
 from inboxwatch.route import RoutingContext
 from inboxwatch.users import Actor, find_user_by_email
 from storage.queries import get_blob
@@ -257,3 +257,30 @@ def test_unique_names() -> None:
     assert unique_name("a.pdf", {"a.pdf"}) == "a (2).pdf"
     assert unique_name("a.pdf", {"a.pdf", "a (2).pdf"}) == "a (3).pdf"
     assert unique_name("README", {"README"}) == "README (2)"
+
+
+def test_email_to_client_is_queued_in_the_same_transaction(engine: Engine, admin: Actor
+                                                           ) -> None:
+    pytest.importorskip("inboxwatch.notify")
+    tokens = pytest.importorskip("inboxwatch.tokens")
+    from inboxwatch.config import parse_config
+    from storage.tables import Outbox
+
+    system = parse_config({"system": {
+        "notifications_address": "notify@helpdesk.example.com",
+        "reply_address": "updates@helpdesk.example.com",
+        "general_address": "helpdesk@helpdesk.example.com"}}).system
+    with Session(engine) as session:
+        case = triage.create_case(session, admin, title="Printer",
+                                  client_email="alice@client-one.example.com")
+        with pytest.raises(InboxwatchError):  # no reply-token secret yet: nothing saved
+            triage.create_case_update(session, admin, case.number, text="Fixed",
+                                      email_client=True, system=system)
+        assert session.exec(select(CaseUpdate)).all() == []
+        tokens.ensure_reply_secret()
+        update = triage.create_case_update(session, admin, case.number, text="Fixed",
+                                           email_client=True, system=system)
+        assert update.emailed and update.outbound_message_id
+        outbox = session.exec(select(Outbox)).one()
+        assert outbox.case_update_id == update.id
+        assert outbox.recipients == ["alice@client-one.example.com"]
