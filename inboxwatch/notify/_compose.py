@@ -8,11 +8,12 @@ carries the same Message-ID, so it is recognisable as the same email.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.route import LOOP_HEADER
@@ -53,7 +54,8 @@ def check_address(address: str | None, what: str) -> str:
 def new_message_id(sender: str) -> str:
     """A fresh ``<...@domain>`` Message-ID in the domain of ``sender``."""
     domain = sender.rpartition("@")[2] or "localhost"
-    return make_msgid(idstring="inboxwatch", domain=domain)
+    # Short enough that the header is never folded: some MUAs mishandle a folded Message-ID.
+    return f"<{secrets.token_hex(12)}.inboxwatch@{domain}>"
 
 
 @dataclass(frozen=True, slots=True)
