@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy import Engine
@@ -51,8 +52,10 @@ class InboxwatchApp(App[None]):
     COMMANDS = App.COMMANDS | {TriageCommands}
 
     def __init__(self, engine: Engine, *, keymap: dict[str, str] | None = None,
-                 login: str | None = None, poll_seconds: float = 2.0) -> None:
+                 login: str | None = None, poll_seconds: float = 2.0,
+                 clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.engine = engine
         self.user_keymap = dict(keymap or {})
         self.actor: ActorState = load_actor(engine, login)

@@ -9,13 +9,14 @@ the app can show them; the TUI never writes a table itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from inboxwatch.cases import CaseFileInfo, CaseInfo, LocalCaseStore
+from inboxwatch import triage
+from inboxwatch.cases import LocalCaseStore
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.triage import AttachableFile
 from inboxwatch.users import Actor, resolve_actor
 from tui.keymap import PERMISSION_LABELS
 
@@ -70,66 +71,62 @@ class TriageService:
             raise InboxwatchError(self.state.problem or "no operator identity")
         return self.state.actor
 
-    @staticmethod
-    def _triage() -> Any:
-        from inboxwatch import triage
-
-        return triage
-
     # -- reads used by the dialogs ---------------------------------------------------------
     def find_cases(self, query: str) -> list[tuple[int, str]]:
+        """(case number, label) of the cases matching ``query``; none for a blank query."""
+        if not query.strip():
+            return []
         with Session(self.engine) as session:
-            found: list[CaseInfo] = LocalCaseStore(session).search(query) if query.strip() \
-                else []
+            found = triage.find_cases(session, self._actor(), query)
         return [(c.number, f"#{c.number}  {c.title}  ·  {c.client_name} "
                            f"<{c.client_email or '-'}>  [{c.status}]") for c in found]
 
-    def case_files(self, case_id: int) -> list[CaseFileInfo]:
+    def attachable(self, case_number: int, message_pk: int) -> list[AttachableFile]:
         with Session(self.engine) as session:
-            return LocalCaseStore(session).files(case_id)
+            return triage.attachable_files(session, self._actor(), case_number,
+                                           from_message=message_pk)
 
-    def case_label(self, case_id: int) -> str:
+    def case_label(self, case_number: int) -> str:
         with Session(self.engine) as session:
-            info = LocalCaseStore(session).get(case_id)
-        return f"case #{case_id}" if info is None else f"case #{case_id}: {info.title}"
+            info = LocalCaseStore(session).get(case_number)
+        return f"case #{case_number}" if info is None else f"case #{case_number}: {info.title}"
 
     # -- writes ----------------------------------------------------------------------------
     def mark(self, message_pks: list[int], status: str) -> str:
-        triage = self._triage()
         with Session(self.engine) as session:
             for pk in message_pks:
                 triage.mark(session, self._actor(), pk, status)
-        return f"marked {len(message_pks)} message(s) {status.replace('_', ' ')}"
+        return f"Marked {len(message_pks)} message(s) {status.replace('_', ' ')}."
 
     def delete(self, message_pks: list[int], label: str) -> str:
-        triage = self._triage()
         with Session(self.engine) as session:
             for pk in message_pks:
                 triage.delete(session, self._actor(), pk, as_label=label or None)
         how = f" as {label}" if label else ""
-        return f"deleted {len(message_pks)} message(s){how}"
+        return f"Deleted {len(message_pks)} message(s){how}."
 
-    def create_case(self, message_pk: int, *, title: str, client_email: str,
-                    client_name: str, notes: str) -> str:
-        triage = self._triage()
+    def create_case(self, message_pk: int, *, title: str, notes: str) -> str:
         with Session(self.engine) as session:
-            result = triage.create_case(session, self._actor(), message_pk, title=title,
-                                        client_email=client_email or None,
-                                        client_name=client_name or None, notes=notes)
-        number = getattr(result, "number", result)
-        return f"created case #{number} from message {message_pk}"
+            case = triage.create_case(session, self._actor(), from_message=message_pk,
+                                      title=title, notes=notes)
+        return f"Created case #{case.number} from message {message_pk}."
 
-    def link_case(self, message_pk: int, case_id: int) -> str:
-        triage = self._triage()
+    def link_case(self, message_pk: int, case_number: int) -> str:
         with Session(self.engine) as session:
-            triage.link_case(session, self._actor(), message_pk, case_id)
-        return f"linked message {message_pk} to case #{case_id}"
+            triage.link_case(session, self._actor(), message_pk, case_number)
+        return f"Linked message {message_pk} to case #{case_number}."
 
-    def create_case_update(self, message_pk: int, *, text: str, file_ids: list[int],
-                           email_client: bool) -> str:
-        triage = self._triage()
+    def create_case_update(self, message_pk: int, case_number: int, *, text: str,
+                           files: list[str], email_client: bool) -> str:
+        """``files`` holds "case_file:ID" / "attachment:ID" values from the picker."""
+        case_file_ids = [int(v.split(":", 1)[1]) for v in files if v.startswith("case_file:")]
+        attachment_ids = [int(v.split(":", 1)[1]) for v in files
+                          if v.startswith("attachment:")]
         with Session(self.engine) as session:
-            triage.create_case_update(session, self._actor(), message_pk, text=text,
-                                      file_ids=file_ids, email=email_client)
+            update = triage.create_case_update(
+                session, self._actor(), case_number, from_message=message_pk, text=text,
+                case_file_ids=case_file_ids, attachment_ids=attachment_ids,
+                email_client=email_client)
         sent = " and queued the email to the client" if email_client else ""
-        return f"created a case update from message {message_pk}{sent}"
+        return (f"Added update {update.id} to case #{case_number} with {len(update.files)} "
+                f"file(s){sent}.")

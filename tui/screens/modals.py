@@ -154,8 +154,6 @@ class HelpScreen(ModalScreen[None]):
 @dataclass(frozen=True, slots=True)
 class CaseFormResult:
     title: str
-    client_email: str
-    client_name: str
     notes: str
 
 
@@ -169,18 +167,18 @@ class CaseForm(ModalScreen[CaseFormResult | None]):
 
     def __init__(self, *, title: str, client_email: str, client_name: str, notes: str) -> None:
         super().__init__()
-        self.prefill = CaseFormResult(clean_line(title), clean_line(client_email),
-                                      clean_line(client_name), clean(notes, max_chars=50_000))
+        self.prefill = CaseFormResult(clean_line(title), clean(notes, max_chars=50_000))
+        name, email = clean_line(client_name), clean_line(client_email)
+        self.client = f"{name} <{email}>" if name else email
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(Text("Create case", style="bold"))
             yield Label("Title")
             yield Input(self.prefill.title, id="case-title")
-            yield Label("Client email (an inactive contact is created if unknown)")
-            yield Input(self.prefill.client_email, id="case-client")
-            yield Label("Client name")
-            yield Input(self.prefill.client_name, id="case-client-name")
+            yield Label(Text(f"Client: {self.client or '(no sender address)'} - the sender; "
+                             "an inactive contact is made if unknown", style="dim"),
+                        id="case-client")
             yield Label("Notes")
             yield TextArea(self.prefill.notes, id="case-notes", soft_wrap=True)
             with Horizontal(classes="buttons"):
@@ -200,8 +198,6 @@ class CaseForm(ModalScreen[CaseFormResult | None]):
             return
         self.dismiss(CaseFormResult(
             title=title,
-            client_email=self.query_one("#case-client", Input).value.strip(),
-            client_name=self.query_one("#case-client-name", Input).value.strip(),
             notes=self.query_one("#case-notes", TextArea).text,
         ))
 
@@ -254,7 +250,7 @@ class CasePicker(ModalScreen[int | None]):
 @dataclass(frozen=True, slots=True)
 class CaseUpdateResult:
     text: str
-    file_ids: list[int]
+    files: list[str]  # "case_file:ID" or "attachment:ID"
     email_client: bool
 
 
@@ -267,20 +263,22 @@ class CaseUpdateEditor(ModalScreen[CaseUpdateResult | None]):
         Binding("ctrl+s", "submit", "Save", id="update.submit"),
     ]
 
-    def __init__(self, *, case_label: str, text: str, files: list[tuple[int, str, bool]]) -> None:
+    def __init__(self, *, case_label: str, text: str, files: list[tuple[str, str, bool]]) -> None:
         super().__init__()
         self.case_label = clean_line(case_label)
         self.text = clean(text, max_chars=50_000)
-        self.files = files  # (case_file_id, label, preselected)
+        self.files = files  # ("case_file:ID" | "attachment:ID", label, preselected)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(Text(f"Case update for {self.case_label}", style="bold"))
             yield TextArea(self.text, id="update-text", soft_wrap=True)
             yield Label("Use existing case files (space toggles)")
-            yield SelectionList[int](
-                *[Selection(Text(clean_line(label, max_chars=200)), file_id, chosen)
-                  for file_id, label, chosen in self.files], id="update-files")
+            yield SelectionList[str](
+                *[Selection(Text(clean_line(label, max_chars=200)), value, chosen)
+                  for value, label, chosen in self.files], id="update-files")
+            if not self.files:
+                yield Label(Text("(the case has no files yet)", style="dim"))
             yield Checkbox("Email the client", value=False, id="update-email")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -299,7 +297,7 @@ class CaseUpdateEditor(ModalScreen[CaseUpdateResult | None]):
             return
         self.dismiss(CaseUpdateResult(
             text=text,
-            file_ids=list(self.query_one("#update-files", SelectionList).selected),
+            files=[str(v) for v in self.query_one("#update-files", SelectionList).selected],
             email_client=self.query_one("#update-email", Checkbox).value,
         ))
 

@@ -330,9 +330,8 @@ class TriageScreen(Screen[None]):
 
         def submitted(form: CaseFormResult | None) -> None:
             if form is not None:
-                self._run(lambda: self.service.create_case(
-                    pk, title=form.title, client_email=form.client_email,
-                    client_name=form.client_name, notes=form.notes))
+                self._run(lambda: self.service.create_case(pk, title=form.title,
+                                                           notes=form.notes))
         self.app.push_screen(CaseForm(title=detail.subject, client_email=detail.from_addr,
                                       client_name=detail.from_name,
                                       notes=detail.body_text), submitted)
@@ -362,16 +361,19 @@ class TriageScreen(Screen[None]):
                         severity="warning", markup=False)
             return
         pk, case_id = detail.id, detail.case_id
-        own = {a.sha256 for a in detail.attachments}
-        files = [(f.id, f"{f.name}  {human_size(f.size)}"
-                        + ("  (from this message)" if f.source_message_pk == pk else ""),
-                  f.sha256 in own and f.source_message_pk == pk)
-                 for f in self.service.case_files(case_id)]
+        try:
+            attachable = self.service.attachable(case_id, pk)
+        except InboxwatchError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return
+        files = [(f"{f.kind}:{f.id}", f"{f.name}  {human_size(f.size)}  "
+                  + ("case file" if f.kind == "case_file" else "attachment of this message"),
+                  False) for f in attachable]
 
         def submitted(result: CaseUpdateResult | None) -> None:
             if result is not None:
                 self._run(lambda: self.service.create_case_update(
-                    pk, text=result.text, file_ids=result.file_ids,
+                    pk, case_id, text=result.text, files=result.files,
                     email_client=result.email_client))
         self.app.push_screen(CaseUpdateEditor(case_label=self.service.case_label(case_id),
                                               text=detail.body_text, files=files), submitted)

@@ -121,7 +121,8 @@ class WatcherScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="watcher")
     def _read(self) -> None:
-        snapshot = read_snapshot(self.engine)
+        clock = getattr(self.app, "clock", None)
+        snapshot = read_snapshot(self.engine, clock() if callable(clock) else None)
         self.app.call_from_thread(self.show_snapshot, snapshot)
 
     def show_snapshot(self, snap: WatcherSnapshot) -> None:

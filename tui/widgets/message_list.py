@@ -10,6 +10,7 @@ refresh keeps the operator's place.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from rich.text import Text
 from sqlalchemy import Engine
@@ -116,9 +117,15 @@ class MessageList(DataTable[Text]):
         """1-based position of the cursor in the whole view (0 when empty)."""
         return self.base + self.cursor_row + 1 if self.rows_loaded else 0
 
+    def _now(self) -> datetime:
+        clock = getattr(self.app, "clock", None)
+        return clock() if callable(clock) else datetime.now(UTC)
+
     def _append(self, rows: list[MessageRow]) -> None:
+        now = self._now()
         for row in rows:
-            self.add_row(*row_cells(row, selected=row.id in self.selected), key=str(row.id))
+            self.add_row(*row_cells(row, selected=row.id in self.selected, now=now),
+                         key=str(row.id))
         self.rows_loaded.extend(rows)
 
     def load_more(self) -> bool:
@@ -192,14 +199,15 @@ class MessageList(DataTable[Text]):
             self.selected.discard(row.id)
         else:
             self.selected.add(row.id)
-        self.update_cell(str(row.id), "sel", row_cells(row, selected=row.id in self.selected)[0])
+        self.update_cell(str(row.id), "sel",
+                         row_cells(row, selected=row.id in self.selected, now=self._now())[0])
 
     def clear_selection(self) -> None:
         for pk in list(self.selected):
             self.selected.discard(pk)
             row = next((r for r in self.rows_loaded if r.id == pk), None)
             if row is not None:
-                self.update_cell(str(pk), "sel", row_cells(row)[0])
+                self.update_cell(str(pk), "sel", row_cells(row, now=self._now())[0])
 
     def set_view(self, view: ListView) -> None:
         self.view = view

@@ -1,0 +1,67 @@
+"""Shared set-up for the TUI tests: a store with the example mail and an operator."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from inboxwatch.demo import DEMO_CONTEXT
+from inboxwatch.ingest import ingest
+from inboxwatch.sources import iter_mail
+from inboxwatch.users import SYSTEM_ACTOR, add_user
+from storage.tables import Message
+from tui.app import InboxwatchApp
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
+FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+OPERATOR = "oper"
+VIEWER = "viewer"
+
+
+def import_mail(engine: Engine, paths: list[Path]) -> None:
+    mails = [m for m in iter_mail(paths) if not hasattr(m, "why")]
+    ingest(engine, DEMO_CONTEXT, mails, workers=1)  # type: ignore[arg-type]
+
+
+def add_staff(engine: Engine, login: str, role: str) -> None:
+    with Session(engine) as session:
+        add_user(session, SYSTEM_ACTOR, f"{login}@helpdesk.example.com", name=login.title(),
+                 login=login, roles=(role,))
+
+
+def pin_times(engine: Engine) -> None:
+    """Give every message a fixed arrival time, one hour apart, so screens are stable."""
+    with Session(engine) as session:
+        ids = session.exec(select(Message.id).order_by(Message.id)).all()
+        for i, pk in enumerate(ids):
+            session.execute(update(Message).where(Message.id == pk)
+                            .values(received_at=FIXED_NOW - timedelta(hours=i + 1)))
+        session.commit()
+
+
+def make_app(engine: Engine, login: str = OPERATOR, **kwargs: object) -> InboxwatchApp:
+    return InboxwatchApp(engine, login=login, clock=lambda: FIXED_NOW, **kwargs)  # type: ignore[arg-type]
+
+
+async def settle(app: InboxwatchApp, pilot: object) -> None:
+    """Let workers (detail loads, polls) finish and the screen update."""
+    await pilot.pause()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no async pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return run
