@@ -185,6 +185,20 @@ def test_flood_becomes_one_digest(engine: Engine, smtp: Smtp) -> None:
     assert smtp.captured.mails[-1][2]["Message-ID"] == digest.message_id
 
 
+def test_digest_of_a_large_flood_stays_bounded(engine: Engine) -> None:
+    from inboxwatch.notify._notices import DIGEST_LIST_LIMIT
+
+    ingest(engine, ctx_for(), [direct_mail(i) for i in range(DIGEST_LIST_LIMIT + 13)],
+           workers=1)
+    rows = outbox(engine)
+    assert [r.kind for r in rows].count("digest") == 1 and len(rows) == 4
+    digest = rows[-1]
+    assert len(digest.message_pks) == DIGEST_LIST_LIMIT + 10
+    text = digest.raw.decode()
+    assert f"{DIGEST_LIST_LIMIT + 10} new inbound messages" in text
+    assert "... and 10 more" in text
+
+
 @pytest.mark.parametrize(("template", "expected"), [
     ("{{ message.subject", "syntax error"),
     ("{% for x in %}", "syntax error"),

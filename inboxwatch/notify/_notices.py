@@ -38,6 +38,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 1000
+DIGEST_LIST_LIMIT = 50
 
 _Rule = Callable[[Message, SystemConfig, Sequence[tuple[str, str]]], bool]
 
@@ -145,13 +146,17 @@ def _add_to_digest(session: Session, message: Message, system: SystemConfig, now
         Outbox.kind == "digest", Outbox.status == "pending", Outbox.attempts == 0,
         col(Outbox.next_attempt_at) > now).order_by(col(Outbox.id).desc())).first()
     pks = [*(digest.message_pks if digest else []), message.id]
-    messages = list(session.exec(select(Message).where(col(Message.id).in_(pks))
+    # Only the newest DIGEST_LIST_LIMIT are listed, so rebuilding the digest for each new
+    # message of a flood of thousands stays cheap.
+    listed = pks[-DIGEST_LIST_LIMIT:]
+    messages = list(session.exec(select(Message).where(col(Message.id).in_(listed))
                                  .order_by(col(Message.id))).all())
     templates = load_notice_templates(system)
     subject, body = render_pair(
         templates.digest_subject, templates.digest_body,
-        {"messages": [notice_context(m) for m in messages], "count": len(messages),
-         "window_minutes": system.digest_window_minutes}, templates.sources[2:])
+        {"messages": [notice_context(m) for m in messages], "count": len(pks),
+         "more": len(pks) - len(messages), "window_minutes": system.digest_window_minutes},
+        templates.sources[2:])
     email = build_email(sender=system.notifications_address, to=[system.general_address],
                         cc=system.notice_cc, subject=subject, body=body, kind="digest",
                         auto_submitted=True,

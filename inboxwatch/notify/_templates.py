@@ -124,6 +124,6 @@ def load_notice_templates(system: SystemConfig) -> NoticeTemplates:
     render_pair(templates.notice_subject, templates.notice_body, {"message": sample},
                 (subject_src, body_src))
     render_pair(templates.digest_subject, templates.digest_body,
-                {"messages": [sample], "count": 1, "window_minutes": 10},
+                {"messages": [sample], "count": 1, "more": 0, "window_minutes": 10},
                 templates.sources[2:])
     return templates
