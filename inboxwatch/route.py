@@ -47,6 +47,7 @@ class Analysis:
     header_only: bool = False
     auto_category: str | None = None  # bounce | auto_reply, from the rule table
     auto_hits: list[RuleHit] = field(default_factory=list)
+    auto_strong: bool = False  # more than one weak hint: spam does not override it
     spam_category: str | None = None  # spam | phishing | marketing
     spam_score: float = 0.0
     spam_hits: list[RuleHit] = field(default_factory=list)
@@ -92,6 +93,7 @@ def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False
     auto = classify.match_auto(parsed, loop_header=settings.loop_header)
     analysis.auto_category = auto.category
     analysis.auto_hits = list(auto.hits)
+    analysis.auto_strong = auto.strong
     if auto.category == "bounce":
         analysis.bounced_message_ids = classify.bounced_message_ids(parsed)
     evidence = classify.collect_evidence(parsed, settings.own_domains)
@@ -153,11 +155,14 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> 
     return decision
 
 
-# Spam and phishing outrank an auto-reply category (bulk junk often carries Precedence:
-# bulk); only phishing outranks a bounce (fake "delivery failure" notices are a classic lure).
+# Which categories a junk verdict replaces. Phishing replaces everything (fake "delivery
+# failure" notices are a classic lure); spam replaces an auto-generated category only when
+# that rests on a single weak hint (junk often carries Precedence: bulk or a null
+# Return-Path), so real bounces and auto-replies quoting junk stay what they are.
 _SPAM_OVERRIDES = {"phishing": ("normal", "auto_reply", "bounce", "marketing"),
-                   "spam": ("normal", "auto_reply", "marketing"),
+                   "spam": ("normal", "marketing"),
                    "marketing": ("normal",)}
+_WEAK_AUTO_OVERRIDES = {"spam": ("auto_reply", "bounce")}
 _NOTICE_KINDS = ("notice", "digest")
 
 
@@ -235,7 +240,10 @@ def _apply_spam(decision: Decision, analysis: Analysis, session: Session) -> Non
                                                list(rescored.hits))
     decision.spam_score = score
     decision.explanation.extend(spam_hits)
-    if spam_category is not None and decision.category in _SPAM_OVERRIDES[spam_category]:
+    if spam_category is not None and (
+            decision.category in _SPAM_OVERRIDES[spam_category]
+            or (not analysis.auto_strong
+                and decision.category in _WEAK_AUTO_OVERRIDES.get(spam_category, ()))):
         decision.category = spam_category
     if decision.category == "phishing":
         decision.status = "needs_attention"

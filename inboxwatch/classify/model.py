@@ -63,6 +63,8 @@ def _word_tokens(text: str, prefix: str = "") -> Iterable[str]:
             yield prefix + "$money"
         elif _NUMBER_RE.match(word):
             yield prefix + "#num"
+        elif len(word) > 24 and not word.isascii():
+            continue  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
         elif _HEX_RE.match(word) or len(word) > 24:
             yield prefix + "#junk"  # ids, hashes, encoded runs: present, not individual
         else:

@@ -11,7 +11,9 @@ null Return-Path, exactly like a bounce, and a DSN carries ``Auto-Submitted: aut
 exactly like a vacation answer. Each category sums the weights of its rows that fired, and
 the larger sum wins (a tie goes to ``bounce``, the one that needs a person). A single weak
 row (``Precedence: bulk``) is enough to call mail auto-generated; that is what the help-desk
-systems above do, because answering such mail is how mail loops start.
+systems above do, because answering such mail is how mail loops start. Rows marked not
+``decisive`` (bounce wording in the body, an attached original) only count together: a
+customer quoting an error message must not vanish into ``bounce`` on that alone.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
 BOUNCE = "bounce"
 AUTO_REPLY = "auto_reply"
 MAX_VALUE_CHARS = 2_000  # header values are matched on their start: bounded cost
+MAX_BODY_CHARS = 5_000  # bounce texts say what they are at the top
 
 
 class Where(Enum):
@@ -43,10 +46,13 @@ class Where(Enum):
 
     HEADER = "header"  # the named header is present and its value matches
     SENDER_LOCALPART = "sender"  # the local part of From (or Sender) matches
+    FROM_LOCALPART = "from"  # the local part of From alone (Sender is a list's, on lists)
     RETURN_PATH = "return_path"  # the (last) Return-Path; "" is the null path <>
     CONTENT_TYPE = "content_type"  # the top-level Content-Type header value
     PART_TYPE = "part_type"  # the content type of any MIME part
     SUBJECT = "subject"
+    BODY = "body"  # the start of the body text
+    PART_OR_ATTACHMENT = "attachment"  # content type of any attachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class AutoRule:
     header: str = ""  # for Where.HEADER
     weight: int = 1  # 1 weak hint, 2 clear marker, 3 unambiguous structure
     source: str = ""  # who checks this (documentation; not used by the matcher)
+    decisive: bool = True  # False: supporting evidence, cannot make mail auto-generated alone
 
 
 # The pattern "." means "present with any value".
@@ -73,10 +80,10 @@ AUTO_RULES: tuple[AutoRule, ...] = (
     AutoRule("exchange_ndr", BOUNCE, Where.HEADER, r"true|yes|1",
              header="X-MS-Exchange-Message-Is-Ndr", weight=3, source="Exchange"),
     AutoRule("mailer_daemon_sender", BOUNCE, Where.SENDER_LOCALPART,
-             r"^(mailer-daemon|mail-daemon|mailerdaemon)$", weight=2,
-             source="RT, osTicket, FreeScout, Znuny"),
-    AutoRule("postmaster_sender", BOUNCE, Where.SENDER_LOCALPART, r"^postmaster$", weight=1,
-             source="RT, FreeScout, Znuny"),
+             r"^(mailer[-_.]?daemon|mail[-_.]?daemon|mail[-_.]delivery[-_.]"
+             r"(system|subsystem))$", weight=2, source="RT, osTicket, FreeScout, Znuny"),
+    AutoRule("postmaster_sender", BOUNCE, Where.SENDER_LOCALPART, r"^post[-_.]?master$",
+             weight=2, source="RT, FreeScout, Znuny"),
     AutoRule("null_return_path", BOUNCE, Where.RETURN_PATH, r"^$", weight=1,
              source="RFC 5321 4.5.5; osTicket, Zammad"),
     AutoRule("bounce_subject", BOUNCE, Where.SUBJECT,
@@ -85,8 +92,22 @@ AUTO_RULES: tuple[AutoRule, ...] = (
              r"(failed|failure|system|subsystem)|failure notice|non[- ]?delivery|"
              r"nondeliverable|message not delivered|could not send message|"
              r"(mail|message) (returned|delivery failed)|warning: could not send|"
-             r"delayed mail|unzustellbar|non remis|non recapitabile|onbestelbaar)",
+             r"delayed mail|unzustellbar|non remis|non recapitabile|onbestelbaar|"
+             r"недоставленное|не доставлено|メールエラー|配信できません|送信できません|"
+             r"退信|未送达)",
              weight=2, source="FreeScout, Znuny"),
+    AutoRule("bounce_text", BOUNCE, Where.BODY,
+             r"could not be delivered to|(was|were|has) not been delivered|"
+             r"delivery to the following recipients? (failed|has failed|was unsuccessful)|"
+             r"permanent fatal errors?|this is the qmail-send program|"
+             r"i'm (afraid|sorry) i (wasn't|was not) able to deliver|"
+             r"undeliverable to the following|message could not be delivered|"
+             r"^\s*(final-recipient|diagnostic-code|action: failed)|"
+             r"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b", weight=1, decisive=False,
+             source="DSN text of MTAs without RFC 3464 (qmail, Exim, KDDI...)"),
+    AutoRule("returned_original", BOUNCE, Where.PART_OR_ATTACHMENT,
+             r"^(message/rfc822|text/rfc822-headers?|message/rfc822-headers)$", weight=1,
+             decisive=False, source="the returned message of a bounce"),
     # -- auto-replies ---------------------------------------------------------------------
     AutoRule("auto_submitted", AUTO_REPLY, Where.HEADER, r"^\s*(?!no\b)\S",
              header="Auto-Submitted", weight=2, source="RFC 3834; all five"),
@@ -110,6 +131,9 @@ AUTO_RULES: tuple[AutoRule, ...] = (
     AutoRule("exchange_generated_by_rules", AUTO_REPLY, Where.HEADER,
              r"mailbox rules agent|auto-?reply", header="X-MS-Exchange-Generated-Message-Source",
              weight=2, source="Exchange"),
+    AutoRule("list_robot_sender", AUTO_REPLY, Where.FROM_LOCALPART,
+             r"-(request|owner|admin|bounces?)$", weight=1,
+             source="mailing-list robots (Mailman, fml, majordomo)"),
     AutoRule("precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk|list)\b",
              header="Precedence", weight=1, source="RT, Zammad, osTicket, FreeScout, Znuny"),
     AutoRule("x_precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk|list)\b",
@@ -119,6 +143,9 @@ AUTO_RULES: tuple[AutoRule, ...] = (
              source="RFC 5965 (ARF)"),
     AutoRule("feedback_report_part", AUTO_REPLY, Where.PART_TYPE, r"^message/feedback-report$",
              weight=3, source="RFC 5965 (ARF)"),
+    AutoRule("complaint_subject", AUTO_REPLY, Where.SUBJECT,
+             r"^\s*(complaint about message from|abuse report|fbl report)", weight=2,
+             source="Microsoft JMRP feedback loop reports"),
     AutoRule("vacation_subject", AUTO_REPLY, Where.SUBJECT,
              r"^\s*(auto(matic|matische|matisch)?[ _-]?(reply|response|antwort|antwoord|"
              r"svar)|out of (the )?office|abwesenheitsnotiz|abwesend|"
@@ -137,6 +164,12 @@ class AutoMatch:
 
     category: str | None
     hits: tuple[RuleHit, ...]
+    strength: int = 0  # summed weight of the rows that voted for the category
+
+    @property
+    def strong(self) -> bool:
+        """More than one weak hint: junk scoring does not override the category then."""
+        return self.strength >= 2
 
 
 def _values(parsed: ParsedMessage, rule: AutoRule) -> list[str]:
@@ -144,18 +177,25 @@ def _values(parsed: ParsedMessage, rule: AutoRule) -> list[str]:
         Where.HEADER: lambda: parsed.header_all(rule.header),
         Where.SENDER_LOCALPART: lambda: [a.email.partition("@")[0] for a in
                                          (parsed.from_addr, parsed.sender) if a is not None],
+        Where.FROM_LOCALPART: lambda: [parsed.from_addr.email.partition("@")[0]]
+        if parsed.from_addr is not None else [],
         Where.RETURN_PATH: lambda: [] if parsed.return_path is None else [parsed.return_path],
         Where.CONTENT_TYPE: lambda: [parsed.header("Content-Type") or ""],
         Where.PART_TYPE: lambda: list(dict.fromkeys(parsed.parts)),
         Where.SUBJECT: lambda: [parsed.subject],
+        Where.BODY: lambda: [parsed.text[:MAX_BODY_CHARS]],
+        Where.PART_OR_ATTACHMENT: lambda: list(dict.fromkeys(
+            a.content_type for a in parsed.attachments[:50])),
     }
     return getters[rule.where]()
 
 
 def _label(rule: AutoRule) -> str:
     return {Where.HEADER: rule.header, Where.SENDER_LOCALPART: "From",
+            Where.FROM_LOCALPART: "From",
             Where.RETURN_PATH: "Return-Path", Where.CONTENT_TYPE: "Content-Type",
-            Where.PART_TYPE: "MIME part", Where.SUBJECT: "Subject"}[rule.where]
+            Where.PART_TYPE: "MIME part", Where.SUBJECT: "Subject", Where.BODY: "body",
+            Where.PART_OR_ATTACHMENT: "attachment"}[rule.where]
 
 
 def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop") -> AutoMatch:
@@ -167,17 +207,21 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
         hits.append(RuleHit("auto", "loop",
                             f"{loop_header}: {loop_values[0][:200]} (our own mail came back)"))
         weights[AUTO_REPLY] += 10
+    decisive = bool(hits)
     for rule, pattern in zip(AUTO_RULES, _COMPILED, strict=True):
+        limit = MAX_BODY_CHARS if rule.where is Where.BODY else MAX_VALUE_CHARS
         for value in _values(parsed, rule):
-            if pattern.search(value[:MAX_VALUE_CHARS]):
-                shown = value[:200] if value else "<>"
-                hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown}"))
+            found = pattern.search(value[:limit])
+            if found:
+                shown = (found.group(0) if rule.where is Where.BODY else value)[:200] or "<>"
+                hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown.strip()}"))
                 weights[rule.category] += rule.weight
+                decisive = decisive or rule.decisive
                 break
-    if not hits:
+    if not hits or (not decisive and max(weights.values()) < 2):
         return AutoMatch(None, ())
     category = BOUNCE if weights[BOUNCE] >= weights[AUTO_REPLY] else AUTO_REPLY
-    return AutoMatch(category, tuple(hits))
+    return AutoMatch(category, tuple(hits), weights[category])
 
 
 _MSGID_HEADER_RE = re.compile(rb"^message-id:\s*(<[^<>\s]{1,998}>)", re.IGNORECASE | re.MULTILINE)

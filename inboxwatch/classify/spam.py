@@ -85,6 +85,12 @@ IMPERSONATED_BRANDS: dict[str, tuple[str, ...]] = {
     "american express": ("americanexpress.com", "aexp.com"),
     "norton": ("norton.com", "nortonlifelock.com"),
     "mcafee": ("mcafee.com",),
+    "ledger": ("ledger.com",),
+    "trezor": ("trezor.io",),
+    "stellar": ("stellar.org",),
+    "trust wallet": ("trustwallet.com",),
+    "blockchain": ("blockchain.com",),
+    "postnl": ("postnl.nl",),
     "webmail": (),
     "mail administrator": (),
     "it support": (),
@@ -112,8 +118,23 @@ CREDENTIAL_LURES: tuple[str, ...] = (
     r"your (package|parcel|shipment) (could not|couldn't|cannot) be delivered",
     r"security (alert|notice|warning)",
     r"within (24|48|72) hours",
+    r"(seed|recovery|secret|mnemonic) (phrase|words)",
+    r"wallet (has been |was |is )?(suspended|locked|disabled|compromised|deactivated)",
+    r"(claim|receive|withdraw) your (reward|prize|bonus|funds|bitcoin|btc|crypto)",
+    r"you ha(ve|s) (won|been selected)",
+    r"withdrawal (error|failed|pending)",
 )
 _LURE_RES = tuple(re.compile(p, re.IGNORECASE) for p in CREDENTIAL_LURES)
+# Hosts where anyone can publish a page in minutes: where credential forms are hosted.
+ABUSED_LINK_HOSTS: tuple[str, ...] = (
+    "bit.ly", "tinyurl.com", "is.gd", "cutt.ly", "rebrand.ly", "t.ly", "shorturl.at",
+    "ipfs.io", "web.app", "firebaseapp.com", "firebasestorage.googleapis.com", "r2.dev",
+    "pages.dev", "workers.dev", "storage.googleapis.com", "blob.core.windows.net",
+    "forms.gle", "sites.google.com", "000webhostapp.com", "weebly.com", "wixsite.com",
+    "ngrok.io", "ngrok-free.app", "glitch.me", "repl.co", "herokuapp.com", "vercel.app",
+    "netlify.app", "github.io", "typedream.app", "webflow.io", "square.site", "godaddysites.com",
+)
+_EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2764]")
 _LOOKS_LIKE_URL_RE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(/\S*)?$", re.IGNORECASE)
 _HOST_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//([^/?#:\s]+)", re.IGNORECASE)
 
@@ -136,6 +157,13 @@ def _upstream_status(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     value = p.header("X-Spam-Status")
     return f"X-Spam-Status: {value[:150]}" if value and re.match(r"\s*yes\b", value, re.I) \
         else None
+
+
+def _exchange_scl(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("X-MS-Exchange-Organization-SCL")
+    if value and re.fullmatch(r"\s*[5-9]\s*", value):
+        return f"X-MS-Exchange-Organization-SCL: {value.strip()} (5-9: spam)"
+    return None
 
 
 def _auth(method: str, results: str) -> Callable[[ParsedMessage, tuple[str, ...]], str | None]:
@@ -203,6 +231,51 @@ def _brand_impersonation(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return f"From name {p.from_addr.name[:80]!r} claims {brand}, sent from {sender_domain}"
 
 
+def _abused_host(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for link in p.links[:200]:
+        host = _host(link.href)
+        if host and any(host == h or host.endswith("." + h) for h in ABUSED_LINK_HOSTS):
+            return f"link to a free hosting or shortener service: {host[:100]}"
+    return None
+
+
+def _name_is_other_address(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.from_addr is None:
+        return None
+    found = re.search(r"[\w.+-]+@([\w-]+(\.[\w-]+)+)", p.from_addr.name[:300])
+    if not found:
+        return None
+    claimed = registered_domain(found.group(1))
+    actual = registered_domain(p.from_addr.email.rpartition("@")[2])
+    if claimed == actual:
+        return None
+    return f"From name shows {found.group(0)[:80]}, address is {p.from_addr.email[:80]}"
+
+
+def _emoji_sender(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.from_addr is not None and _EMOJI_RE.search(p.from_addr.name[:300]):
+        return f"From name {p.from_addr.name[:80]!r} carries emoji"
+    return None
+
+
+def _obfuscated_subject(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    subject = p.subject[:300].strip()
+    if " " not in subject and re.fullmatch(r"\w+([_.]+\w+){3,}", subject) \
+            and re.search(r"[a-z]", subject, re.I):
+        return f"Subject words joined by punctuation: {subject[:80]!r}"
+    return None
+
+
+def _numeric_sender(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.from_addr is None:
+        return None
+    local = p.from_addr.email.partition("@")[0]
+    name = p.from_addr.name
+    if re.search(r"\d{7,}", local) or re.search(r"\d{9,}", name):
+        return f"sender looks generated: {p.from_addr.name[:60]!r} <{p.from_addr.email[:80]}>"
+    return None
+
+
 def _extensions(filename: str) -> list[str]:
     return [part.lower() for part in filename.split(".")[1:]]
 
@@ -231,11 +304,20 @@ def _macro_document(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
-def _credential_lure(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+def _lures(p: ParsedMessage) -> list[str]:
     text = f"{p.subject[:1000]}\n{p.text[:MAX_SCANNED_CHARS]}"
-    found = [m.group(0) for r in _LURE_RES if (m := r.search(text))]
+    return [m.group(0) for r in _LURE_RES if (m := r.search(text))]
+
+
+def _credential_lure(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    found = _lures(p)
+    return f"asks to act on an account: {found[0][:60]!r}" if found else None
+
+
+def _credential_lures(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    found = _lures(p)
     if len(found) >= 2:
-        return "asks to act on an account: " + "; ".join(repr(f[:60]) for f in found[:3])
+        return "several account threats: " + "; ".join(repr(f[:60]) for f in found[1:4])
     return None
 
 
@@ -244,11 +326,15 @@ SPAM_RULES: tuple[SpamRule, ...] = (
              "an upstream filter flagged it (X-Spam-Flag: YES)"),
     SpamRule("upstream_spam_status", 4.0, False, _upstream_status,
              "an upstream filter scored it as spam (X-Spam-Status: Yes)"),
+    SpamRule("upstream_exchange_scl", 4.0, False, _exchange_scl,
+             "Exchange Online rated it spam (spam confidence level 5-9)"),
+    SpamRule("compauth_fail", 3.0, False, _auth("compauth", "fail"),
+             "Microsoft's composite authentication found the sender not authentic"),
     SpamRule("spf_fail", 2.0, False, _auth("spf", "fail|softfail|permerror"),
              "the sending server is not allowed to send for the envelope domain"),
     SpamRule("dkim_fail", 1.5, False, _auth("dkim", "fail|permerror"),
              "a DKIM signature does not verify"),
-    SpamRule("dmarc_fail", 3.0, True, _auth("dmarc", "fail|permerror"),
+    SpamRule("dmarc_fail", 4.0, True, _auth("dmarc", "fail|permerror"),
              "the From domain is not authenticated: likely forged"),
     SpamRule("link_text_mismatch", 3.5, True, _link_mismatch,
              "a link shows one address and goes to another"),
@@ -263,8 +349,20 @@ SPAM_RULES: tuple[SpamRule, ...] = (
              "an attachment name hides an executable behind a document extension"),
     SpamRule("macro_document", 3.0, True, _macro_document,
              "an attachment is a macro-enabled Office document"),
-    SpamRule("credential_lure", 3.0, True, _credential_lure,
+    SpamRule("credential_lure", 2.0, True, _credential_lure,
              "the text urges the reader to act on an account or credentials"),
+    SpamRule("credential_lures", 2.0, True, _credential_lures,
+             "more than one such urge"),
+    SpamRule("abused_link_host", 2.0, True, _abused_host,
+             "a link goes to a shortener or free hosting, where credential forms live"),
+    SpamRule("name_is_other_address", 2.5, True, _name_is_other_address,
+             "the display name is an address at another domain than the sender's"),
+    SpamRule("emoji_sender_name", 1.5, False, _emoji_sender,
+             "the display name carries emoji, as bulk junk does"),
+    SpamRule("obfuscated_subject", 2.0, False, _obfuscated_subject,
+             "the subject joins words with punctuation to dodge filters"),
+    SpamRule("generated_sender", 1.0, False, _numeric_sender,
+             "the sender's address or name is a long run of digits"),
 )
 
 
@@ -326,8 +424,9 @@ def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -
 
 def content_points(indicator: float) -> float:
     """The classifier's share of the score: below 0 for clear ham, at the spam threshold
-    for an indicator of 0.35, capped so it cannot drown the rules."""
-    return max(-2.0, min(12.0, (indicator - 0.1) * SPAM_THRESHOLD / 0.25))
+    for an indicator of 0.35, capped both ways: a model trained on yesterday's mail must not
+    talk away an authentication failure, nor drown the rules."""
+    return max(-1.0, min(12.0, (indicator - 0.1) * SPAM_THRESHOLD / 0.25))
 
 
 def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
