@@ -34,6 +34,7 @@ __all__ = ["Dovecot", "LogoutStats", "free_port"]
 
 MAIL_UID = 65534
 DEFAULT_PASSWORD = "secret"
+USER_POOL = 200
 LOGOUT_FORMAT = ("in=%i out=%o fetch_hdr_count=%{fetch_hdr_count} "
                  "fetch_body_count=%{fetch_body_count} fetch_body_bytes=%{fetch_body_bytes}")
 _LOGOUT_RE = re.compile(
@@ -89,7 +90,10 @@ class Dovecot:
              "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
              "-keyout", str(key), "-out", str(self.cert_file)],
             check=True, capture_output=True)
-        self.add_user("test", DEFAULT_PASSWORD)
+        # Every account exists before the server starts: Dovecot does not reliably notice a
+        # passwd-file rewritten within the same second.
+        self._write_users({"test": DEFAULT_PASSWORD,
+                           **{f"u{i}": DEFAULT_PASSWORD for i in range(1, USER_POOL + 1)}})
         capability = "" if self.idle else \
             "  imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE ENABLE\n"
         self.conf.write_text(f"""
@@ -169,18 +173,19 @@ protocol imap {{
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
     # -- accounts -------------------------------------------------------------------------
-    def add_user(self, name: str, password: str) -> None:
-        self._users[name] = password
+    def _write_users(self, users_and_passwords: dict[str, str]) -> None:
+        self._users.update(users_and_passwords)
         users = self.root / "users"
         users.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self._users.items()))
         shutil.chown(users, group="dovecot")
         users.chmod(0o640)
 
-    def new_user(self, prefix: str = "u") -> str:
+    def new_user(self) -> str:
         """A fresh account (password ``secret``) with an empty INBOX: one per test."""
-        name = f"{prefix}{next(self._counter)}"
-        self.add_user(name, DEFAULT_PASSWORD)
-        return name
+        number = next(self._counter)
+        if number > USER_POOL:
+            raise RuntimeError(f"more than {USER_POOL} test accounts used; raise USER_POOL")
+        return f"u{number}"
 
     def client(self, user: str = "test") -> IMAPClient:
         imap = IMAPClient(self.host, self.plain_port, ssl=False, timeout=60)
@@ -314,3 +319,44 @@ def dovecot_no_idle() -> Iterator[Dovecot]:
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def make_message(n: int, *, tag: str = "t", size: int = 0, subject: str | None = None) -> bytes:
+    """A small, unique, well-formed message; ``size`` pads the body to about that many bytes."""
+    body = f"Hello, this is message {n} of the {tag} run.\r\n"
+    if size > len(body):
+        line = ("x" * 76 + "\r\n").encode()
+        body += (line * ((size - len(body)) // len(line) + 1)).decode()
+    return (
+        f"From: Client {n} <client{n}@example.org>\r\n"
+        f"To: support@helpdesk.example.com\r\n"
+        f"Subject: {subject or f'Question {n} ({tag})'}\r\n"
+        f"Date: Mon, 01 Jan 2024 10:00:00 +0000\r\n"
+        f"Message-ID: <{tag}-{n}@example.org>\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+    ).encode()
+
+
+def write_config(path: Path, server: Dovecot, user: str, *, name: str = "support",
+                 extra: str = "", mailboxes: str = "", password_env: str = "IW_TEST_IMAP_PW",
+                 **fields: object) -> Path:
+    """A config file with one [[mailbox]] for ``user`` on ``server`` (plain port).
+
+    ``fields`` override mailbox keys (e.g. ``after_ingest="keep"``); ``mailboxes`` appends
+    more ``[[mailbox]]`` tables verbatim. The password comes from ``password_env``.
+    """
+    values: dict[str, object] = {
+        "name": name, "host": server.host, "port": server.plain_port, "security": "plain",
+        "username": user, "password_env": password_env, "folder": "INBOX",
+        "after_ingest": "seen", "interval_seconds": 2, "idle": True,
+    }
+    values.update(fields)
+    lines = ["[system]", 'reply_address = "updates@helpdesk.example.com"',
+             'notifications_address = "notify@helpdesk.example.com"', "notices = false", extra,
+             "", "[[mailbox]]"]
+    for key, value in values.items():
+        rendered = ("true" if value else "false") if isinstance(value, bool) else \
+            (str(value) if isinstance(value, int) else f'"{value}"')
+        lines.append(f"{key} = {rendered}")
+    path.write_text("\n".join(lines) + "\n" + mailboxes)
+    return path

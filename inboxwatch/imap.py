@@ -1,0 +1,360 @@
+"""Connections to an IMAP mailbox: TLS, STARTTLS or plain; LOGIN, XOAUTH2 or OAUTHBEARER.
+
+:func:`connect` returns a logged-in :class:`MailboxConnection` or raises one of two errors,
+each one line naming the mailbox and what to fix, never the secret:
+
+- :class:`~inboxwatch.errors.AuthenticationFailed` (exit 3): the server refused the
+  credentials, or the secret could not be obtained;
+- :class:`~inboxwatch.errors.ServerUnreachable` (exit 4): DNS, TCP, TLS or a greeting that
+  never came.
+
+Once connected, :class:`MailboxConnection` offers the few operations the sync needs, with the
+imapclient 4.1 traps of TESTING.md handled: explicit UID lists instead of ranges, ``BYE`` or an
+early empty ``idle_check`` treated as a dead connection (:class:`ConnectionLost`).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from inboxwatch.config import MailboxConfig
+from inboxwatch.errors import AuthenticationFailed, InboxwatchError, ServerUnreachable
+from inboxwatch.secrets import SecretError, resolve_secret
+
+__all__ = [
+    "CONNECTION_ERRORS",
+    "ConnectionLost",
+    "FolderMissing",
+    "FolderStatus",
+    "IdleEvent",
+    "MailboxConnection",
+    "MessageMeta",
+    "connect",
+    "secret_key",
+]
+
+log = logging.getLogger(__name__)
+
+SEEN = b"\\Seen"
+# What a broken connection looks like from imapclient: the socket, TLS, or imaplib's abort.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ssl.SSLError, IMAPClientAbortError, imaplib.IMAP4.abort, EOFError,
+)
+
+
+class ConnectionLost(InboxwatchError):
+    """The server closed the connection (BYE, kick, reset) after we were logged in."""
+
+    exit_code = 4
+
+
+class FolderMissing(InboxwatchError):
+    """The configured folder does not exist on the server."""
+
+
+def secret_key(mailbox: MailboxConfig) -> str:
+    """The keyring key of a mailbox's secret (also the name used in error messages)."""
+    return f"mailbox:{mailbox.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    """What SELECT told us about the folder."""
+
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMeta:
+    """The cheap facts about one message, fetched before any body."""
+
+    uid: int
+    size: int
+    flags: tuple[bytes, ...]
+    internal_date: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdleEvent:
+    """What one IDLE wait produced: new mail, nothing (timeout), or a dead connection."""
+
+    new_mail: bool
+    dead: bool = False
+
+
+def connect(mailbox: MailboxConfig) -> MailboxConnection:
+    """A logged-in connection to ``mailbox``; see the module docstring for the errors."""
+    where = f"mailbox {mailbox.name!r} ({mailbox.host}:{mailbox.port}, {mailbox.security})"
+    try:
+        secret = resolve_secret(key=secret_key(mailbox), password_env=mailbox.password_env,
+                                password_command=mailbox.password_command)
+    except SecretError as exc:
+        raise AuthenticationFailed(f"{where}: cannot get the secret: {exc}") from None
+    try:
+        context = _ssl_context(mailbox)
+    except (OSError, ssl.SSLError) as exc:
+        raise ServerUnreachable(f"{where}: cannot load ca_file {mailbox.ca_file}: "
+                                f"{_reason(exc)}") from None
+    try:
+        client = IMAPClient(mailbox.host, mailbox.port, ssl=mailbox.security == "tls",
+                            ssl_context=context if mailbox.security == "tls" else None,
+                            timeout=mailbox.timeout_seconds)
+    except CONNECTION_ERRORS as exc:
+        raise ServerUnreachable(f"{where}: cannot connect: {_reason(exc)}") from None
+    except IMAPClientError as exc:
+        raise ServerUnreachable(f"{where}: unexpected greeting: {_reason(exc)}") from None
+    try:
+        if mailbox.security == "starttls":
+            client.starttls(context)
+        _login(client, mailbox, secret)
+    except LoginError:
+        _close_quietly(client)
+        raise AuthenticationFailed(
+            f"{where}: authentication failed for user {mailbox.username!r} "
+            f"({mailbox.auth}); check the secret from {_secret_source(mailbox)}") from None
+    except CONNECTION_ERRORS as exc:
+        _close_quietly(client)
+        raise ServerUnreachable(f"{where}: connection failed during login: "
+                                f"{_reason(exc)}") from None
+    except IMAPClientError as exc:
+        _close_quietly(client)
+        # imaplib's "error" during STARTTLS/AUTHENTICATE carries the server's text, which
+        # never contains what we sent.
+        raise AuthenticationFailed(f"{where}: login refused: {_reason(exc)}") from None
+    return MailboxConnection(client, mailbox)
+
+
+def _ssl_context(mailbox: MailboxConfig) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=mailbox.ca_file)
+    return context
+
+
+def _login(client: IMAPClient, mailbox: MailboxConfig, secret: str) -> None:
+    if mailbox.auth == "xoauth2":
+        caps = client.capabilities()
+        if b"AUTH=OAUTHBEARER" in caps and b"AUTH=XOAUTH2" not in caps:
+            client.oauthbearer_login(mailbox.username, secret)
+        else:
+            client.oauth2_login(mailbox.username, secret)
+    else:
+        client.login(mailbox.username, secret)
+
+
+def _secret_source(mailbox: MailboxConfig) -> str:
+    if mailbox.password_env:
+        return f"environment variable {mailbox.password_env}"
+    if mailbox.password_command:
+        return "password_command"
+    return f"the keyring ({secret_key(mailbox)})"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())[:300]
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except CONNECTION_ERRORS + (IMAPClientError,):
+        log.debug("closing a failed connection raised; ignored")
+
+
+class MailboxConnection:
+    """A logged-in IMAP session on one mailbox. Not thread-safe: one user at a time."""
+
+    def __init__(self, client: IMAPClient, mailbox: MailboxConfig) -> None:
+        self.client = client
+        self.client.normalise_times = False  # keep INTERNALDATE's zone; we store UTC
+        self.mailbox = mailbox
+        self._idling = False
+
+    @property
+    def supports_idle(self) -> bool:
+        return bool(self.client.has_capability("IDLE"))
+
+    @property
+    def supports_move(self) -> bool:
+        return bool(self.client.has_capability("MOVE"))
+
+    def select(self, folder: str) -> FolderStatus:
+        """SELECT ``folder`` read-write; :class:`FolderMissing` when it does not exist."""
+        try:
+            info = self.client.select_folder(folder)
+        except IMAPClientError as exc:
+            if isinstance(exc, CONNECTION_ERRORS):
+                raise
+            if not self.client.folder_exists(folder):
+                raise FolderMissing(f"mailbox {self.mailbox.name!r}: folder {folder!r} does "
+                                    "not exist on the server") from None
+            raise
+        uidnext = info.get(b"UIDNEXT")
+        return FolderStatus(uidvalidity=int(info[b"UIDVALIDITY"]),
+                            uidnext=int(uidnext) if uidnext is not None else None,
+                            exists=int(info.get(b"EXISTS", 0)))
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs greater than ``last_uid``, ascending (``n:*`` always matches the highest UID,
+        so the answer is filtered)."""
+        found = self.client.search(["UID", f"{last_uid + 1}:*"])
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def uids_in(self, uids: Sequence[int]) -> set[int]:
+        """Which of ``uids`` still exist in the selected folder."""
+        if not uids:
+            return set()
+        return set(self.client.search(["UID", _uid_set(uids)]))
+
+    def unseen_among(self, uids: Sequence[int]) -> list[int]:
+        if not uids:
+            return []
+        return sorted(self.client.search(["UNSEEN", "UID", _uid_set(uids)]))
+
+    def metadata(self, uids: Sequence[int]) -> dict[int, MessageMeta]:
+        """UID, RFC822.SIZE, FLAGS and INTERNALDATE of ``uids``; no body is read."""
+        if not uids:
+            return {}
+        data = self.client.fetch(list(uids), [b"RFC822.SIZE", b"FLAGS", b"INTERNALDATE"])
+        out = {}
+        for uid, item in data.items():
+            if uid not in uids:
+                continue
+            out[uid] = MessageMeta(uid=uid, size=int(item.get(b"RFC822.SIZE", 0)),
+                                   flags=tuple(item.get(b"FLAGS", ())),
+                                   internal_date=_utc(item.get(b"INTERNALDATE")))
+        return out
+
+    def bodies(self, uids: Sequence[int], *, header_only: bool = False) -> dict[int, bytes]:
+        """``BODY.PEEK[]`` (or ``BODY.PEEK[HEADER]``) of ``uids``: never sets \\Seen.
+
+        A UID missing from the answer is one the server would not give us (expunged meanwhile,
+        or unreadable); the caller decides what to do with it.
+        """
+        if not uids:
+            return {}
+        part = b"BODY.PEEK[HEADER]" if header_only else b"BODY.PEEK[]"
+        key = b"BODY[HEADER]" if header_only else b"BODY[]"
+        data = self.client.fetch(list(uids), [part])
+        wanted = set(uids)
+        return {uid: bytes(item[key]) for uid, item in data.items()
+                if uid in wanted and item.get(key) is not None}
+
+    def mark_seen(self, uids: Sequence[int]) -> None:
+        if uids:
+            self.client.add_flags(list(uids), [SEEN], silent=True)
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        """MOVE ``uids`` to ``folder`` (created if missing); COPY + delete without MOVE."""
+        if not uids:
+            return
+        if not self.client.folder_exists(folder):
+            self.client.create_folder(folder)
+        if self.supports_move:
+            self.client.move(list(uids), folder)
+            return
+        self.client.copy(list(uids), folder)
+        self.client.delete_messages(list(uids), silent=True)
+        if self.client.has_capability("UIDPLUS"):
+            self.client.uid_expunge(list(uids))
+        else:
+            self.client.expunge()
+
+    def noop(self) -> None:
+        self.client.noop()
+
+    def reopen(self) -> None:
+        """Replace a broken session with a fresh login (same object, new socket)."""
+        _close_quietly(self.client)
+        self._idling = False
+        fresh = connect(self.mailbox)
+        self.client = fresh.client
+
+    def idle_wait(self, timeout: float) -> IdleEvent:
+        """Wait in IDLE up to ``timeout`` seconds for new mail; detects dead connections.
+
+        After the server drops an IDLE connection imapclient 4.1 returns one ``BYE`` and then
+        ``[]`` instantly forever: a ``BYE``, or an empty answer long before the timeout, means
+        the connection is dead.
+        """
+        if not self._idling:
+            self.client.idle()
+            self._idling = True
+        started = time.monotonic()
+        try:
+            responses = self.client.idle_check(timeout=timeout)
+        except CONNECTION_ERRORS:
+            self._idling = False
+            return IdleEvent(new_mail=False, dead=True)
+        elapsed = time.monotonic() - started
+        dead = any(_is_bye(r) for r in responses) or \
+            (not responses and elapsed < min(timeout, 1.0) * 0.5)
+        if dead:
+            self._idling = False
+            return IdleEvent(new_mail=False, dead=True)
+        new_mail = any(_is_new_mail(r) for r in responses)
+        return IdleEvent(new_mail=new_mail)
+
+    def idle_done(self) -> None:
+        """Leave IDLE (before any other command)."""
+        if self._idling:
+            self._idling = False
+            self.client.idle_done()
+
+    def close(self) -> None:
+        """Log out; a connection already dead is simply dropped."""
+        try:
+            if self._idling:
+                self.idle_done()
+            self.client.logout()
+        except CONNECTION_ERRORS + (IMAPClientError,):
+            _close_quietly(self.client)
+
+    def __enter__(self) -> MailboxConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _is_bye(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) >= 1 and response[0] == b"BYE"
+
+
+def _is_new_mail(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and \
+        response[1] in (b"EXISTS", b"RECENT")
+
+
+def _uid_set(uids: Sequence[int]) -> str:
+    """A compact IMAP sequence set (``1:5,9,12:14``) for sorted or unsorted UIDs."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for uid in ordered[1:]:
+        if uid == prev + 1:
+            prev = uid
+            continue
+        parts.append(f"{start}:{prev}" if start != prev else str(start))
+        start = prev = uid
+    parts.append(f"{start}:{prev}" if start != prev else str(start))
+    return ",".join(parts)
+
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
