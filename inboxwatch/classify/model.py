@@ -102,12 +102,34 @@ def message_tokens(parsed: ParsedMessage) -> frozenset[str]:
     for att in parsed.attachments[:20]:
         ext = att.filename.rpartition(".")[2].lower() if "." in att.filename else "none"
         tokens.add(f"x:attach:{ext[:10]}")
+    tokens.update(_shape_tokens(parsed))
     charset = re.search(r'charset="?([\w-]+)', parsed.header("Content-Type") or "", re.I)
     if charset:
         tokens.add("x:charset:" + charset.group(1).lower())
     if len(tokens) > MAX_TOKENS:
         tokens = set(sorted(tokens)[:MAX_TOKENS])
     return frozenset(tokens)
+
+
+def _shape_tokens(parsed: ParsedMessage) -> set[str]:
+    """How the message is dressed, independent of its words."""
+    shape: set[str] = set()
+    subject = parsed.subject[:300]
+    letters = [c for c in subject if c.isalpha()]
+    if len(letters) >= 10 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+        shape.add("x:subject_shouts")
+    if "!" in subject:
+        shape.add("x:subject_exclaims")
+    if re.search(r"[$€£]\s?\d|\d\s?[$€£]|\d+%", subject):
+        shape.add("x:subject_money")
+    if not parsed.to:
+        shape.add("x:no_to")
+    elif parsed.from_addr is not None and any(a.email == parsed.from_addr.email
+                                                for a in parsed.to):
+        shape.add("x:to_self")
+    if parsed.from_addr is not None and re.search(r"\d{3,}", parsed.from_addr.email):
+        shape.add("x:from_digits")
+    return shape
 
 
 @dataclass(frozen=True, slots=True)

@@ -424,9 +424,9 @@ def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -
 
 def content_points(indicator: float) -> float:
     """The classifier's share of the score: below 0 for clear ham, at the spam threshold
-    for an indicator of 0.35, capped both ways: a model trained on yesterday's mail must not
+    for an indicator of 0.25, capped both ways: a model trained on yesterday's mail must not
     talk away an authentication failure, nor drown the rules."""
-    return max(-1.0, min(12.0, (indicator - 0.1) * SPAM_THRESHOLD / 0.25))
+    return max(-1.0, min(12.0, (indicator - 0.05) * SPAM_THRESHOLD / 0.2))
 
 
 def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
