@@ -46,6 +46,25 @@ def pin_times(engine: Engine) -> None:
         session.commit()
 
 
+def pin_verdicts(engine: Engine) -> None:
+    """Replace the classifier's verdicts with a fixed pattern, so snapshots of the UI do not
+    change each time the classifier learns a new rule."""
+    categories = ("normal", "spam", "normal", "phishing", "bounce", "normal", "marketing")
+    with Session(engine) as session:
+        ids = session.exec(select(Message.id).order_by(Message.id)).all()
+        for pk in ids:
+            assert pk is not None
+            category = categories[pk % len(categories)]
+            session.execute(update(Message).where(Message.id == pk).values(
+                category=category, spam_score=float(pk % 10),
+                status="needs_attention" if category == "phishing" else "awaiting_review",
+                explanation=[{"step": "route", "rule": "direct_to_system",
+                              "evidence": "sent straight to the help desk", "score": 0.0},
+                             {"step": "spam", "rule": f"pinned_{category}",
+                              "evidence": "a fixed verdict for this test", "score": 1.5}]))
+        session.commit()
+
+
 def make_app(engine: Engine, login: str = OPERATOR, **kwargs: object) -> InboxwatchApp:
     return InboxwatchApp(engine, login=login, clock=lambda: FIXED_NOW, **kwargs)  # type: ignore[arg-type]
 
