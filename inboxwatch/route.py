@@ -204,18 +204,25 @@ def _own_notice_id(session: Session, message_ids: list[str]) -> str | None:
     if not message_ids:
         return None
     return session.exec(select(Outbox.message_id).where(
-        col(Outbox.message_id).in_(message_ids), col(Outbox.kind).in_(_NOTICE_KINDS))).first()
+        col(Outbox.message_id).in_(_id_forms(message_ids)),
+        col(Outbox.kind).in_(_NOTICE_KINDS))).first()
+
+
+def _id_forms(message_ids: list[str]) -> list[str]:
+    """Each Message-ID with and without its angle brackets: stored either way."""
+    return [form for mid in message_ids for form in (mid, mid.strip("<>"))]
 
 
 def _bounced_case_update(session: Session,
                          message_ids: list[str]) -> tuple[int, int, str] | None:
     """The case update whose email a bounce reports on: (update id, case id, Message-ID)."""
     for message_id in message_ids[:20]:
+        forms = _id_forms([message_id])
         update = session.exec(select(CaseUpdate).where(
-            CaseUpdate.outbound_message_id == message_id)).first()
+            col(CaseUpdate.outbound_message_id).in_(forms))).first()
         if update is None:
             outbox = session.exec(select(Outbox).where(
-                Outbox.message_id == message_id,
+                col(Outbox.message_id).in_(forms),
                 col(Outbox.case_update_id).is_not(None))).first()
             update = session.get(CaseUpdate, outbox.case_update_id) \
                 if outbox is not None and outbox.case_update_id is not None else None
@@ -240,9 +247,10 @@ def _apply_spam(decision: Decision, analysis: Analysis, session: Session) -> Non
                                                list(rescored.hits))
     decision.spam_score = score
     decision.explanation.extend(spam_hits)
+    strong_auto = analysis.auto_strong or any(h.rule == "loop" for h in decision.explanation)
     if spam_category is not None and (
             decision.category in _SPAM_OVERRIDES[spam_category]
-            or (not analysis.auto_strong
+            or (not strong_auto
                 and decision.category in _WEAK_AUTO_OVERRIDES.get(spam_category, ()))):
         decision.category = spam_category
     if decision.category == "phishing":

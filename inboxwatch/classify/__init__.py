@@ -66,7 +66,7 @@ FEEDBACK_LABELS = ("spam", "phishing", "ham")
 
 _lock = threading.Lock()
 _base: TokenModel | None = None
-_with_feedback: tuple[FeedbackVersion, TokenModel] | None = None
+_with_feedback: tuple[tuple[str, FeedbackVersion], TokenModel] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +125,14 @@ def current_model(session: Session) -> TokenModel:
     version = feedback_version(session)
     if version.rows == 0:
         return base_model()
+    key = (str(session.get_bind().engine.url), version)
     with _lock:
         cached = _with_feedback
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == key:
         return cached[1]
     model = _feedback_model(session)
     with _lock:
-        _with_feedback = (version, model)
+        _with_feedback = (key, model)
     return model
 
 

@@ -3,7 +3,7 @@
 Features are deliberately robust, so the model generalises beyond the mail it was trained
 on: lower-cased words of the subject (prefixed ``s:``) and body text, the registered domains
 of link targets (``u:``), and a few structural tokens (``x:``: HTML-only body, attachment
-extensions, charset). Message-unique material — Message-IDs, dates, Received chains,
+extensions, how the subject and addresses look). Message-unique material — Message-IDs, dates, Received chains,
 mailing-list headers — is never a feature.
 
 The model is Gary Robinson's token probabilities combined with Fisher's chi-squared method,
@@ -103,9 +103,6 @@ def message_tokens(parsed: ParsedMessage) -> frozenset[str]:
         ext = att.filename.rpartition(".")[2].lower() if "." in att.filename else "none"
         tokens.add(f"x:attach:{ext[:10]}")
     tokens.update(_shape_tokens(parsed))
-    charset = re.search(r'charset="?([\w-]+)', parsed.header("Content-Type") or "", re.I)
-    if charset:
-        tokens.add("x:charset:" + charset.group(1).lower())
     if len(tokens) > MAX_TOKENS:
         tokens = set(sorted(tokens)[:MAX_TOKENS])
     return frozenset(tokens)
@@ -138,6 +135,7 @@ class ContentScore:
 
     indicator: float
     clues: tuple[tuple[str, float], ...]  # the strongest tokens and their probabilities
+    clue_count: int = 0  # how many tokens carried evidence: few clues, little confidence
 
 
 @dataclass(slots=True)
@@ -195,14 +193,14 @@ class TokenModel:
         clues.sort(reverse=True)
         chosen = clues[:MAX_CLUES]
         if not chosen:
-            return ContentScore(0.5, ())
+            return ContentScore(0.5, (), 0)
         ln_spam = sum(math.log(max(1.0 - p, 1e-200)) for _, _, p in chosen)
         ln_ham = sum(math.log(max(p, 1e-200)) for _, _, p in chosen)
         n = len(chosen)
         spam_evidence = 1.0 - _chi2_survival(-2.0 * ln_spam, 2 * n)
         ham_evidence = 1.0 - _chi2_survival(-2.0 * ln_ham, 2 * n)
         indicator = (spam_evidence - ham_evidence + 1.0) / 2.0
-        return ContentScore(indicator, tuple((t, round(p, 3)) for _, t, p in chosen[:8]))
+        return ContentScore(indicator, tuple((t, round(p, 3)) for _, t, p in chosen[:8]), n)
 
     # -- persistence -------------------------------------------------------------------
 

@@ -422,21 +422,29 @@ def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -
     return SpamEvidence(tuple(hits), phishing, tuple(bulk), message_tokens(parsed))
 
 
-def content_points(indicator: float) -> float:
+FULL_CONFIDENCE_CLUES = 10  # a verdict resting on fewer indicative tokens counts less
+
+
+def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) -> float:
     """The classifier's share of the score: below 0 for clear ham, at the spam threshold
     for an indicator of 0.25, capped both ways: a model trained on yesterday's mail must not
-    talk away an authentication failure, nor drown the rules."""
-    return max(-1.0, min(12.0, (indicator - 0.05) * SPAM_THRESHOLD / 0.2))
+    talk away an authentication failure, nor drown the rules. A junk verdict from a short
+    message with few known words is scaled down: "unsure" must not read as spam."""
+    points = max(-1.0, min(12.0, (indicator - 0.05) * SPAM_THRESHOLD / 0.2))
+    if points > 0:
+        points *= min(1.0, clue_count / FULL_CONFIDENCE_CLUES)
+    return points
 
 
 def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
     """Score the evidence with ``model`` and decide the category (see module docstring)."""
     content: ContentScore = model.score(evidence.tokens)
-    points = round(content_points(content.indicator), 2)
+    points = round(content_points(content.indicator, content.clue_count), 2)
     clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
     hits = [*evidence.rule_hits,
             RuleHit("spam", "content_classifier",
-                    f"indicator {content.indicator:.3f} from {clues}", points)]
+                    f"indicator {content.indicator:.3f} from {content.clue_count} clues: "
+                    f"{clues}", points)]
     score = round(sum(h.score for h in hits), 2)
     category: str | None = None
     if evidence.phishing_points >= PHISHING_ALONE or (

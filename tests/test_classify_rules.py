@@ -1,0 +1,145 @@
+"""The auto-generated mail rule table, row by row, and routing step 3 against a real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from inboxwatch.classify import AUTO_RULES, bounced_message_ids, match_auto
+from inboxwatch.ingest import RawMail, ingest
+from inboxwatch.parse import parse_message
+from inboxwatch.route import RoutingContext, analyze, route_message
+from storage.tables import Case, CaseUpdate, Message, Outbox, User
+
+FIXTURES = Path(__file__).parent / "data" / "classify"
+
+
+def _parsed(name: str):  # noqa: ANN202 - test helper
+    return parse_message((FIXTURES / f"{name}.eml").read_bytes())
+
+
+@pytest.mark.parametrize("rule", AUTO_RULES, ids=lambda r: r.rule)
+def test_every_rule_row_fires_on_its_fixture(rule) -> None:  # noqa: ANN001
+    match = match_auto(_parsed(f"auto_{rule.rule}"))
+    assert rule.rule in [h.rule for h in match.hits]
+    assert match.category == rule.category
+    evidence = next(h.evidence for h in match.hits if h.rule == rule.rule)
+    assert evidence  # the explanation names what matched
+
+
+def test_every_rule_row_has_a_fixture() -> None:
+    missing = [r.rule for r in AUTO_RULES if not (FIXTURES / f"auto_{r.rule}.eml").exists()]
+    assert missing == []
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [r.rule for r in AUTO_RULES]
+    assert len(ids) == len(set(ids))
+
+
+def test_matching_is_case_insensitive() -> None:
+    raw = (FIXTURES / "auto_x_autoreply.eml").read_bytes().replace(b"X-Autoreply", b"x-AUTOREPLY")
+    assert match_auto(parse_message(raw)).category == "auto_reply"
+
+
+def test_our_loop_header_is_a_loop() -> None:
+    match = match_auto(_parsed("auto_loop"))
+    assert match.category == "auto_reply"
+    assert match.hits[0].rule == "loop"
+
+
+@pytest.mark.parametrize("name", ["plain_human", "auto_submitted_no"])
+def test_human_mail_is_not_auto_generated(name: str) -> None:
+    # plain_human quotes an SMTP error: supporting evidence alone must not decide.
+    match = match_auto(_parsed(name))
+    assert match.category is None
+
+
+def test_supporting_rows_alone_do_not_decide() -> None:
+    supporting = [r for r in AUTO_RULES if not r.decisive]
+    assert supporting, "the table has supporting rows"
+    only_text = parse_message(
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: help\r\n\r\n"
+        b"My mail says 550 5.1.1 user unknown. What now?\r\n")
+    assert match_auto(only_text).category is None
+
+
+def test_auto_reply_with_null_return_path_is_an_auto_reply_not_a_bounce() -> None:
+    raw = b"Return-Path: <>\r\n" + (FIXTURES / "auto_auto_submitted.eml").read_bytes()
+    raw = raw.replace(b"Subject: Re: your mail", b"Subject: Out of office")
+    assert match_auto(parse_message(raw)).category == "auto_reply"
+
+
+def test_bounced_message_id_found_in_returned_headers() -> None:
+    ids = bounced_message_ids(_parsed("auto_dsn_report"))
+    assert ids[0] == "<case-update-7@helpdesk.example.com>"
+    assert bounced_message_ids(_parsed("auto_bounce_text"))[0] == \
+        "<case-update-7@helpdesk.example.com>"
+
+
+def _case_update(session: Session, message_id: str) -> tuple[int, int]:
+    client = User(name="Client")
+    session.add(client)
+    session.flush()
+    assert client.id is not None
+    case = Case(title="Printer", client_id=client.id)
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    update = CaseUpdate(case_id=case.id, text="We replaced the toner.", emailed=True,
+                        outbound_message_id=message_id)
+    session.add(update)
+    session.commit()
+    assert update.id is not None
+    return case.id, update.id
+
+
+def test_bounce_of_a_case_update_is_linked_and_needs_attention(
+        engine: Engine, routing: RoutingContext) -> None:
+    with Session(engine) as session:
+        case_id, update_id = _case_update(session, "<case-update-7@helpdesk.example.com>")
+    report = ingest(engine, routing, [RawMail((FIXTURES / "auto_dsn_report.eml").read_bytes())],
+                    workers=1)
+    with Session(engine) as session:
+        message = session.get(Message, report.message_ids[0])
+        assert message is not None
+        assert (message.category, message.reason, message.status) == \
+            ("bounce", "auto_generated", "needs_attention")
+        assert (message.case_id, message.case_update_id) == (case_id, update_id)
+        assert "bounced_case_update" in [h["rule"] for h in message.explanation]
+
+
+def test_unrelated_bounce_is_not_linked(engine: Engine, routing: RoutingContext) -> None:
+    report = ingest(engine, routing, [RawMail((FIXTURES / "auto_dsn_report.eml").read_bytes())],
+                    workers=1)
+    with Session(engine) as session:
+        message = session.get(Message, report.message_ids[0])
+        assert message is not None
+        assert (message.category, message.status, message.case_id) == \
+            ("bounce", "awaiting_review", None)
+
+
+def test_auto_reply_to_a_case_update_is_never_a_case_update(
+        engine: Engine, routing: RoutingContext) -> None:
+    raw = (FIXTURES / "auto_vacation_subject.eml").read_bytes().replace(
+        b"MIME-Version", b"In-Reply-To: <case-update-7@helpdesk.example.com>\r\nMIME-Version")
+    with Session(engine) as session:
+        _case_update(session, "<case-update-7@helpdesk.example.com>")
+        decision = route_message(session, analyze(raw, routing.settings), routing)
+    assert (decision.disposition, decision.category, decision.reason) == \
+        ("inbound", "auto_reply", "auto_generated")
+
+
+def test_our_own_notice_coming_back_is_a_loop(engine: Engine, routing: RoutingContext) -> None:
+    raw = (FIXTURES / "plain_human.eml").read_bytes()
+    own_id = "<plain_human@mail.example.org>"  # pretend we sent exactly this notice
+    with Session(engine) as session:
+        session.add(Outbox(kind="notice", message_id=own_id, sender="notify@helpdesk.example.com",
+                           recipients=["helpdesk@helpdesk.example.com"], raw=raw))
+        session.commit()
+        decision = route_message(session, analyze(raw, routing.settings), routing)
+    assert decision.category == "auto_reply"
+    assert decision.explanation[0].rule == "loop"
