@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-__all__ = ["Dovecot", "LogoutStats", "free_port"]
+__all__ = ["DEFAULT_PASSWORD", "Dovecot", "LogoutStats", "free_port", "make_message", "write_config"]
 
 MAIL_UID = 65534
-DEFAULT_PASSWORD = "secret"
+DEFAULT_PASSWORD = "Tr0ub4dor-iw-7Hq2"  # distinctive, so tests can grep logs for it
 USER_POOL = 200
 LOGOUT_FORMAT = ("in=%i out=%o fetch_hdr_count=%{fetch_hdr_count} "
                  "fetch_body_count=%{fetch_body_count} fetch_body_bytes=%{fetch_body_bytes}")
@@ -95,7 +95,7 @@ class Dovecot:
         self._write_users({"test": DEFAULT_PASSWORD,
                            **{f"u{i}": DEFAULT_PASSWORD for i in range(1, USER_POOL + 1)}})
         capability = "" if self.idle else \
-            "  imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE ENABLE\n"
+            "  imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE ENABLE MULTIAPPEND\n"
         self.conf.write_text(f"""
 protocols = imap
 listen = 127.0.0.1
@@ -181,7 +181,7 @@ protocol imap {{
         users.chmod(0o640)
 
     def new_user(self) -> str:
-        """A fresh account (password ``secret``) with an empty INBOX: one per test."""
+        """A fresh account (password :data:`DEFAULT_PASSWORD`) with an empty INBOX: one per test."""
         number = next(self._counter)
         if number > USER_POOL:
             raise RuntimeError(f"more than {USER_POOL} test accounts used; raise USER_POOL")

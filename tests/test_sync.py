@@ -15,14 +15,14 @@ from inboxwatch.imap import connect
 from inboxwatch.sync import poll_mailbox, sync_folder
 from storage import open_engine
 from storage.tables import Message, RawCapture, SyncCheckpoint, UnfetchedMessage
-from tests.dovecot import Dovecot, make_message, write_config
+from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
 
 pytestmark = pytest.mark.dovecot
 
 
 @pytest.fixture(autouse=True)
 def _imap_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IW_TEST_IMAP_PW", "secret")
+    monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)
 
 
 def _count(db_url: str, model: type) -> int:

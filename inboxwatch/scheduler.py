@@ -1,0 +1,300 @@
+"""``inboxwatch run``: the long-lived service that keeps every mailbox in the store.
+
+An APScheduler :class:`~apscheduler.schedulers.background.BackgroundScheduler` runs one job
+per mailbox at its ``interval_seconds``:
+
+- a mailbox with ``idle = true`` on a server that advertises IDLE gets an **IDLE session**: a
+  thread of its own that syncs, then waits in IDLE (renewed every :data:`IDLE_RENEW_SECONDS`,
+  well under the 29 minutes of RFC 2177) and syncs again as soon as the server reports new
+  mail. A dead connection (a ``BYE``, or ``idle_check`` answering nothing long before its
+  timeout) ends the session; the session reconnects with exponential backoff and full jitter.
+  The mailbox's job only makes sure that thread is alive;
+- any other mailbox gets one polling pass per interval (:func:`inboxwatch.sync.poll_mailbox`);
+  after a failure further passes wait out an exponential backoff with jitter.
+
+Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
+cron ``poll`` never fetches the same mailbox, and writes its heartbeat
+(:class:`~storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job delivers the
+outbox through :func:`inboxwatch.notify.deliver_pending` when that module is installed.
+
+:meth:`WorkerService.stop_event` set (SIGTERM/SIGINT in the CLI) makes every mailbox finish the
+batch in hand, commit, and return; :meth:`WorkerService.run_until_stopped` then shuts the
+scheduler down. Logs name the mailbox and what happened, never a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy import Engine
+
+from inboxwatch.config import Config, MailboxConfig
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.imap import CONNECTION_ERRORS, ConnectionLost, MailboxConnection, connect
+from inboxwatch.ingest import shutdown_pool
+from inboxwatch.lease import Lease, LeaseHeld, acquire_lease, new_owner_id
+from inboxwatch.route import RoutingContext
+from inboxwatch.sync import (
+    PendingProcessor,
+    poll_mailbox,
+    record_heartbeat,
+    record_poll_failure,
+    sync_folder,
+)
+from storage.tables import utcnow
+
+__all__ = [
+    "IDLE_RENEW_SECONDS",
+    "Backoff",
+    "MailboxWorker",
+    "WorkerService",
+]
+
+log = logging.getLogger(__name__)
+
+IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes (servers may drop it after 29)
+IDLE_CHECK_SECONDS = 1.0  # how long one idle_check waits: bounds the reaction to a stop
+HEARTBEAT_SECONDS = 30.0
+OUTBOX_INTERVAL_SECONDS = 30
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter: the n-th delay is uniform in
+    ``[base, min(cap, base * 2**n)]``, so many workers that failed together do not retry
+    together."""
+
+    base: float = 1.0
+    cap: float = 300.0
+    attempts: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * (2 ** self.attempts))
+        self.attempts += 1
+        return self.rng.uniform(self.base, max(self.base, ceiling))
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+class MailboxWorker:
+    """One mailbox inside the service: its polling passes or its IDLE session."""
+
+    def __init__(self, mailbox: MailboxConfig, engine: Engine, routing: RoutingContext,
+                 stop: threading.Event, *, owner: str | None = None,
+                 backoff: Backoff | None = None) -> None:
+        self.mailbox = mailbox
+        self.engine = engine
+        self.routing = routing
+        self.stop = stop
+        self.owner = owner or new_owner_id()
+        self.backoff = backoff or Backoff(cap=max(60.0, 5.0 * mailbox.interval_seconds))
+        self.idle_supported: bool | None = None if mailbox.idle else False
+        self.not_before = 0.0  # monotonic time before which no polling pass starts
+        self._idle_thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- the scheduled job ----------------------------------------------------------------
+    def tick(self) -> None:
+        """The mailbox's job: keep the IDLE session alive, or run one polling pass."""
+        if self.stop.is_set():
+            return
+        with self._lock:
+            if self.idle_supported is not False:
+                if self._idle_thread is None or not self._idle_thread.is_alive():
+                    self._idle_thread = threading.Thread(
+                        target=self._idle_session, name=f"idle:{self.mailbox.name}")
+                    self._idle_thread.start()
+                return
+        self._poll_pass()
+
+    def join(self, timeout: float | None = None) -> None:
+        thread = self._idle_thread
+        if thread is not None:
+            thread.join(timeout)
+
+    # -- polling --------------------------------------------------------------------------
+    def _poll_pass(self) -> None:
+        if time.monotonic() < self.not_before:
+            return
+        result = poll_mailbox(self.mailbox, self.engine, self.routing, owner=self.owner,
+                              stop=self.stop)
+        if result.error is not None:
+            delay = self.backoff.next_delay()
+            self.not_before = time.monotonic() + delay
+            log.warning("%s: poll failed; next attempt in %.1fs at the earliest",
+                        self.mailbox.name, delay)
+        else:
+            self.backoff.reset()
+            self.not_before = 0.0
+
+    # -- IDLE -----------------------------------------------------------------------------
+    def _idle_session(self) -> None:
+        name = self.mailbox.name
+        while not self.stop.is_set():
+            try:
+                lease = acquire_lease(self.engine, name, self.owner)
+            except LeaseHeld as held:
+                log.info("%s: %s; waiting", name, held)
+                self.stop.wait(self.mailbox.interval_seconds)
+                continue
+            try:
+                with lease:
+                    polling_instead = self._idle_connection(lease)
+                if polling_instead:
+                    return
+            except (InboxwatchError, IMAPClientError, *CONNECTION_ERRORS) as exc:
+                message = str(exc) if isinstance(exc, InboxwatchError) else \
+                    f"mailbox {name!r}: connection lost: {' '.join(str(exc).split())[:300]}"
+                record_poll_failure(self.engine, self.mailbox, message)
+                delay = self.backoff.next_delay()
+                log.warning("%s; reconnecting in %.1fs", message, delay)
+                self.stop.wait(delay)
+
+    def _idle_connection(self, lease: Lease) -> bool:
+        """One connection's life in IDLE; True when the server has no IDLE (poll instead)."""
+        name = self.mailbox.name
+        with connect(self.mailbox) as conn:
+            if not conn.supports_idle:
+                log.warning("%s: the server does not support IDLE; polling every %ds instead",
+                            name, self.mailbox.interval_seconds)
+                self.idle_supported = False
+                self._sync(conn, lease, mode="poll")
+                return True
+            self.idle_supported = True
+            log.info("%s: connected; waiting for new mail in IDLE", name)
+            self._sync(conn, lease, mode="idle")
+            self.backoff.reset()
+            renew_at = time.monotonic() + IDLE_RENEW_SECONDS
+            beat_at = time.monotonic() + HEARTBEAT_SECONDS
+            lease_at = time.monotonic() + lease.seconds / 3
+            while not self.stop.is_set():
+                event = conn.idle_wait(IDLE_CHECK_SECONDS)
+                if event.dead:
+                    raise ConnectionLost(f"mailbox {name!r}: the server closed the IDLE "
+                                         "connection")
+                now = time.monotonic()
+                if now >= lease_at:
+                    lease_at = now + lease.seconds / 3
+                    if not lease.renew():
+                        raise ConnectionLost(f"mailbox {name!r}: lease lost; reconnecting")
+                if event.new_mail or now >= renew_at:
+                    conn.idle_done()
+                    self._sync(conn, lease, mode="idle")
+                    renew_at = time.monotonic() + IDLE_RENEW_SECONDS
+                    beat_at = time.monotonic() + HEARTBEAT_SECONDS
+                elif now >= beat_at:
+                    beat_at = now + HEARTBEAT_SECONDS
+                    record_heartbeat(self.engine, self.mailbox, mode="idle", success=True)
+            conn.idle_done()
+            log.info("%s: stopping", name)
+        return False
+
+    def _sync(self, conn: MailboxConnection, lease: Lease, *, mode: str) -> None:
+        processor = PendingProcessor(self.engine, self.routing, stop=self.stop)
+        try:
+            processor.wake()
+            report = sync_folder(conn, self.engine, stop=self.stop, lease=lease,
+                                 on_batch=processor.wake)
+        finally:
+            ingest = processor.finish()
+        record_heartbeat(self.engine, self.mailbox, mode=mode, success=True,
+                         stored=ingest.stored)
+        if report.new or report.unfetched or ingest.stored:
+            log.info("%s: %d new, %d stored, %d duplicate(s), %d unfetched", self.mailbox.name,
+                     report.new, ingest.stored, report.duplicates + ingest.duplicates,
+                     report.unfetched)
+
+
+class WorkerService:
+    """The scheduler, its mailbox workers and the outbox job; see the module docstring."""
+
+    def __init__(self, config: Config, engine: Engine, routing: RoutingContext, *,
+                 mailboxes: Sequence[MailboxConfig] | None = None,
+                 outbox_interval: int = OUTBOX_INTERVAL_SECONDS) -> None:
+        self.config = config
+        self.engine = engine
+        self.stop_event = threading.Event()
+        owner = new_owner_id()
+        chosen = list(mailboxes if mailboxes is not None else config.mailboxes)
+        self.workers = [MailboxWorker(m, engine, routing, self.stop_event, owner=owner)
+                        for m in chosen]
+        self.outbox_interval = outbox_interval
+        # One line per job run every few seconds says nothing the mailbox logs do not.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.workers) + 2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+
+    def start(self) -> None:
+        now = datetime.now(tz=utcnow().tzinfo)
+        for worker in self.workers:
+            self.scheduler.add_job(
+                worker.tick, IntervalTrigger(seconds=worker.mailbox.interval_seconds),
+                id=f"mailbox:{worker.mailbox.name}", name=f"mailbox {worker.mailbox.name}",
+                next_run_time=now)
+            log.info("%s: scheduled every %ds (%s)", worker.mailbox.name,
+                     worker.mailbox.interval_seconds,
+                     "IDLE where supported" if worker.mailbox.idle else "polling")
+        deliver = _outbox_delivery()
+        if deliver is not None:
+            self.scheduler.add_job(self._deliver_outbox(deliver),
+                                   IntervalTrigger(seconds=self.outbox_interval),
+                                   id="outbox", name="outbox delivery",
+                                   next_run_time=now + timedelta(seconds=1))
+        self.scheduler.start()
+
+    def _deliver_outbox(self, deliver: Callable[..., Any]) -> Callable[[], None]:
+        def job() -> None:
+            if self.stop_event.is_set():
+                return
+            try:
+                deliver(self.engine, self.config)
+            except InboxwatchError as exc:
+                log.warning("outbox: %s", exc)
+
+        return job
+
+    def shutdown(self) -> None:
+        """Stop: each mailbox finishes the batch in hand and commits; then return."""
+        self.stop_event.set()
+        self.scheduler.shutdown(wait=True)
+        for worker in self.workers:
+            worker.join()
+        shutdown_pool()
+        log.info("stopped")
+
+    def run_until_stopped(self) -> None:
+        self.start()
+        try:
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+
+
+def _outbox_delivery() -> Callable[..., Any] | None:
+    """``inboxwatch.notify.deliver_pending`` if the notify package is installed."""
+    try:
+        from inboxwatch import notify
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("inboxwatch.notify",):
+            raise
+        return None
+    deliver = getattr(notify, "deliver_pending", None)
+    return deliver if callable(deliver) else None
+
