@@ -23,7 +23,6 @@ from storage import open_engine
 from storage.tables import MailboxState, Message, RawCapture
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
 
-
 INBOXWATCH = [sys.executable, "-c", "from inboxwatch.cli import entry_point; entry_point()"]
 
 
