@@ -324,7 +324,7 @@ def _credential_lures(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
 SPAM_RULES: tuple[SpamRule, ...] = (
     SpamRule("upstream_spam_flag", 6.0, False, _upstream_flag,
              "an upstream filter flagged it (X-Spam-Flag: YES)"),
-    SpamRule("upstream_spam_status", 4.0, False, _upstream_status,
+    SpamRule("upstream_spam_status", 6.0, False, _upstream_status,
              "an upstream filter scored it as spam (X-Spam-Status: Yes)"),
     SpamRule("upstream_exchange_scl", 4.0, False, _exchange_scl,
              "Exchange Online rated it spam (spam confidence level 5-9)"),

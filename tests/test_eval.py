@@ -1,0 +1,80 @@
+"""``inboxwatch eval``: the real pipeline over labelled folders, and the corpus bars."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from inboxwatch.cli import main
+from inboxwatch.evaluate import evaluate
+from inboxwatch.route import RoutingContext
+
+FIXTURES = Path(__file__).parent / "data" / "classify"
+CORPORA = Path(__file__).parents[2] / "shared" / "corpora"
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    """corpus/{bounces,ham,junk}/ made of our own fixtures, plus paperwork to be skipped."""
+    root = tmp_path / "corpus"
+    layout = {
+        "bounces": ["auto_dsn_report", "auto_mailer_daemon_sender", "auto_x_failed_recipients"],
+        "ham": ["plain_human", "discussion_list"],
+        "junk": ["spam_upstream_spam_flag", "spam_upstream_spam_status"],
+    }
+    for label, names in layout.items():
+        (root / label).mkdir(parents=True)
+        for name in names:
+            shutil.copy(FIXTURES / f"{name}.eml", root / label / f"{name}.eml")
+    (root / "ham" / "LICENSE").write_text("not mail")
+    return root
+
+
+def test_confusion_matrix_counts_categories_by_folder(labelled: Path,
+                                                     routing: RoutingContext) -> None:
+    report = evaluate([labelled], routing, workers=1)
+    rows = {r.label: r for r in report.rows}
+    assert set(rows) == {"bounces", "ham", "junk"}
+    assert rows["bounces"].categories["bounce"] == 3
+    assert rows["ham"].total == 2 and rows["ham"].share(("spam", "phishing")) == 0
+    assert rows["junk"].categories["spam"] == 2
+
+
+def test_forced_label_and_a_single_folder(labelled: Path, routing: RoutingContext) -> None:
+    report = evaluate([labelled / "junk"], routing, label="everything", workers=1)
+    assert [(r.label, r.total) for r in report.rows] == [("everything", 2)]
+    report = evaluate([labelled / "junk"], routing, workers=1)
+    assert [r.label for r in report.rows] == ["junk"]
+
+
+def test_cli_json_and_table(labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--json", "--workers", "1", str(labelled)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = next(r for r in data["rows"] if r["label"] == "bounces")
+    assert row["categories"]["bounce"] == 3 and row["auto_generated_share"] == 1.0
+    assert main(["eval", "--workers", "1", str(labelled)]) == 0
+    out = capsys.readouterr().out
+    assert "bounces" in out and "junk" in out
+
+
+def test_cli_missing_path_is_one_line_error(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", str(tmp_path / "nope")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CORPORA / "sisimai").is_dir(), reason="../shared/corpora not present")
+def test_corpus_bars_on_sisimai_and_held_out_spamassassin(routing: RoutingContext) -> None:
+    report = evaluate([CORPORA / "sisimai"], routing)
+    machine = [r for r in report.rows if r.label != "not_bounce"]
+    recognised = sum(r.categories["bounce"] + r.categories["auto_reply"] for r in machine)
+    assert recognised / sum(r.total for r in machine) >= 0.98
+    held_out = evaluate([CORPORA / "spamassassin"], routing, held_out=True)
+    rows = {r.label: r for r in held_out.rows}
+    assert rows["spam"].share(("spam", "phishing")) >= 0.95
+    assert rows["ham"].share(("spam", "phishing")) <= 0.005
+    assert rows["hard-ham"].share(("spam", "phishing")) <= 0.10
