@@ -143,11 +143,12 @@ class HelpScreen(ModalScreen[None]):
             if note:
                 text.append(f"  ({note})", style="dim red")
             text.append("\n")
-        text.append("\nRemap keys in the config file under [keys], e.g. "
-                    "\"triage.mark\" = \"M\". ctrl+p opens the command palette.", style="dim")
         with Vertical(classes="dialog wide"):
             yield Label(Text("Keys", style="bold"))
-            with VerticalScroll():
+            yield Label(Text("Remap keys in the config file under [keys], e.g. "
+                             "\"triage.mark\" = \"M\". ctrl+p opens the command palette.",
+                             style="dim"))
+            with VerticalScroll(id="help-scroll"):
                 yield Static(text)
 
 

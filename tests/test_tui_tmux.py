@@ -1,0 +1,137 @@
+"""End to end, as a person would: ``inboxwatch demo`` in a real terminal (tmux), keys in,
+screen captured, effects checked in the store.
+
+Runs on its own tmux server socket and kills only that server. Skips loudly when tmux is
+missing (fails instead when ``INBOXWATCH_REQUIRE_TMUX=1``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from inboxwatch.demo import build_demo_store, demo_db_url
+from storage.tables import AuditEntry, ClassifierFeedback, User
+from tests.conftest import require_env
+from tests.tui_support import add_staff, import_mail
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+TMUX = shutil.which("tmux")
+
+pytestmark = pytest.mark.skipif(
+    TMUX is None and not require_env("INBOXWATCH_REQUIRE_TMUX"),
+    reason="tmux is not installed: the end-to-end terminal test did NOT run "
+           "(apt-get install tmux)")
+
+
+class Terminal:
+    """One tmux server and session of our own, 120x40."""
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        assert TMUX is not None, "tmux is required (INBOXWATCH_REQUIRE_TMUX=1)"
+        self.socket = f"inboxwatch-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        self._tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e",
+                   f"env {exports} {command}; sleep 30")
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run([TMUX or "tmux", "-L", self.socket, *args], capture_output=True,
+                              text=True, timeout=20, check=False)
+        return done.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "e2e")
+
+    def keys(self, *keys: str, pause: float = 0.4) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", "e2e", key)
+            time.sleep(pause)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "e2e", "-l", text)
+        time.sleep(0.4)
+
+    def wait_for(self, needle: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if needle in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} never appeared; the screen was:\n{shown}")
+            time.sleep(0.2)
+
+    def buffers(self) -> str:
+        return self._tmux("list-buffers")
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {
+        "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+        "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+        "PYTHON_KEYRING_BACKEND": os.environ.get("PYTHON_KEYRING_BACKEND", ""),
+        "TERM": "xterm-256color",
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    yield env
+
+
+def test_triage_the_demo_store_in_a_real_terminal(demo_env: dict[str, str]) -> None:
+    engine, _ = build_demo_store(demo_db_url())  # what `inboxwatch demo` opens
+    import_mail(engine, sorted(HOSTILE.glob("*.eml")))  # and some hostile mail
+    with Session(engine) as session:
+        has_operator = session.exec(select(User).where(User.login == getpass.getuser())).first()
+    if has_operator is None:  # the demo may already make the OS login its first admin
+        add_staff(engine, getpass.getuser(), "operator")
+    inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
+    term = Terminal(f"{inboxwatch} demo", demo_env)
+    try:
+        first = term.wait_for("Status")
+        assert "READ-ONLY" not in first
+        term.keys("j", "j")
+        term.keys("3")
+        term.wait_for("Marked 1 message(s) closed")
+        term.keys("d")
+        term.wait_for("Delete 1 message(s)?")
+        term.keys("s")
+        term.wait_for("Deleted 1 message(s) as spam")
+        term.keys("/")
+        term.type("invoice")
+        term.keys("Enter")
+        shown = term.wait_for("search='invoice'")
+        assert "Subject" in shown
+        term.keys("Escape", pause=1.0)
+        term.keys("w")
+        term.wait_for("Inbound Message Watcher")
+        term.wait_for("Arrivals per hour")
+        term.keys("Escape", pause=1.0)
+        term.keys("?")
+        term.wait_for("Remap keys in the config file")
+        term.keys("Escape", pause=1.0)
+        term.keys("q")
+        time.sleep(1.5)
+        after = term.screen()
+        assert "Status" not in after or "sleep" in after  # the app has exited
+        # no message could write the terminal's clipboard (OSC 52 would fill a tmux buffer)
+        assert term.buffers().strip() == ""
+    finally:
+        term.close()
+    with Session(engine) as session:
+        actions = session.exec(select(AuditEntry.action)).all()
+        labels = session.exec(select(ClassifierFeedback.label)).all()
+    assert "mark" in actions and "delete" in actions
+    assert "spam" in labels
