@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -40,7 +42,15 @@ def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.json:
         ctx.emit_json(report.to_json())
         return 0
-    ctx.console.print(confusion_table(report))
+    table = confusion_table(report)
+    console = ctx.console
+    if not console.is_terminal:
+        # Piped or captured: never squeeze the figures into "…", print the matrix whole.
+        needed = Measurement.get(console, console.options.update(max_width=1000),
+                                 table).maximum
+        console = Console(file=console.file, width=max(needed, 80), markup=False,
+                          highlight=False, emoji=False)
+    console.print(table)
     for line in report.skipped[:20]:
         ctx.err.print(Text(f"skipped {clean_line(line)}"))
     return 0
