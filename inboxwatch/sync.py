@@ -483,12 +483,13 @@ class PollResult:
 
 def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext, *,
                  owner: str | None = None, stop: threading.Event | None = None,
-                 workers: int | None = None) -> PollResult:
+                 workers: int | None = None, log_errors: bool = True) -> PollResult:
     """One complete pass over ``mailbox``: lease, connect, sync, process, heartbeat.
 
     Never raises for the mailbox's own problems: the error (authentication, unreachable,
-    missing folder, dropped connection) is in the result, logged and recorded in
-    :class:`~storage.tables.MailboxState`.
+    missing folder, dropped connection) is in the result, recorded in
+    :class:`~storage.tables.MailboxState` and logged unless ``log_errors`` is False (the
+    ``poll`` command prints it as its one error line instead).
     """
     result = PollResult(mailbox=mailbox.name)
     try:
@@ -516,7 +517,8 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
     finally:
         result.ingest = processor.finish()
     if result.error is not None:
-        log.error("%s", result.error)
+        if log_errors:
+            log.error("%s", result.error)
         record_poll_failure(engine, mailbox, str(result.error))
     else:
         stored = result.ingest.stored if result.ingest else 0

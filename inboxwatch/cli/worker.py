@@ -71,7 +71,7 @@ def cmd_poll(ctx: Context, args: argparse.Namespace) -> int:
             if stop.is_set():
                 break
             results.append(poll_mailbox(mailbox, engine, routing, stop=stop,
-                                        workers=args.workers))
+                                        workers=args.workers, log_errors=False))
     finally:
         from inboxwatch.ingest import shutdown_pool
 
