@@ -8,21 +8,21 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from inboxwatch.classify import AUTO_RULES, bounced_message_ids, match_auto
+from inboxwatch.classify import AUTO_RULES, AutoRule, bounced_message_ids, match_auto
 from inboxwatch.ingest import RawMail, ingest
-from inboxwatch.parse import parse_message
+from inboxwatch.parse import ParsedMessage, parse_message
 from inboxwatch.route import RoutingContext, analyze, route_message
 from storage.tables import Case, CaseUpdate, Message, Outbox, User
 
 FIXTURES = Path(__file__).parent / "data" / "classify"
 
 
-def _parsed(name: str):  # noqa: ANN202 - test helper
+def _parsed(name: str) -> ParsedMessage:
     return parse_message((FIXTURES / f"{name}.eml").read_bytes())
 
 
 @pytest.mark.parametrize("rule", AUTO_RULES, ids=lambda r: r.rule)
-def test_every_rule_row_fires_on_its_fixture(rule) -> None:  # noqa: ANN001
+def test_every_rule_row_fires_on_its_fixture(rule: AutoRule) -> None:
     match = match_auto(_parsed(f"auto_{rule.rule}"))
     assert rule.rule in [h.rule for h in match.hits]
     assert match.category == rule.category

@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
-from inboxwatch.classify.spam import SPAM_THRESHOLD, collect_evidence, verdict
+from inboxwatch.classify.spam import SPAM_THRESHOLD, SpamRule, collect_evidence, verdict
 from inboxwatch.errors import UsageError
 from inboxwatch.ingest import RawMail, ingest
-from inboxwatch.parse import parse_message
+from inboxwatch.parse import ParsedMessage, parse_message
 from inboxwatch.route import RoutingContext, analyze, route_message
 from storage.tables import ClassifierFeedback, Message
 
@@ -23,12 +23,12 @@ FIXTURES = Path(__file__).parent / "data" / "classify"
 OWN = ("helpdesk.example.com",)
 
 
-def _parsed(name: str):  # noqa: ANN202 - test helper
+def _parsed(name: str) -> ParsedMessage:
     return parse_message((FIXTURES / f"{name}.eml").read_bytes())
 
 
 @pytest.mark.parametrize("rule", SPAM_RULES, ids=lambda r: r.rule)
-def test_every_spam_rule_fires_on_its_fixture(rule) -> None:  # noqa: ANN001
+def test_every_spam_rule_fires_on_its_fixture(rule: SpamRule) -> None:
     evidence = collect_evidence(_parsed(f"spam_{rule.rule}"), OWN)
     fired = {h.rule: h for h in evidence.rule_hits}
     assert rule.rule in fired
@@ -37,7 +37,7 @@ def test_every_spam_rule_fires_on_its_fixture(rule) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("rule", SPAM_RULES, ids=lambda r: r.rule)
-def test_no_spam_rule_fires_on_plain_human_mail(rule) -> None:  # noqa: ANN001
+def test_no_spam_rule_fires_on_plain_human_mail(rule: SpamRule) -> None:
     evidence = collect_evidence(_parsed("plain_human"), OWN)
     assert rule.rule not in [h.rule for h in evidence.rule_hits]
 
