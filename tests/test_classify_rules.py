@@ -143,3 +143,14 @@ def test_our_own_notice_coming_back_is_a_loop(engine: Engine, routing: RoutingCo
         decision = route_message(session, analyze(raw, routing.settings), routing)
     assert decision.category == "auto_reply"
     assert decision.explanation[0].rule == "loop"
+
+
+def test_forwarded_message_on_a_list_is_not_a_bounce() -> None:
+    raw = (FIXTURES / "auto_precedence.eml").read_bytes().replace(
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n",
+        b"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain"
+        b"\r\n\r\nFYI\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\nSubject: old\r\n\r\nold"
+        b"\r\n--b1--\r\n", 1)
+    match = match_auto(parse_message(raw))
+    assert "returned_original" in [h.rule for h in match.hits]
+    assert match.category == "auto_reply"

@@ -9,7 +9,8 @@ the headers it looks at.
 Why weights and not first-match: the signals overlap. An RFC 3834 auto-reply is sent with a
 null Return-Path, exactly like a bounce, and a DSN carries ``Auto-Submitted: auto-replied``
 exactly like a vacation answer. Each category sums the weights of its rows that fired, and
-the larger sum wins (a tie goes to ``bounce``, the one that needs a person). A single weak
+the larger sum wins (a tie goes to ``bounce``, the one that needs a person, when a decisive
+bounce row fired). A single weak
 row (``Precedence: bulk``) is enough to call mail auto-generated; that is what the help-desk
 systems above do, because answering such mail is how mail loops start. Rows marked not
 ``decisive`` (bounce wording in the body, an attached original) only count together: a
@@ -208,6 +209,7 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
                             f"{loop_header}: {loop_values[0][:200]} (our own mail came back)"))
         weights[AUTO_REPLY] += 10
     decisive = bool(hits)
+    decisive_bounce = False
     for rule, pattern in zip(AUTO_RULES, _COMPILED, strict=True):
         limit = MAX_BODY_CHARS if rule.where is Where.BODY else MAX_VALUE_CHARS
         for value in _values(parsed, rule):
@@ -217,10 +219,14 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
                 hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown.strip()}"))
                 weights[rule.category] += rule.weight
                 decisive = decisive or rule.decisive
+                decisive_bounce = decisive_bounce or (rule.decisive and rule.category == BOUNCE)
                 break
     if not hits or (not decisive and max(weights.values()) < 2):
         return AutoMatch(None, ())
-    category = BOUNCE if weights[BOUNCE] >= weights[AUTO_REPLY] else AUTO_REPLY
+    # A tie goes to bounce only on real bounce evidence, not on an attached original alone.
+    bounce_wins = weights[BOUNCE] > weights[AUTO_REPLY] or (
+        weights[BOUNCE] == weights[AUTO_REPLY] and decisive_bounce)
+    category = BOUNCE if bounce_wins else AUTO_REPLY
     return AutoMatch(category, tuple(hits), weights[category])
 
 
