@@ -149,6 +149,10 @@ class RawCapture(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """Every email ever fetched or imported, stored once (unique by raw SHA-256)."""
 
+    # The list's default view (live messages, newest first) reads this index in order and
+    # stops after one page, instead of sorting the whole table: 100,000 messages open fast.
+    __table_args__ = (Index("ix_message_live_received", "deleted_at", "received_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(foreign_key="blob.sha256", max_length=64, unique=True)
     message_id: str | None = Field(default=None, max_length=1000, index=True)

@@ -44,6 +44,7 @@ from tui.screens.modals import (
 from tui.services import ActorState, TriageService
 from tui.widgets.detail import DetailPane
 from tui.widgets.message_list import ListView, MessageList
+from tui.widgets.status_line import StatusLine
 
 __all__ = ["TriageScreen"]
 
@@ -76,7 +77,7 @@ class TriageScreen(Screen[None]):
         self.reading = False  # compact mode: the detail pane replaces the list
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-line")
+        yield StatusLine(id="status-line")
         yield Input(placeholder="search (Enter applies, Esc cancels, empty clears)",
                     id="search")
         yield MessageList(self.engine, id="list")
@@ -131,7 +132,7 @@ class TriageScreen(Screen[None]):
         if lst.total == 0:
             line.append("  (empty: import mail or wait for the poller; Ctrl+R refreshes)",
                         style="dim")
-        self.query_one("#status-line", Static).update(line)
+        self.query_one("#status-line", StatusLine).set_text(line)
 
     # -- list and detail -------------------------------------------------------------------
     @on(MessageList.Focused)

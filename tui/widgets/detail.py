@@ -7,10 +7,13 @@ stale loads: only the last message asked for is shown. Everything shown is built
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 from textual import work
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -18,7 +21,9 @@ from textual.worker import get_current_worker
 from inboxwatch.messages import MessageDetail, message_detail
 from tui.render import detail_text
 
-__all__ = ["DetailPane"]
+__all__ = ["SETTLE_SECONDS", "DetailPane"]
+
+SETTLE_SECONDS = 0.05
 
 
 class DetailPane(VerticalScroll):
@@ -31,7 +36,7 @@ class DetailPane(VerticalScroll):
         self.detail: MessageDetail | None = None
         self.can_focus = True
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(Text("No message selected.", style="dim"), id="detail-body")
 
     def show_message(self, message_pk: int | None) -> None:
@@ -46,6 +51,11 @@ class DetailPane(VerticalScroll):
     @work(thread=True, exclusive=True, group="detail")
     def _load(self, message_pk: int) -> None:
         worker = get_current_worker()
+        # Holding j moves the cursor ~30 rows a second: wait a beat so only the message the
+        # operator stops on is read and laid out (a newer load cancels this one).
+        time.sleep(SETTLE_SECONDS)
+        if worker.is_cancelled:
+            return
         with Session(self.engine) as session:
             detail = message_detail(session, message_pk)
         if worker.is_cancelled:
