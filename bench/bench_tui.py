@@ -24,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
-from sqlmodel import Session, func, select  # noqa: E402
+from sqlalchemy import insert
+from sqlmodel import Session, func, select
 
-from storage import open_engine  # noqa: E402
-from storage.tables import Blob, Message  # noqa: E402
-from tui.app import InboxwatchApp  # noqa: E402
-from tui.screens.triage import TriageScreen  # noqa: E402
-from tui.widgets.message_list import MessageList  # noqa: E402
+from storage import open_engine
+from storage.tables import Blob, Message
+from tui.app import InboxwatchApp
+from tui.screens.triage import TriageScreen
+from tui.widgets.message_list import MessageList
 
 WORDS = ("invoice printer vpn laptop password account mailbox quota calendar contract "
          "licence renewal backup outage phone monitor onboarding access reset urgent "
