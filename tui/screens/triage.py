@@ -249,12 +249,15 @@ class TriageScreen(Screen[None]):
         self.app.call_from_thread(self._store_polled, signature)
 
     def _store_polled(self, signature: StoreSignature) -> None:
-        previous, self.signature = self.signature, signature
-        if previous is None or previous == signature:
+        previous = self.signature
+        if previous is None:
+            self.signature = signature
             return
-        if isinstance(self.app.screen, TriageScreen):  # never yank rows from under a dialog
-            self.list.reload()
-            self._update_status()
+        if previous == signature or not isinstance(self.app.screen, TriageScreen):
+            return  # never yank rows from under a dialog: the next poll catches up
+        self.signature = signature
+        self.list.reload()
+        self._update_status()
         if signature.max_id > previous.max_id:
             self.notify("New mail arrived.", markup=False, timeout=3)
 
