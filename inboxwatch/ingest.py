@@ -18,6 +18,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -198,18 +199,21 @@ def process_pending(
     engine: Engine, ctx: RoutingContext, *, workers: int | None = None,
     batch_size: int = BATCH_SIZE, limit: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> IngestReport:
     """Turn every pending capture into a message (or a recognised duplicate).
 
     Pipelined: while the store step of one batch runs here, worker processes already analyse
-    the next batch, so parsing (the costly part) keeps both cores busy.
+    the next batch, so parsing (the costly part) keeps both cores busy. Captures committed
+    while it runs are picked up too. ``stop`` set ends it after the batch in hand (the rest
+    stays pending for the next run).
     """
     workers = default_workers() if workers is None else workers
     report = IngestReport()
     done = 0
     current = _load_pending(engine, after_id=0, batch_size=batch_size)
     analyses = _start_analysis(current, ctx.settings, workers)
-    while current and (limit is None or done < limit):
+    while current and (limit is None or done < limit) and not (stop and stop.is_set()):
         results = analyses.result()
         following = _load_pending(engine, after_id=current[-1].id, batch_size=batch_size)
         analyses = _start_analysis(following, ctx.settings, workers)

@@ -158,10 +158,19 @@ class MailboxWorker:
             except (InboxwatchError, IMAPClientError, *CONNECTION_ERRORS) as exc:
                 message = str(exc) if isinstance(exc, InboxwatchError) else \
                     f"mailbox {name!r}: connection lost: {' '.join(str(exc).split())[:300]}"
-                record_poll_failure(self.engine, self.mailbox, message)
-                delay = self.backoff.next_delay()
-                log.warning("%s; reconnecting in %.1fs", message, delay)
-                self.stop.wait(delay)
+                self._failed(message)
+            except Exception as exc:  # a bug must not end the mailbox's service
+                log.exception("%s: unexpected error in the IDLE session", name)
+                self._failed(f"mailbox {name!r}: unexpected error: {type(exc).__name__}")
+
+    def _failed(self, message: str) -> None:
+        try:
+            record_poll_failure(self.engine, self.mailbox, message)
+        except Exception:  # the store may be the thing that failed
+            log.exception("%s: could not record the failure", self.mailbox.name)
+        delay = self.backoff.next_delay()
+        log.warning("%s; reconnecting in %.1fs", message, delay)
+        self.stop.wait(delay)
 
     def _idle_connection(self, lease: Lease) -> bool:
         """One connection's life in IDLE; True when the server has no IDLE (poll instead)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,8 +68,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-PROCESS_BATCH = 200
 
 
 @dataclass(slots=True)
@@ -141,22 +140,89 @@ def sync_folder(conn: MailboxConnection, engine: Engine, *, folder: str | None =
     if todo:
         log.info("%s/%s: %d new message(s)%s", mailbox.name, folder, len(new_uids),
                  f", retrying {len(retry)} unfetched" if retry else "")
-    for start in range(0, len(todo), mailbox.batch_size):
-        if stop is not None and stop.is_set():
-            report.interrupted = True
-            log.info("%s: stopping after the batch in hand", mailbox.name)
-            break
-        chunk = todo[start:start + mailbox.batch_size]
-        fetched = _fetch_batch(conn, chunk, status.uidvalidity, folder, report, budget)
-        committed = _commit_batch(engine, mailbox, folder, status.uidvalidity, chunk, fetched,
-                                  rescan, report)
-        if lease is not None:
-            lease.renew()
-        report.actioned += _apply_after_ingest(conn, mailbox, committed)
-        _mark_applied(engine, mailbox.name, folder)
-        if on_batch is not None:
-            on_batch()
+    # Fetching batch k+1 overlaps committing batch k (a thread of its own: SQLite and the
+    # socket both release the GIL); batch k is flagged/moved only once its commit is done.
+    committer = _Committer(engine, mailbox, folder, status.uidvalidity, rescan, report)
+
+    def act_on_committed(wait: bool) -> None:
+        for chunk_max, committed in committer.committed(wait=wait):
+            if lease is not None:
+                lease.renew()
+            report.actioned += _apply_after_ingest(conn, mailbox, committed)
+            _mark_applied(engine, mailbox.name, folder, chunk_max)
+            if on_batch is not None:
+                on_batch()
+
+    try:
+        for start in range(0, len(todo), mailbox.batch_size):
+            if stop is not None and stop.is_set():
+                report.interrupted = True
+                log.info("%s: stopping after the batch in hand", mailbox.name)
+                break
+            chunk = todo[start:start + mailbox.batch_size]
+            fetched = _fetch_batch(conn, chunk, status.uidvalidity, folder, report, budget)
+            committer.submit(chunk, fetched)
+            act_on_committed(wait=False)
+    finally:
+        committer.close()  # commits what was fetched, even when fetching failed
+    act_on_committed(wait=True)
     return report
+
+
+class _Committer:
+    """Commits fetched batches in order on a thread of its own; hands back what it committed.
+
+    At most two batches wait, so memory stays bounded by a few batches of raw mail.
+    """
+
+    def __init__(self, engine: Engine, mailbox: MailboxConfig, folder: str, uidvalidity: int,
+                 rescan: bool, report: SyncReport) -> None:
+        self._args = (engine, mailbox, folder, uidvalidity)
+        self._rescan = rescan
+        self._report = report
+        self._todo: queue.Queue[tuple[list[int], _Fetched] | None] = queue.Queue(maxsize=2)
+        self._done: queue.Queue[tuple[int, list[int]]] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="inboxwatch-capture",
+                                        daemon=True)
+        self._thread.start()
+
+    def submit(self, chunk: list[int], fetched: _Fetched) -> None:
+        if self._error is not None:
+            raise self._error
+        self._todo.put((chunk, fetched))
+
+    def committed(self, *, wait: bool) -> list[tuple[int, list[int]]]:
+        """(highest UID of the batch, committed UIDs to act on) for each batch committed."""
+        if wait:
+            self._thread.join()
+        out = []
+        while True:
+            try:
+                out.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        if self._error is not None:
+            raise self._error
+        return out
+
+    def close(self) -> None:
+        self._todo.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        engine, mailbox, folder, uidvalidity = self._args
+        while (item := self._todo.get()) is not None:
+            if self._error is not None:
+                continue  # drain: nothing after a failed commit may be committed
+            chunk, fetched = item
+            try:
+                committed = _commit_batch(engine, mailbox, folder, uidvalidity, chunk, fetched,
+                                          self._rescan, self._report)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the fetching thread
+                self._error = exc
+                continue
+            self._done.put((max(chunk), committed))
 
 
 def _checkpoint(engine: Engine, mailbox: str, folder: str, uidvalidity: int,
@@ -391,16 +457,18 @@ def _catch_up_actions(conn: MailboxConnection, engine: Engine, checkpoint: SyncC
     if done:
         log.info("%s: applied %s to %d message(s) committed by an interrupted run",
                  conn.mailbox.name, conn.mailbox.after_ingest, done)
-    _mark_applied(engine, checkpoint.mailbox, checkpoint.folder)
+    _mark_applied(engine, checkpoint.mailbox, checkpoint.folder, checkpoint.last_uid)
     return done
 
 
-def _mark_applied(engine: Engine, mailbox: str, folder: str) -> None:
+def _mark_applied(engine: Engine, mailbox: str, folder: str, upto: int) -> None:
+    """Record that after_ingest was applied to every committed UID up to ``upto``."""
     with Session(engine) as session:
         checkpoint = session.exec(select(SyncCheckpoint).where(
             SyncCheckpoint.mailbox == mailbox, SyncCheckpoint.folder == folder)).one()
-        if checkpoint.applied_uid != checkpoint.last_uid:
-            checkpoint.applied_uid = checkpoint.last_uid
+        upto = min(upto, checkpoint.last_uid)
+        if checkpoint.applied_uid < upto:
+            checkpoint.applied_uid = upto
             session.add(checkpoint)
             session.commit()
 
@@ -449,15 +517,13 @@ class PendingProcessor:
                 self._wake.wait()
                 self._wake.clear()
                 final = self._done
-                while not (self.stop is not None and self.stop.is_set()):
-                    batch = process_pending(self.engine, self.routing, workers=self.workers,
-                                            batch_size=PROCESS_BATCH, limit=PROCESS_BATCH)
-                    self.report.merge(batch)
-                    if batch.stored + batch.duplicates == 0:
-                        break
+                if self.stop is None or not self.stop.is_set():
+                    # Runs until nothing is pending, including captures committed meanwhile.
+                    self.report.merge(process_pending(self.engine, self.routing,
+                                                      workers=self.workers, stop=self.stop))
                 if final:
                     return
-        except BaseException as exc:  # noqa: BLE001 - re-raised in finish(), on the caller thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in finish() on the caller's thread
             self._error = exc
 
 
