@@ -104,9 +104,9 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         raise AuthenticationFailed(f"{where}: cannot get the secret: {exc}") from None
     try:
         context = _ssl_context(mailbox)
-    except (OSError, ssl.SSLError) as exc:
-        raise ServerUnreachable(f"{where}: cannot load ca_file {mailbox.ca_file}: "
-                                f"{_reason(exc)}") from None
+    except (OSError, ssl.SSLError) as exc:  # a configuration problem: exit 1, not 4
+        raise InboxwatchError(f"{where}: cannot load ca_file {mailbox.ca_file}: "
+                              f"{_reason(exc)}") from None
     try:
         client = IMAPClient(mailbox.host, mailbox.port, ssl=mailbox.security == "tls",
                             ssl_context=context if mailbox.security == "tls" else None,

@@ -187,7 +187,9 @@ class MailboxWorker:
             self._sync(conn, lease, mode="idle")
             self.backoff.reset()
             renew_at = time.monotonic() + IDLE_RENEW_SECONDS
-            beat_at = time.monotonic() + HEARTBEAT_SECONDS
+            # Often enough that `status` (stale after 3 intervals) never misreads a quiet IDLE.
+            heartbeat = min(HEARTBEAT_SECONDS, float(self.mailbox.interval_seconds))
+            beat_at = time.monotonic() + heartbeat
             lease_at = time.monotonic() + lease.seconds / 3
             while not self.stop.is_set():
                 event = conn.idle_wait(IDLE_CHECK_SECONDS)
@@ -203,9 +205,9 @@ class MailboxWorker:
                     conn.idle_done()
                     self._sync(conn, lease, mode="idle")
                     renew_at = time.monotonic() + IDLE_RENEW_SECONDS
-                    beat_at = time.monotonic() + HEARTBEAT_SECONDS
+                    beat_at = time.monotonic() + heartbeat
                 elif now >= beat_at:
-                    beat_at = now + HEARTBEAT_SECONDS
+                    beat_at = now + heartbeat
                     record_heartbeat(self.engine, self.mailbox, mode="idle", success=True)
             conn.idle_done()
             log.info("%s: stopping", name)

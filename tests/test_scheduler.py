@@ -90,6 +90,10 @@ def test_run_idles_reconnects_after_kicks_and_stops_on_sigterm(
     _wait_for(lambda: _count(engine, Message) == 5 and _mode(engine, "support") == "idle",
               30, "the initial sync and IDLE")
     time.sleep(0.5)
+    status = subprocess.run([*INBOXWATCH, "--config", str(config), "--db", db_url, "--json",
+                             "status"], capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert '"mode": "idle"' in status.stdout
 
     # Mail appended while idling is stored within 2 s.
     latencies = []

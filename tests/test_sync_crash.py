@@ -90,3 +90,45 @@ def test_sigkill_at_random_moments_then_poll_to_completion(
         assert imap.search(["UNSEEN"]) == []  # every copy marked, once committed
     finally:
         imap.logout()
+
+
+@pytest.mark.dovecot
+def test_sigterm_finishes_the_batch_in_hand_commits_and_exits(
+        dovecot: Dovecot, tmp_path: Path, db_url: str) -> None:
+    from storage.tables import SyncCheckpoint
+
+    user = dovecot.new_user()
+    dovecot.append(user, (make_message(i, tag=user, size=20_000) for i in range(1500)))
+    config = write_config(tmp_path / "c.toml", dovecot, user, after_ingest="seen",
+                          batch_size=25)
+    env = {**os.environ, "IW_TEST_IMAP_PW": DEFAULT_PASSWORD}
+    engine = open_engine(db_url)
+    argv = [*INBOXWATCH, "--config", str(config), "--db", db_url, "poll"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while _counts(engine)[0] < 50 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "interrupted" in out
+    captured, _ = _counts(engine)
+    with Session(engine) as session:
+        checkpoint = session.exec(select(SyncCheckpoint)).one()
+    assert 0 < captured < 1500
+    # Whole batches only, all of them committed and flagged: nothing half done.
+    assert captured == checkpoint.last_uid == checkpoint.applied_uid
+    assert captured % 25 == 0
+    imap = dovecot.client(user)
+    try:
+        imap.select_folder("INBOX", readonly=True)
+        assert len(imap.search(["SEEN"])) == captured
+    finally:
+        imap.logout()
+
+    final = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Message)).one() == 1500
+    engine.dispose()
