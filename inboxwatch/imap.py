@@ -103,7 +103,7 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
     except SecretError as exc:
         raise AuthenticationFailed(f"{where}: cannot get the secret: {exc}") from None
     try:
-        context = _ssl_context(mailbox)
+        context = ssl.create_default_context(cafile=mailbox.ca_file)
     except (OSError, ssl.SSLError) as exc:  # a configuration problem: exit 1, not 4
         raise InboxwatchError(f"{where}: cannot load ca_file {mailbox.ca_file}: "
                               f"{_reason(exc)}") from None
@@ -134,11 +134,6 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         # never contains what we sent.
         raise AuthenticationFailed(f"{where}: login refused: {_reason(exc)}") from None
     return MailboxConnection(client, mailbox)
-
-
-def _ssl_context(mailbox: MailboxConfig) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=mailbox.ca_file)
-    return context
 
 
 def _login(client: IMAPClient, mailbox: MailboxConfig, secret: str) -> None:

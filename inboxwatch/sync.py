@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -599,9 +601,6 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
 def record_heartbeat(engine: Engine, mailbox: MailboxConfig, *, mode: str, success: bool,
                      stored: int = 0) -> None:
     """Write the mailbox's heartbeat; ``success`` also moves its last successful poll."""
-    import os
-    import socket
-
     now = utcnow()
     with Session(engine) as session:
         state = session.get(MailboxState, mailbox.name) or MailboxState(mailbox=mailbox.name)

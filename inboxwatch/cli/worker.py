@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -186,6 +186,4 @@ def _print_status_line(ctx: Context, row: dict[str, object]) -> None:
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)
