@@ -33,7 +33,7 @@ def resolve_secret(
         return value
     if password_command:
         try:
-            result = subprocess.run(  # noqa: S603 - the admin's own configured command
+            result = subprocess.run(
                 shlex.split(password_command), capture_output=True, timeout=timeout,
                 check=False, text=True,
             )
