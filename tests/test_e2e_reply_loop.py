@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from inboxwatch.cli import main
 from storage import open_engine
 from storage.tables import CaseFile, CaseUpdate, Message
-from tests.dovecot import Dovecot, write_config
+from tests.dovecot import DEFAULT_PASSWORD, Dovecot, write_config
 from tests.test_notify import Captured, Smtp, free_port
 
 pytestmark = pytest.mark.dovecot
@@ -63,7 +63,7 @@ def _reply_to(original: EmailMessage, *, sender: str, body: str) -> bytes:
 def test_case_update_email_reply_routes_back_and_direct_mail_notifies(
         dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("IW_TEST_IMAP_PW", "secret")
+    monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)
     user = dovecot.new_user()
     smtp = Smtp(free_port(), Captured())
     smtp.start()
