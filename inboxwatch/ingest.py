@@ -173,10 +173,40 @@ _POOL: Executor | None = None
 def _pool(workers: int) -> Executor:
     global _POOL
     if _POOL is None:
-        # forkserver: the poller runs threads (scheduler, IDLE); forking those is unsafe.
-        ctx = multiprocessing.get_context("forkserver")
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        # spawn, not fork: the poller runs threads (scheduler, IDLE) and forking those is
+        # unsafe; and, unlike forkserver, the workers are our own children, so they can be
+        # told to die with us.
+        ctx = multiprocessing.get_context("spawn")
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                    initializer=_worker_init, initargs=(os.getpid(),))
     return _POOL
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Make a parser worker exit when the process that owns the pool dies, even by SIGKILL
+    (no orphaned workers after a crashed poll)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the watchdog below still works
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+    def watchdog() -> None:
+        import time
+
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    import threading
+
+    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
 
 
 def shutdown_pool() -> None:
