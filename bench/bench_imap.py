@@ -30,17 +30,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlmodel import Session, func, select  # noqa: E402
+from sqlmodel import Session, func, select
 
-from inboxwatch.config import load_config  # noqa: E402
-from inboxwatch.imap import connect  # noqa: E402
-from inboxwatch.ingest import shutdown_pool  # noqa: E402
-from inboxwatch.route import RoutingContext  # noqa: E402
-from inboxwatch.scheduler import WorkerService  # noqa: E402
-from inboxwatch.sync import poll_mailbox, sync_folder  # noqa: E402
-from storage import open_engine  # noqa: E402
-from storage.tables import Message  # noqa: E402
-from tests.dovecot import DEFAULT_PASSWORD, Dovecot, free_port, write_config  # noqa: E402
+from inboxwatch.config import load_config
+from inboxwatch.imap import connect
+from inboxwatch.ingest import shutdown_pool
+from inboxwatch.route import RoutingContext
+from inboxwatch.scheduler import WorkerService
+from inboxwatch.sync import poll_mailbox, sync_folder
+from storage import open_engine
+from storage.tables import Message
+from tests.dovecot import DEFAULT_PASSWORD, Dovecot, free_port, write_config
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 ROUTING = RoutingContext(reply_address="updates@helpdesk.example.com",
