@@ -36,6 +36,7 @@ from inboxwatch.route import (
     Decision,
     RoutingContext,
     analyze,
+    prefetch,
     route_message,
 )
 from storage.queries import get_blob, put_blob, put_blobs
@@ -341,8 +342,9 @@ def _store_batch(session: Session, captures: list[RawCapture], analyses: list[An
                  ctx: RoutingContext) -> IngestReport:
     report = IngestReport()
     now = utcnow()
+    lookups = prefetch(session, analyses)
     for cap, analysis in zip(captures, analyses, strict=True):
-        decision = route_message(session, analysis, ctx)
+        decision = route_message(session, analysis, ctx, lookups)
         if decision.duplicate_of is not None:
             cap.message_pk = decision.duplicate_of
             report.duplicates += 1
@@ -357,6 +359,7 @@ def _store_batch(session: Session, captures: list[RawCapture], analyses: list[An
             report.by_category[message.category] = report.by_category.get(message.category,
                                                                           0) + 1
             assert message.id is not None
+            lookups.stored[message.sha256] = message.id
             report.message_ids.append(message.id)
         cap.processed_at = now
         session.add(cap)

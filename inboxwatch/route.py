@@ -25,6 +25,7 @@ __all__ = [
     "Decision",
     "RoutingContext",
     "analyze",
+    "prefetch",
     "route_message",
 ]
 
@@ -84,6 +85,42 @@ class Decision:
     explanation: list[RuleHit] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Prefetched:
+    """Lookups for a whole batch, made in a few queries instead of several per message.
+
+    ``stored`` maps the SHA-256 of already-stored messages in the batch to their ids (the
+    ingest step adds each message it stores, so in-batch duplicates are caught too);
+    ``notice_ids`` are those of the batch's Message-IDs and In-Reply-To ids that are our own
+    notices; ``model`` is the content model including operator feedback.
+    """
+
+    stored: dict[str, int]
+    notice_ids: set[str]
+    model: classify.TokenModel
+
+
+def prefetch(session: Session, analyses: list[Analysis]) -> Prefetched:
+    shas = sorted({a.parsed.raw_sha256 for a in analyses})
+    stored: dict[str, int] = {}
+    for i in range(0, len(shas), 500):
+        stored.update((sha, pk) for sha, pk in session.exec(
+            select(Message.sha256, Message.id).where(col(Message.sha256).in_(shas[i:i + 500])))
+            if pk is not None)
+    ids = sorted({form for a in analyses for form in _id_forms(_notice_candidates(a.parsed))})
+    notice_ids: set[str] = set()
+    for i in range(0, len(ids), 500):
+        notice_ids.update(session.exec(select(Outbox.message_id).where(
+            col(Outbox.message_id).in_(ids[i:i + 500]),
+            col(Outbox.kind).in_(_NOTICE_KINDS))).all())
+    return Prefetched(stored=stored, notice_ids=notice_ids,
+                      model=classify.current_model(session))
+
+
+def _notice_candidates(parsed: ParsedMessage) -> list[str]:
+    return [*([parsed.message_id] if parsed.message_id else []), *parsed.in_reply_to[:5]]
+
+
 def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False) -> Analysis:
     """Parse and classify raw bytes. Pure: safe to run in a worker process."""
     parsed = parse_message(raw)
@@ -105,15 +142,21 @@ def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False
     return analysis
 
 
-def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> Decision:
+def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
+                  prefetched: Prefetched | None = None) -> Decision:
     """Apply the routing steps in order; the first that decides wins (spam scoring is added
-    to every inbound message)."""
+    to every inbound message). ``prefetched`` (see :func:`prefetch`) saves per-message
+    queries when a batch is routed."""
     parsed = analysis.parsed
     decision = Decision()
     hits = decision.explanation
 
     # 1. Duplicate: the same bytes (hence the same Message-ID) were stored before.
-    existing = session.exec(select(Message.id).where(Message.sha256 == parsed.raw_sha256)).first()
+    if prefetched is not None:
+        existing = prefetched.stored.get(parsed.raw_sha256)
+    else:
+        existing = session.exec(select(Message.id).where(
+            Message.sha256 == parsed.raw_sha256)).first()
     if existing is not None:
         decision.duplicate_of = existing
         hits.append(RuleHit("duplicate", "same_sha256",
@@ -134,7 +177,7 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> 
             return decision
 
     # 3. Auto-generated: bounces, auto-replies, loops.
-    auto_generated = _apply_auto(decision, analysis, session)
+    auto_generated = _apply_auto(decision, analysis, session, prefetched)
 
     # 4. Reply routing (inboxwatch.reply): onto a case update, or pre-linked inbound.
     replied = False
@@ -151,7 +194,7 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext) -> 
 
     # 6. Spam / phishing / marketing, on every inbound message.
     if decision.disposition == "inbound":
-        _apply_spam(decision, analysis, session)
+        _apply_spam(decision, analysis, session, prefetched)
     return decision
 
 
@@ -166,7 +209,8 @@ _WEAK_AUTO_OVERRIDES = {"spam": ("auto_reply", "bounce")}
 _NOTICE_KINDS = ("notice", "digest")
 
 
-def _apply_auto(decision: Decision, analysis: Analysis, session: Session) -> bool:
+def _apply_auto(decision: Decision, analysis: Analysis, session: Session,
+                prefetched: Prefetched | None = None) -> bool:
     """Step 3: mark auto-generated mail, link a bounce of our case-update email to its case.
 
     Besides the rule table (run in :func:`analyze`), a message is a loop when it is one of
@@ -175,8 +219,12 @@ def _apply_auto(decision: Decision, analysis: Analysis, session: Session) -> boo
     parsed = analysis.parsed
     category = analysis.auto_category
     auto_hits = list(analysis.auto_hits)
-    own_notice = _own_notice_id(session, [*([parsed.message_id] if parsed.message_id else []),
-                                          *parsed.in_reply_to[:5]])
+    candidates = _notice_candidates(parsed)
+    if prefetched is not None:
+        own_notice = next((f for f in _id_forms(candidates) if f in prefetched.notice_ids),
+                          None)
+    else:
+        own_notice = _own_notice_id(session, candidates)
     if own_notice is not None and not any(h.rule == "loop" for h in auto_hits):
         auto_hits.insert(0, RuleHit("auto", "loop",
                                     f"refers to our own notice {own_notice[:200]}"))
@@ -231,7 +279,8 @@ def _bounced_case_update(session: Session,
     return None
 
 
-def _apply_spam(decision: Decision, analysis: Analysis, session: Session) -> None:
+def _apply_spam(decision: Decision, analysis: Analysis, session: Session,
+                prefetched: Prefetched | None = None) -> None:
     """Step 6: score, categorise and explain; phishing needs a person's attention.
 
     The analysis was scored with the shipped model in a worker process; when operators have
@@ -240,7 +289,7 @@ def _apply_spam(decision: Decision, analysis: Analysis, session: Session) -> Non
     spam_category, score, spam_hits = (analysis.spam_category, analysis.spam_score,
                                        analysis.spam_hits)
     if analysis.spam_evidence is not None:
-        model = classify.current_model(session)
+        model = prefetched.model if prefetched is not None else classify.current_model(session)
         if model is not classify.base_model():
             rescored = classify.verdict(analysis.spam_evidence, model)
             spam_category, score, spam_hits = (rescored.category, rescored.score,
