@@ -124,7 +124,9 @@ CREDENTIAL_LURES: tuple[str, ...] = (
     r"you ha(ve|s) (won|been selected)",
     r"withdrawal (error|failed|pending)",
 )
-_LURE_RES = tuple(re.compile(p, re.IGNORECASE) for p in CREDENTIAL_LURES)
+# Matched against lower-cased text: IGNORECASE defeats the regex engine's literal-prefix
+# search and made these the costliest step of classification.
+_LURE_RES = tuple(re.compile(p) for p in CREDENTIAL_LURES)
 # Hosts where anyone can publish a page in minutes: where credential forms are hosted.
 ABUSED_LINK_HOSTS: tuple[str, ...] = (
     "bit.ly", "tinyurl.com", "is.gd", "cutt.ly", "rebrand.ly", "t.ly", "shorturl.at",
@@ -304,9 +306,19 @@ def _macro_document(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+_last_lures: tuple[tuple[int, str], list[str]] | None = None
+
+
 def _lures(p: ParsedMessage) -> list[str]:
-    text = f"{p.subject[:1000]}\n{p.text[:MAX_SCANNED_CHARS]}"
-    return [m.group(0) for r in _LURE_RES if (m := r.search(text))]
+    """The lure phrases in subject and body; two rules ask, so the last answer is kept."""
+    global _last_lures
+    key = (id(p), p.raw_sha256)
+    if _last_lures is not None and _last_lures[0] == key:
+        return _last_lures[1]
+    text = f"{p.subject[:1000]}\n{p.text[:MAX_SCANNED_CHARS]}".lower()
+    found = [m.group(0) for r in _LURE_RES if (m := r.search(text))]
+    _last_lures = (key, found)
+    return found
 
 
 def _credential_lure(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
