@@ -55,17 +55,20 @@ _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"
 
 
 def _word_tokens(text: str, prefix: str = "") -> Iterable[str]:
+    # The cheap character tests guard the regular expressions: this runs on every word of
+    # every message, and three regex matches per word were the costliest step of analysis.
     for match in _WORD_RE.finditer(text[:MAX_TEXT_CHARS]):
         word = match.group().lower().strip(".-'")
         if len(word) < 2:
             continue
-        if _MONEY_RE.match(word):
+        first, last = word[0], word[-1]
+        if (first in "$€£" or last in "$€£") and _MONEY_RE.match(word):
             yield prefix + "$money"
-        elif _NUMBER_RE.match(word):
+        elif (first.isdigit() or first == ",") and _NUMBER_RE.match(word):
             yield prefix + "#num"
         elif len(word) > 24 and not word.isascii():
             continue  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
-        elif _HEX_RE.match(word) or len(word) > 24:
+        elif len(word) > 24 or (len(word) >= 8 and _HEX_RE.match(word)):
             yield prefix + "#junk"  # ids, hashes, encoded runs: present, not individual
         else:
             yield prefix + word
