@@ -123,18 +123,21 @@ class ParsedMessage:
     parts: list[str] = field(default_factory=list)  # content types of every MIME part
     defects: list[str] = field(default_factory=list)
     malformed: bool = False
+    _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
-        key = name.lower()
-        for k, v in self.headers:
-            if k.lower() == key:
-                return v
-        return None
+        values = self.header_all(name)
+        return values[0] if values else None
 
     def header_all(self, name: str) -> list[str]:
-        key = name.lower()
-        return [v for k, v in self.headers if k.lower() == key]
+        """Every value of header ``name`` (case-insensitive), in order."""
+        if self._index is None:  # built once: the rule tables ask for dozens of headers
+            index: dict[str, list[str]] = {}
+            for k, v in self.headers:
+                index.setdefault(k.lower(), []).append(v)
+            self._index = index
+        return list(self._index.get(name.lower(), ()))
 
     @property
     def recipients(self) -> list[Address]:
