@@ -391,8 +391,8 @@ async def test_watcher_dashboard_counts(store: Engine) -> None:
         with Session(store) as session:
             live = count_messages(session, MessageFilter(disposition="inbound"))
         assert sum(snap.by_status.values()) == live
-        assert sum(snap.per_hour) == 23  # pinned: one message an hour
-        assert snap.oldest_awaiting is not None
+        assert sum(snap.arrivals_per_hour) == 23  # pinned: one message an hour
+        assert snap.oldest_awaiting_at is not None
         await pilot.press("escape")
         assert isinstance(app.screen, TriageScreen)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.text import Text
 from sqlalchemy import Engine
@@ -14,57 +14,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
-from storage.activity import arrivals_by_hour, oldest_received_at
-from storage.queries import MessageFilter, MessageRow, counts_by, list_messages
+from inboxwatch.watch import WatchSnapshot, format_age, take_snapshot
 from storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from tui.render import CATEGORY_BADGES, STATUS_LABELS, row_cells
 
-__all__ = ["WatcherScreen", "WatcherSnapshot", "read_snapshot", "render_age"]
+__all__ = ["WatcherScreen", "read_snapshot"]
 
 REFRESH_SECONDS = 2.0
 NEWEST_SHOWN = 8
 
 
-class WatcherSnapshot:
-    """Everything the dashboard shows, read in one go (off the UI thread)."""
-
-    def __init__(self, *, by_status: dict[str, int], by_category: dict[str, int],
-                 oldest_awaiting: datetime | None, newest: list[MessageRow],
-                 per_hour: list[int], now: datetime) -> None:
-        self.by_status = by_status
-        self.by_category = by_category
-        self.oldest_awaiting = oldest_awaiting
-        self.newest = newest
-        self.per_hour = per_hour
-        self.now = now
-
-
-def read_snapshot(engine: Engine, now: datetime | None = None) -> WatcherSnapshot:
-    now = now or datetime.now(UTC)
+def read_snapshot(engine: Engine, now: datetime | None = None) -> WatchSnapshot:
+    """The same snapshot ``inboxwatch watch`` shows, read off the UI thread."""
     with Session(engine) as session:
-        return WatcherSnapshot(
-            by_status=counts_by(session, "status"),
-            by_category=counts_by(session, "category"),
-            oldest_awaiting=oldest_received_at(session),
-            newest=list_messages(session, MessageFilter(), limit=NEWEST_SHOWN),
-            per_hour=arrivals_by_hour(session, now),
-            now=now,
-        )
-
-
-def render_age(since: datetime | None, now: datetime) -> str:
-    if since is None:
-        return "nothing awaiting review"
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    seconds = max(0, int((now - since).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+        return take_snapshot(session, now=now, newest=NEWEST_SHOWN)
 
 
 def _counts_text(title: str, counts: dict[str, int], order: tuple[str, ...],
@@ -77,7 +40,7 @@ def _counts_text(title: str, counts: dict[str, int], order: tuple[str, ...],
     return out
 
 
-def _hour_bars(per_hour: list[int], now: datetime) -> Text:
+def _hour_bars(per_hour: tuple[int, ...], now: datetime) -> Text:
     out = Text("Arrivals per hour, last 24 h (oldest left)\n", style="bold underline")
     peak = max(per_hour) if per_hour else 0
     levels = " ▁▂▃▄▅▆▇█"
@@ -98,7 +61,7 @@ class WatcherScreen(Screen[None]):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
-        self.snapshot: WatcherSnapshot | None = None
+        self.snapshot: WatchSnapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Inbound Message Watcher", style="bold"), id="watcher-title")
@@ -125,21 +88,25 @@ class WatcherScreen(Screen[None]):
         snapshot = read_snapshot(self.engine, clock() if callable(clock) else None)
         self.app.call_from_thread(self.show_snapshot, snapshot)
 
-    def show_snapshot(self, snap: WatcherSnapshot) -> None:
+    def show_snapshot(self, snap: WatchSnapshot) -> None:
         self.snapshot = snap
         self.query_one("#watcher-status", Static).update(
             _counts_text("By status", snap.by_status, STATUS_VALUES, STATUS_LABELS))
         self.query_one("#watcher-category", Static).update(
             _counts_text("By category", snap.by_category, CATEGORY_VALUES, CATEGORY_BADGES))
         oldest = Text("Oldest awaiting review\n", style="bold underline")
-        oldest.append(render_age(snap.oldest_awaiting, snap.now), style="bold yellow")
+        age = snap.oldest_awaiting_age
+        oldest.append(format_age(age) if age is not None else "nothing awaiting review",
+                      style="bold yellow")
         oldest.append(f"\n\nInbound live: {sum(snap.by_status.values())}")
         self.query_one("#watcher-oldest", Static).update(oldest)
-        self.query_one("#watcher-hours", Static).update(_hour_bars(snap.per_hour, snap.now))
-        self.query_one("#watcher-sparkline", Sparkline).data = [float(n) for n in snap.per_hour]
+        self.query_one("#watcher-hours", Static).update(
+            _hour_bars(snap.arrivals_per_hour, snap.taken_at))
+        self.query_one("#watcher-sparkline", Sparkline).data = [
+            float(n) for n in snap.arrivals_per_hour]
         newest = Text("Newest arrivals\n", style="bold underline")
         for row in snap.newest:
-            cells = row_cells(row, now=snap.now)
+            cells = row_cells(row, now=snap.taken_at)
             newest.append_text(Text(" ").join([cells[6], cells[1], cells[2], cells[4],
                                                 cells[5]]))
             newest.append("\n")
