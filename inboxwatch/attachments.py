@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.parse import safe_filename
+from inboxwatch.parse import numbered_names, safe_filename
 from storage.queries import get_blob
 from storage.tables import MessageAttachment
 
@@ -41,18 +41,13 @@ def unique_path(directory: Path, filename: str, *, index: int = 1) -> Path:
     The name is sanitised first, so the result is always a direct child of ``directory``.
     """
     name = safe_filename(filename, index=index)
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
-    suffix = f".{ext}" if ext else ""
-    candidate = directory / name
-    n = 2
-    while candidate.exists() or candidate.is_symlink():
-        if n > _MAX_SUFFIX:
-            raise InboxwatchError(f"too many files named like {name!r} in {directory}")
-        candidate = directory / f"{stem} ({n}){suffix}"
-        n += 1
-    return candidate
+    for tries, candidate_name in enumerate(numbered_names(name)):
+        candidate = directory / candidate_name
+        if not (candidate.exists() or candidate.is_symlink()):
+            return candidate
+        if tries >= _MAX_SUFFIX:
+            break
+    raise InboxwatchError(f"too many files named like {name!r} in {directory}")
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.parse import numbered_names
 from inboxwatch.users import SYSTEM_ACTOR, find_user_by_email
 from storage.queries import attachments_of, get_blob
 from storage.tables import (
@@ -164,16 +165,7 @@ class CaseStore(Protocol):
 
 def unique_name(name: str, taken: set[str]) -> str:
     """``name``, or ``stem (2).ext``, ``stem (3).ext``... whichever is not in ``taken``."""
-    if name not in taken:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
-    suffix = f".{ext}" if ext else ""
-    n = 2
-    while f"{stem} ({n}){suffix}" in taken:
-        n += 1
-    return f"{stem} ({n}){suffix}"
+    return next(candidate for candidate in numbered_names(name) if candidate not in taken)
 
 
 class LocalCaseStore:

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -36,6 +37,7 @@ __all__ = [
     "ParsedAttachment",
     "ParsedMessage",
     "parse_message",
+    "numbered_names",
     "safe_filename",
     "strip_envelope_line",
 ]
@@ -484,6 +486,19 @@ def safe_filename(name: str, *, index: int = 1, content_type: str = "") -> str:
     stem_bytes = stem.encode("utf-8")[:budget]
     stem = stem_bytes.decode("utf-8", "ignore").rstrip(" .") or f"attachment-{index}"
     return stem + suffix
+
+
+def numbered_names(name: str) -> Iterator[str]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext``...: for names that must not clash."""
+    yield name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+    n = 2
+    while True:
+        yield f"{stem} ({n}){suffix}"
+        n += 1
 
 
 def _guess_extension(content_type: str) -> str:
