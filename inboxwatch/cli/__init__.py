@@ -12,7 +12,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
@@ -43,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub, _common_parent())
+        importlib.import_module(name).register(sub, _common_parent())
     return parser
 
 
@@ -85,8 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(config_path=args.config, db_url=args.db, json=args.json,
                   as_email=args.as_email)
     if args.command is None:
-        if sys.stdin.isatty() and sys.stdout.isatty() and hasattr(args, "func") is False \
-                and _has_tui():
+        if sys.stdin.isatty() and sys.stdout.isatty():
             from inboxwatch.cli.ui import open_tui
 
             return _run(lambda: open_tui(ctx))
@@ -95,14 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(lambda: args.func(ctx, args))
 
 
-def _has_tui() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("inboxwatch.cli.ui") is not None
-
-
-def _run(action: object) -> int:
-    assert callable(action)
+def _run(action: Callable[[], int | None]) -> int:
     try:
         return int(action() or 0)
     except InboxwatchError as exc:
