@@ -15,7 +15,7 @@ per mailbox at its ``interval_seconds``:
 Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
 cron ``poll`` never fetches the same mailbox, and writes its heartbeat
 (:class:`~storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job delivers the
-outbox through :func:`inboxwatch.notify.deliver_pending` when that module is installed.
+outbox through :func:`inboxwatch.notify.deliver_pending`.
 
 :meth:`WorkerService.stop_event` set (SIGTERM/SIGINT in the CLI) makes every mailbox finish the
 batch in hand, commit, and return; :meth:`WorkerService.run_until_stopped` then shuts the
@@ -28,10 +28,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,6 +43,7 @@ from inboxwatch.errors import InboxwatchError
 from inboxwatch.imap import CONNECTION_ERRORS, ConnectionLost, MailboxConnection, connect
 from inboxwatch.ingest import shutdown_pool
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease, new_owner_id
+from inboxwatch.notify import deliver_pending
 from inboxwatch.route import RoutingContext
 from inboxwatch.sync import (
     PendingProcessor,
@@ -261,24 +261,22 @@ class WorkerService:
             log.info("%s: scheduled every %ds (%s)", worker.mailbox.name,
                      worker.mailbox.interval_seconds,
                      "IDLE where supported" if worker.mailbox.idle else "polling")
-        deliver = _outbox_delivery()
-        if deliver is not None:
-            self.scheduler.add_job(self._deliver_outbox(deliver),
-                                   IntervalTrigger(seconds=self.outbox_interval),
-                                   id="outbox", name="outbox delivery",
-                                   next_run_time=now + timedelta(seconds=1))
+        self.scheduler.add_job(self._deliver_outbox, IntervalTrigger(seconds=self.outbox_interval),
+                               id="outbox", name="outbox delivery",
+                               next_run_time=now + timedelta(seconds=1))
         self.scheduler.start()
 
-    def _deliver_outbox(self, deliver: Callable[..., Any]) -> Callable[[], None]:
-        def job() -> None:
-            if self.stop_event.is_set():
-                return
-            try:
-                deliver(self.engine, self.config)
-            except InboxwatchError as exc:
-                log.warning("outbox: %s", exc)
-
-        return job
+    def _deliver_outbox(self) -> None:
+        """Send due notices and case-update emails; an outage is logged and retried."""
+        if self.stop_event.is_set():
+            return
+        try:
+            report = deliver_pending(self.engine, self.config)
+        except InboxwatchError as exc:
+            log.warning("outbox: %s", exc)
+            return
+        if report.error:
+            log.warning("outbox: %s", report.error)
 
     def shutdown(self) -> None:
         """Stop: each mailbox finishes the batch in hand and commits; then return."""
@@ -296,16 +294,3 @@ class WorkerService:
                 pass
         finally:
             self.shutdown()
-
-
-def _outbox_delivery() -> Callable[..., Any] | None:
-    """``inboxwatch.notify.deliver_pending`` if the notify package is installed."""
-    try:
-        from inboxwatch import notify
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("inboxwatch.notify",):
-            raise
-        return None
-    deliver = getattr(notify, "deliver_pending", None)
-    return deliver if callable(deliver) else None
-

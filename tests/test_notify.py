@@ -6,6 +6,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -348,3 +349,24 @@ def test_outbox_cli_send_and_list(engine: Engine, db_url: str, tmp_path: Path,
     err = capsys.readouterr().err.strip()
     assert err.startswith("inboxwatch: error: system.notice_body_template") and "\n" not in err
     assert main([*args, "import", str(tmp_path)]) == 1  # refuses to route with a bad template
+
+
+def test_the_run_service_sends_queued_notices_by_itself(engine: Engine, smtp: Smtp) -> None:
+    from inboxwatch.scheduler import WorkerService
+
+    ingest(engine, ctx_for(), [direct_mail(1)], workers=1)
+    [row] = outbox(engine)
+    assert row.status == "pending"
+    service = WorkerService(config_for(smtp.port), engine, ctx_for(), mailboxes=[],
+                            outbox_interval=1)
+    service.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not smtp.captured.mails:
+            time.sleep(0.1)
+    finally:
+        service.shutdown()
+    [(_, recipients, message)] = smtp.captured.mails
+    assert "helpdesk@helpdesk.example.com" in recipients
+    assert message["Message-ID"] == row.message_id
+    assert [r.status for r in outbox(engine)] == ["sent"]
