@@ -402,9 +402,10 @@ def test_crontab() -> None:
         for line in (EXAMPLES / "crontab").read_text("utf-8").splitlines()
         if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
     ]
-    assert len(lines) == 1
-    fields = lines[0].split(None, 5)
-    assert fields[:5] == ["*"] * 5 and fields[5].startswith("inboxwatch poll")
+    commands = [line.split(None, 5) for line in lines]
+    assert all(fields[:5] == ["*"] * 5 for fields in commands)
+    assert [fields[5].split(">>")[0].strip() for fields in commands] == [
+        "inboxwatch poll", "inboxwatch outbox send"]
     assert "lock" in (EXAMPLES / "crontab").read_text("utf-8")
 
 
