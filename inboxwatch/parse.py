@@ -166,7 +166,38 @@ def parse_message(raw: bytes) -> ParsedMessage:
         log.debug("parse failed", exc_info=True)
         parsed.defects.append(f"parse error: {type(exc).__name__}: {str(exc)[:200]}")
         parsed.malformed = True
+    _drop_nul_characters(parsed)
     return parsed
+
+
+def _drop_nul_characters(parsed: ParsedMessage) -> None:
+    """NUL is never text (and PostgreSQL refuses it in text columns): decoded fields lose
+    it, the raw bytes keep it."""
+
+    def fix(text: str) -> str:
+        return text.replace("\x00", "") if "\x00" in text else text
+
+    def fix_address(a: Address | None) -> Address | None:
+        return None if a is None else Address(fix(a.name), fix(a.email))
+
+    parsed.subject = fix(parsed.subject)
+    parsed.text = fix(parsed.text)
+    parsed.html = fix(parsed.html) if parsed.html is not None else None
+    parsed.message_id = fix(parsed.message_id) if parsed.message_id else parsed.message_id
+    parsed.headers = [(fix(k), fix(v)) for k, v in parsed.headers]
+    parsed._index = None
+    parsed.from_addr = fix_address(parsed.from_addr)
+    parsed.sender = fix_address(parsed.sender)
+    for name in ("to", "cc", "reply_to"):
+        setattr(parsed, name, [fix_address(a) for a in getattr(parsed, name)])
+    parsed.in_reply_to = [fix(i) for i in parsed.in_reply_to]
+    parsed.references = [fix(i) for i in parsed.references]
+    parsed.links = [Link(fix(link.text), fix(link.href)) for link in parsed.links]
+    parsed.defects = [fix(d) for d in parsed.defects]
+    for att in parsed.attachments:
+        att.original_filename = fix(att.original_filename)
+        att.content_type = fix(att.content_type)
+        att.content_id = fix(att.content_id) if att.content_id else att.content_id
 
 
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from inboxwatch.route import RoutingContext
 from storage import open_engine
 
-pytest_plugins = ["tests.dovecot"]
+pytest_plugins = ["tests.dovecot", "tests.postgres"]
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"

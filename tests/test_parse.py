@@ -192,3 +192,10 @@ def test_every_example_parses() -> None:
     assert len(files) >= 30
     malformed = [f.name for f in files if parse_message(f.read_bytes()).malformed]
     assert malformed == ["38-malformed-no-headers-binary-garbage.eml"]
+
+
+def test_nul_bytes_never_reach_decoded_text() -> None:
+    raw = mail("From: a\x00b@example.com\nSubject: nul\x00here", b"body\x00with nul\n")
+    p = parse_message(raw)
+    assert "\x00" not in p.subject + p.text + "".join(v for _, v in p.headers)
+    assert p.subject == "nulhere" and "bodywith nul" in p.text

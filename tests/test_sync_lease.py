@@ -6,18 +6,12 @@ the ``postgres`` user; skipped when PostgreSQL or psycopg is not installed).
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import pwd
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -26,38 +20,6 @@ from sqlmodel import Session
 from inboxwatch.lease import LeaseHeld, acquire_lease
 from storage import open_engine
 from storage.tables import MailboxLease, utcnow
-from tests.dovecot import free_port
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    missing = [tool for tool in ("initdb", "pg_ctl") if shutil.which(tool) is None]
-    if missing or importlib.util.find_spec("psycopg") is None:
-        pytest.skip("POSTGRESQL NOT AVAILABLE: needs initdb/pg_ctl and psycopg "
-                    "(pip install 'inboxwatch[postgres]')")
-    try:
-        pg_user = pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("POSTGRESQL NOT AVAILABLE: no postgres OS user to run the server as")
-    root = Path(tempfile.mkdtemp(prefix="inboxwatch-pg-"))
-    root.chmod(0o755)
-    data = root / "data"
-    os.chown(root, pg_user.pw_uid, pg_user.pw_gid)
-    port = free_port()
-
-    def as_postgres(*cmd: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=120)
-
-    as_postgres("initdb", "-D", str(data), "-A", "trust", "-U", "postgres")
-    as_postgres("pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        as_postgres("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

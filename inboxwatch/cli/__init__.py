@@ -78,14 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ctx = Context(config_path=args.config, db_url=args.db, json=args.json,
                   as_email=args.as_email)
-    if args.command is None:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            from inboxwatch.cli.ui import open_tui
+    try:
+        if args.command is None:
+            if sys.stdin.isatty() and sys.stdout.isatty():
+                from inboxwatch.cli.ui import open_tui
 
-            return _run(lambda: open_tui(ctx))
-        parser.print_help()
-        return 0
-    return _run(lambda: args.func(ctx, args))
+                return _run(lambda: open_tui(ctx))
+            parser.print_help()
+            return 0
+        return _run(lambda: args.func(ctx, args))
+    finally:
+        ctx.close()
 
 
 def _run(action: Callable[[], int | None]) -> int:

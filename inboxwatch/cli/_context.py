@@ -60,5 +60,11 @@ class Context:
             system=system,
         )
 
+    def close(self) -> None:
+        """Release the store's connections (the engine is made only if a command used it)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
+
     def emit_json(self, data: Any) -> None:
         sys.stdout.write(jsonlib.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")

@@ -1,0 +1,71 @@
+"""A throw-away PostgreSQL cluster for the tests that prove the store works by URL.
+
+Started with ``initdb`` and ``pg_ctl`` as the ``postgres`` OS user on a free loopback port,
+once per session. Tests that need it skip with a loud reason when PostgreSQL or psycopg is
+missing, and fail instead when ``INBOXWATCH_REQUIRE_POSTGRES=1`` (set by ``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dovecot import free_port
+
+
+def _tool(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _unavailable(why: str) -> None:
+    message = f"POSTGRESQL NOT AVAILABLE: {why}"
+    if os.environ.get("INBOXWATCH_REQUIRE_POSTGRES", "") not in ("", "0"):
+        pytest.fail(message + " (INBOXWATCH_REQUIRE_POSTGRES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        _unavailable("needs initdb and pg_ctl (apt-get install postgresql)")
+    if importlib.util.find_spec("psycopg") is None:
+        _unavailable("needs psycopg (pip install 'inboxwatch[postgres]')")
+    try:
+        pg_user = pwd.getpwnam("postgres")
+    except KeyError:
+        _unavailable("no postgres OS user to run the server as")
+        raise
+    assert initdb is not None and pg_ctl is not None
+    root = Path(tempfile.mkdtemp(prefix="inboxwatch-pg-"))
+    root.chmod(0o755)
+    data = root / "data"
+    os.chown(root, pg_user.pw_uid, pg_user.pw_gid)
+    port = free_port()
+
+    def as_postgres(*cmd: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+
+    as_postgres(initdb, "-D", str(data), "-A", "trust", "-U", "postgres")
+    as_postgres(pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
