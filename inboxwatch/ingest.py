@@ -39,7 +39,7 @@ from inboxwatch.route import (
     prefetch,
     route_message,
 )
-from storage.queries import get_blob, put_blob, put_blobs
+from storage.queries import get_blob, put_blobs
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
 __all__ = [
@@ -340,27 +340,44 @@ def _fresh_captures(session: Session, ids: list[int]) -> dict[int, RawCapture]:
 
 def _store_batch(session: Session, captures: list[RawCapture], analyses: list[Analysis],
                  ctx: RoutingContext) -> IngestReport:
+    """Route and store one batch: every decision first (nothing is written, so nothing is
+    flushed per message), then all new messages in one multi-row INSERT, then their
+    attachments and follow-ups, then the captures marked processed."""
     report = IngestReport()
-    now = utcnow()
     lookups = prefetch(session, analyses)
-    for cap, analysis in zip(captures, analyses, strict=True):
-        decision = route_message(session, analysis, ctx, lookups)
-        if decision.duplicate_of is not None:
-            cap.message_pk = decision.duplicate_of
-            report.duplicates += 1
-        else:
-            message = store_message(session, cap, analysis, decision)
-            # The auto case update / the New Inbound Message Notice, same transaction.
-            follow_up_stored_message(session, message, analysis, decision, ctx)
-            cap.message_pk = message.id
-            report.stored += 1
-            report.malformed += int(message.malformed)
-            report.case_updates += int(message.disposition == "case_update")
-            report.by_category[message.category] = report.by_category.get(message.category,
-                                                                          0) + 1
-            assert message.id is not None
-            lookups.stored[message.sha256] = message.id
-            report.message_ids.append(message.id)
+    new: list[tuple[Analysis, Decision, Message]] = []
+    in_batch: dict[str, Message] = {}
+    target: list[Message | int] = []  # per capture: its new message, or the stored id
+    with session.no_autoflush:
+        for cap, analysis in zip(captures, analyses, strict=True):
+            if cap.sha256 in in_batch:  # the same bytes twice in this batch
+                target.append(in_batch[cap.sha256])
+                report.duplicates += 1
+                continue
+            decision = route_message(session, analysis, ctx, lookups)
+            if decision.duplicate_of is not None:
+                target.append(decision.duplicate_of)
+                report.duplicates += 1
+                continue
+            message = _new_message(cap, analysis, decision)
+            in_batch[cap.sha256] = message
+            target.append(message)
+            new.append((analysis, decision, message))
+    session.add_all([message for _, _, message in new])
+    session.flush()
+    for analysis, decision, message in new:
+        assert message.id is not None
+        _add_attachments(session, message, analysis)
+        # The auto case update / the New Inbound Message Notice, same transaction.
+        follow_up_stored_message(session, message, analysis, decision, ctx)
+        report.stored += 1
+        report.malformed += int(message.malformed)
+        report.case_updates += int(message.disposition == "case_update")
+        report.by_category[message.category] = report.by_category.get(message.category, 0) + 1
+        report.message_ids.append(message.id)
+    now = utcnow()
+    for cap, found in zip(captures, target, strict=True):
+        cap.message_pk = found if isinstance(found, int) else found.id
         cap.processed_at = now
         session.add(cap)
     return report
@@ -378,9 +395,17 @@ def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
 
 def store_message(session: Session, cap: RawCapture, analysis: Analysis,
                   decision: Decision) -> Message:
-    """Insert the message and its attachments (bytes deduplicated); flushes, never commits."""
+    """Insert one message and its attachments (bytes deduplicated); flushes, never commits."""
+    message = _new_message(cap, analysis, decision)
+    session.add(message)
+    session.flush()
+    _add_attachments(session, message, analysis)
+    return message
+
+
+def _new_message(cap: RawCapture, analysis: Analysis, decision: Decision) -> Message:
     p = analysis.parsed
-    message = Message(
+    return Message(
         sha256=cap.sha256, message_id=p.message_id, mailbox=cap.mailbox, source=cap.source,
         received_at=_received_at(cap, analysis), sent_at=p.date,
         from_addr=p.from_addr.email if p.from_addr else "",
@@ -398,18 +423,20 @@ def store_message(session: Session, cap: RawCapture, analysis: Analysis,
         malformed=p.malformed, header_only=cap.header_only, case_id=decision.case_id,
         case_update_id=decision.case_update_id,
     )
-    session.add(message)
-    session.flush()
+
+
+def _add_attachments(session: Session, message: Message, analysis: Analysis) -> None:
     assert message.id is not None
-    for position, att in enumerate(p.attachments):
-        put_blob(session, att.sha256, att.payload)
-        session.add(MessageAttachment(
+    attachments = analysis.parsed.attachments
+    put_blobs(session, [(att.sha256, att.payload) for att in attachments])
+    session.add_all([
+        MessageAttachment(
             message_pk=message.id, position=position, filename=att.filename,
             original_filename=att.original_filename, content_type=att.content_type[:255],
             size=att.size, sha256=att.sha256, inline=att.inline,
-            content_id=att.content_id[:1000] if att.content_id else None,
-        ))
-    return message
+            content_id=att.content_id[:1000] if att.content_id else None)
+        for position, att in enumerate(attachments)
+    ])
 
 
 def _auth_results(values: list[str]) -> dict[str, str]:
