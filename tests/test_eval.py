@@ -78,3 +78,11 @@ def test_corpus_bars_on_sisimai_and_held_out_spamassassin(routing: RoutingContex
     assert rows["spam"].share(("spam", "phishing")) >= 0.95
     assert rows["ham"].share(("spam", "phishing")) <= 0.005
     assert rows["hard-ham"].share(("spam", "phishing")) <= 0.10
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CORPORA / "phishing_pot").is_dir(),
+                    reason="../shared/corpora not present")
+def test_corpus_bar_on_phishing_pot(routing: RoutingContext) -> None:
+    row = evaluate([CORPORA / "phishing_pot"], routing).row("phishing_pot")
+    assert row is not None and row.share(("spam", "phishing")) >= 0.90

@@ -5,9 +5,13 @@ Two kinds of evidence are added up, SpamAssassin style:
 * :data:`SPAM_RULES` — one row per check (upstream verdicts, Authentication-Results
   failures, deceptive links, display-name spoofing of our own domains or of well-known
   brands, risky attachments, credential-lure phrases), each with its points and whether it
-  is *phishing* evidence (deception aimed at credentials or money) rather than junk.
+  is *phishing* evidence (deception aimed at credentials or money) rather than junk. Classic
+  SpamAssassin-style rows (shouting subjects, markup-heavy HTML-only bodies, removal
+  instructions outside a list, forged dates and mailers, ratware, random senders) carry the
+  junk signal independently of vocabulary.
 * the content classifier (:mod:`inboxwatch.classify.model`), whose indicator in ``[0, 1]``
-  becomes points by :func:`content_points`.
+  becomes points by :func:`content_points`; its middle range is "unsure" and can never make
+  a message junk on its own.
 
 :func:`verdict` turns the sum into a category: ``phishing`` when the message scores as junk
 and enough of the score is phishing evidence (or the phishing evidence alone is damning),
@@ -23,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from inboxwatch.classify.model import ContentScore, TokenModel, message_tokens, registered_domain
 from inboxwatch.explain import RuleHit
@@ -333,6 +338,213 @@ def _credential_lures(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+# -- the 2002-era junk signal, independent of vocabulary (SpamAssassin's classic rules) --
+
+# Mass-mailing programs that name themselves in X-Mailer (SpamAssassin's RATWARE rules).
+BULK_MAILERS: tuple[str, ...] = (
+    "advanced mass sender", "aureate group mail", "bulk mailer", "dynamic mailer",
+    "ehoosend", "emailer platinum", "group mail", "jixing", "mail bomber", "mailking",
+    "mass mailer", "massmail", "send-safe", "stealth mailer", "worldmerge", "extractor",
+    "direct email", "floodgate", "e-mail sender", "express mailer",
+)
+_BULK_MAILER_RE = re.compile("|".join(re.escape(m) for m in BULK_MAILERS))
+# A self-respecting mail program names itself with words; ratware puts noise there.
+_NOISE_MAILER_RE = re.compile(r"[A-Za-z0-9]{12,}")
+_REMOVAL_RE = re.compile(
+    r"to be removed|remove (me|you|yourself|your (e-?mail|name|address))\b|"
+    r"(be|get) (taken|deleted|removed) (off|from) (our|this|the|my) "
+    r"((e-?)?mail(ing)?|distribution|contact)? ?(list|database)|"
+    r"\bunsubscribe\b|\bopt[- ]?out\b|"
+    r"(don't|do not|no) want to (hear from|receive)|no longer wish to receive|"
+    r"reply with [\"']?remove")
+_MONEY_RE = re.compile(r"[$€£]\s?\d[\d,]*(\.\d\d)?|\b\d[\d,]*(\.\d\d)?\s?(dollars|usd|€|£)\b")
+_URGENCY_RE = re.compile(
+    r"act now|order (now|today)|limited (time|offer)|don'?t (delay|wait|miss)|"
+    r"guarantee(d)?\b|risk[- ]free|100% (free|satisfied|guaranteed)|while supplies last|"
+    r"call (now|today|toll[- ]free)|once in a lifetime|no obligation|"
+    r"(offer|this) expires|apply (now|today)|(free|cash) (grant|money|gift|bonus)")
+_FONT_TAG_RE = re.compile(r"<\s*font\b|\bcolor\s*[=:]|\bbgcolor\s*=", re.IGNORECASE)
+_IMG_TAG_RE = re.compile(r"<\s*img\b", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+
+
+def _subject_shouts(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    subject = p.subject[:300]
+    letters = [c for c in subject if c.isalpha() and c.isascii()]
+    if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) >= 0.8:
+        return f"Subject mostly upper-case: {subject[:80]!r}"
+    return None
+
+
+def _subject_hype(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    subject = p.subject[:300]
+    if re.search(r"!{3,}|\${2,}|!.*!|[$€£]\s?\d", subject):
+        return f"Subject shouts or names money: {subject[:80]!r}"
+    return None
+
+
+def _html_shouts(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.html is None or "text/plain" in p.parts:
+        return None
+    html = p.html[:MAX_SCANNED_CHARS]
+    text_chars = len(re.sub(r"\s+", "", _TAG_RE.sub(" ", html)))
+    fonts = len(_FONT_TAG_RE.findall(html))
+    images = len(_IMG_TAG_RE.findall(html))
+    if fonts >= 15 or (fonts >= 5 and fonts * 100 >= text_chars):
+        return f"HTML-only, {fonts} font and colour tags for {text_chars} characters of text"
+    if images >= 1 and text_chars < 200 * images:
+        return f"HTML-only, {images} images and {text_chars} characters of text"
+    return None
+
+
+def _removal_text(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.header_all("List-Id") or p.header_all("List-Unsubscribe"):
+        return None  # a real list says so in headers, and unsubscribing is its business
+    text = p.text[:MAX_SCANNED_CHARS].lower()
+    found = _REMOVAL_RE.search(text)
+    return f"removal instructions outside a mailing list: {found.group(0)[:60]!r}" \
+        if found else None
+
+
+def _click_here(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    found = re.search(r"click (here|below|now)\b", p.text[:MAX_SCANNED_CHARS].lower())
+    return f"{found.group(0)!r}" if found else None
+
+
+def _money_urgency(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    text = f"{p.subject[:300]}\n{p.text[:MAX_SCANNED_CHARS]}".lower()
+    money = _MONEY_RE.search(text)
+    urgency = _URGENCY_RE.search(text) if money else None
+    if money and urgency:
+        return f"money {money.group(0)[:30]!r} with urgency {urgency.group(0)[:40]!r}"
+    return None
+
+
+def _bad_date(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("Date")
+    if value is None:
+        return "no Date header"
+    zone = re.search(r"([+-])(\d\d)(\d\d)\s*(\(.*\))?\s*$", value.strip())
+    if zone and (int(zone.group(2)) > 14 or int(zone.group(3)) >= 60):
+        return f"Date with an impossible time zone: {value[:60]!r}"
+    if p.date is None:
+        return f"Date not a date: {value[:60]!r}"
+    return None
+
+
+def _no_message_id(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    return None if p.header("Message-ID") else "no Message-ID header"
+
+
+def _bulk_mailer(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("X-Mailer")
+    if value is None:
+        return None
+    if _BULK_MAILER_RE.search(value[:200].lower()) or (
+            " " not in value.strip() and _NOISE_MAILER_RE.fullmatch(value.strip())
+            and re.search(r"[a-z]", value) and re.search(r"[A-Z].*[A-Z]", value)):
+        return f"X-Mailer: {value[:80]}"
+    return None
+
+
+def _forged_outlook_html(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    value = p.header("X-Mailer") or ""
+    if "outlook" in value[:200].lower() and p.html is not None and "text/plain" not in p.parts:
+        return f"X-Mailer: {value[:80]}, but HTML without a plain-text part"
+    return None
+
+
+def _random_local_part(address: str) -> bool:
+    local = address.strip().strip("<>").partition("@")[0]
+    if not (10 <= len(local) <= 64 and local.isascii() and local.isalnum()):
+        return False
+    letters = [c for c in local if c.isalpha()]
+    changes = sum(a.isupper() != b.isupper() for a, b in pairwise(letters))
+    return changes >= 4 and any(c.isdigit() for c in local)
+
+
+def _random_sender(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    # The raw headers: the parsed addresses are lower-cased, and case is the tell here.
+    for name in ("From", "Return-Path"):
+        for found in re.finditer(r"[\w.+=-]{1,64}@", (p.header(name) or "")[:500]):
+            if _random_local_part(found.group(0)):
+                return f"{name} mailbox looks random: {found.group(0)[:70]}"
+    return None
+
+
+def _mass_recipients(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    count = len(p.recipients)
+    return f"{count} visible recipients" if count >= 20 else None
+
+
+def _html_attachment(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for att in p.attachments[:50]:
+        exts = _extensions(att.original_filename or att.filename)
+        if exts and exts[-1] in {"htm", "html", "shtml", "xhtml", "svg"}:
+            return f"attachment {att.filename[:80]!r} is a web page"
+    return None
+
+
+def _html_form(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    html = (p.html or "")[:MAX_SCANNED_CHARS].lower()
+    if "<form" in html and re.search(r"<input[^>]{0,300}type\s*=\s*[\"']?(password|email)", html):
+        return "the HTML body is a form asking for a password or address"
+    return None
+
+
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_LOOKALIKE_RE = re.compile("[\u0400-\u04FF\u0370-\u03FF]")  # Cyrillic and Greek letters
+_INVISIBLE_RE = re.compile("[\u200B-\u200D\u2060\uFEFF\u00AD]{3,}|"
+                           "[\u200B-\u200D\u2060\uFEFF\u00AD]\\w[\u200B-\u200D\u2060\uFEFF\u00AD]")
+_HIDDEN_HTML_RE = re.compile(r"display\s*:\s*none|font-size\s*:\s*0(px|pt|em)?\s*[;\"']|"
+                             r"visibility\s*:\s*hidden")
+
+
+def _mixed_script(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    name = p.from_addr.name if p.from_addr else ""
+    for where, text in (("From name", name[:300]), ("Subject", p.subject[:300])):
+        for word in re.findall(r"\w{3,}", text):
+            if _LATIN_RE.search(word) and _LOOKALIKE_RE.search(word):
+                return f"{where} word {word[:40]!r} mixes Latin with look-alike letters"
+    return None
+
+
+def _hidden_text(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if _INVISIBLE_RE.search(f"{p.subject[:300]}\n{p.text[:MAX_SCANNED_CHARS]}"):
+        return "zero-width or soft-hyphen characters hidden between letters"
+    found = _HIDDEN_HTML_RE.search((p.html or "")[:MAX_SCANNED_CHARS].lower())
+    if found and p.html is not None and "text/plain" not in p.parts:
+        return f"HTML hides text from the reader: {found.group(0)[:40]!r}"
+    return None
+
+
+def _punycode_link(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    for link in p.links[:200]:
+        host = _host(link.href)
+        if host and any(label.startswith("xn--") for label in host.split(".")):
+            return f"link to an internationalised (punycode) host: {host[:80]}"
+    return None
+
+
+FREEMAIL_DOMAINS = frozenset({
+    "hotmail.com", "yahoo.com", "aol.com", "msn.com", "gmail.com", "outlook.com",
+    "mail.ru", "bk.ru", "list.ru", "inbox.ru", "yandex.ru", "juno.com", "excite.com",
+    "lycos.com", "netscape.net", "usa.net", "163.com", "126.com", "sina.com", "qq.com",
+    "gmx.com", "gmx.net", "web.de", "live.com", "yahoo.co.uk", "rediffmail.com",
+})
+
+
+def _freemail_reply_to(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
+    if p.from_addr is None or not p.reply_to:
+        return None
+    sender = registered_domain(p.from_addr.email.rpartition("@")[2])
+    for addr in p.reply_to[:5]:
+        domain = registered_domain(addr.email.rpartition("@")[2])
+        if domain in FREEMAIL_DOMAINS and domain != sender:
+            return f"replies go to {addr.email[:80]}, a free-mail address, not {sender}"
+    return None
+
+
 SPAM_RULES: tuple[SpamRule, ...] = (
     SpamRule("upstream_spam_flag", 6.0, False, _upstream_flag,
              "an upstream filter flagged it (X-Spam-Flag: YES)"),
@@ -375,6 +587,41 @@ SPAM_RULES: tuple[SpamRule, ...] = (
              "the subject joins words with punctuation to dodge filters"),
     SpamRule("generated_sender", 1.0, False, _numeric_sender,
              "the sender's address or name is a long run of digits"),
+    SpamRule("subject_shouts", 1.0, False, _subject_shouts,
+             "the subject is mostly upper-case"),
+    SpamRule("subject_hype", 1.0, False, _subject_hype,
+             "the subject has !!!, $$$ or a money amount"),
+    SpamRule("html_shouts", 1.5, False, _html_shouts,
+             "HTML-only, dressed in font and colour markup or images rather than text"),
+    SpamRule("removal_instructions", 1.5, False, _removal_text,
+             "tells the reader how to be removed, without being a mailing list"),
+    SpamRule("click_here", 0.5, False, _click_here, "says \"click here\""),
+    SpamRule("money_urgency", 1.5, False, _money_urgency,
+             "names money and presses for action"),
+    SpamRule("bad_date", 1.5, False, _bad_date,
+             "the Date header is missing or impossible: forged"),
+    SpamRule("no_message_id", 1.0, False, _no_message_id,
+             "there is no Message-ID, which every real mail program adds"),
+    SpamRule("bulk_mailer", 2.0, False, _bulk_mailer,
+             "X-Mailer names a mass-mailing program, or is random noise"),
+    SpamRule("forged_outlook_html", 1.5, False, _forged_outlook_html,
+             "claims Outlook, which never sends HTML without a plain-text part"),
+    SpamRule("random_sender", 1.5, False, _random_sender,
+             "the sender's mailbox name is random letters and digits"),
+    SpamRule("mass_recipients", 1.5, False, _mass_recipients,
+             "addressed openly to a crowd of recipients"),
+    SpamRule("html_attachment", 2.0, True, _html_attachment,
+             "an attachment is a web page (or SVG): a local copy of a credential form"),
+    SpamRule("html_form", 2.0, True, _html_form,
+             "the message itself is a form that asks for credentials"),
+    SpamRule("mixed_script", 2.0, True, _mixed_script,
+             "a word in the sender name or subject mixes Latin with look-alike letters"),
+    SpamRule("hidden_text", 1.5, False, _hidden_text,
+             "text hidden from the reader, to feed filters words the reader never sees"),
+    SpamRule("punycode_link", 1.5, True, _punycode_link,
+             "a link goes to a punycode host, where look-alike domains live"),
+    SpamRule("freemail_reply_to", 1.0, False, _freemail_reply_to,
+             "replies go to a free-mail address at another domain than the sender's"),
 )
 
 
@@ -435,14 +682,25 @@ def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -
 
 
 FULL_CONFIDENCE_CLUES = 10  # a verdict resting on fewer indicative tokens counts less
+HAM_CUTOFF = 0.05  # below: the classifier says ham (a little below zero points)
+SPAM_CUTOFF = 0.6  # from here: the classifier says spam (the junk threshold and more)
+UNSURE_POINTS = 4.0  # the most an "unsure" indicator adds: never junk without a rule
 
 
 def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) -> float:
-    """The classifier's share of the score: below 0 for clear ham, at the spam threshold
-    for an indicator of 0.25, capped both ways: a model trained on yesterday's mail must not
-    talk away an authentication failure, nor drown the rules. A junk verdict from a short
-    message with few known words is scaled down: "unsure" must not read as spam."""
-    points = max(-1.0, min(12.0, (indicator - 0.05) * SPAM_THRESHOLD / 0.2))
+    """The classifier's share of the score, in SpamBayes' three bands: below
+    :data:`HAM_CUTOFF` ham (down to -1), from :data:`SPAM_CUTOFF` spam (the junk threshold,
+    rising to 12), and between them "unsure" — up to :data:`UNSURE_POINTS`, so content alone
+    never makes unsure mail junk: a model trained on 2002 mail reads today's "locked out of
+    my account" as half spam, and only rule evidence may tip it over. Capped both ways: the
+    model must not talk away an authentication failure, nor drown the rules. A spam verdict
+    from a short message with few known words is scaled down."""
+    if indicator < HAM_CUTOFF:
+        points = max(-1.0, (indicator - HAM_CUTOFF) / HAM_CUTOFF)
+    elif indicator < SPAM_CUTOFF:
+        points = UNSURE_POINTS * (indicator - HAM_CUTOFF) / (SPAM_CUTOFF - HAM_CUTOFF)
+    else:
+        points = min(12.0, SPAM_THRESHOLD + (indicator - SPAM_CUTOFF) * 7.0 / 0.3)
     if points > 0:
         points *= min(1.0, clue_count / FULL_CONFIDENCE_CLUES)
     return points
