@@ -21,8 +21,7 @@ Signature style: ``action(session, actor, ...)``; the actor comes from
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,9 +30,10 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
+from inboxwatch import classify, notify
 from inboxwatch.audit import record_audit
 from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
-from inboxwatch.errors import InboxwatchError, NotFound, UsageError
+from inboxwatch.errors import NotFound, UsageError
 from inboxwatch.users import (
     CREATE_CASE,
     CREATE_CASE_UPDATE,
@@ -173,45 +173,16 @@ def _set_status(m: Message, status: str) -> None:
 
 
 def _learn(session: Session, message: Message, label: str, actor: Actor) -> None:
-    """Record the operator's verdict for the content classifier.
-
-    When :mod:`inboxwatch.classify` provides ``learn(session, message, label, actor_id)``,
-    it records the feedback (and updates its model); otherwise the feedback row is written
-    here, for the classifier to learn from when it is trained.
-    """
-    learn = _optional_function("inboxwatch.classify", "learn")
-    if learn is not None:
-        learn(session, message, label, actor_id=actor.user_id)
-        return
-    assert message.id is not None
-    session.add(ClassifierFeedback(message_pk=message.id, label=label, actor_id=actor.user_id))
-
-
-def _optional_function(module_name: str, name: str) -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    fn = getattr(module, name, None)
-    return fn if callable(fn) else None
+    """Record the operator's verdict; the content classifier learns from it."""
+    classify.learn(session, message, label, actor_id=actor.user_id)
 
 
 def _queue_case_update_email(session: Session, case_update_id: int,
                              system: Any | None) -> None:
-    """Queue the case-update email to the client in the current transaction (outbox).
-
-    The boundary to :mod:`inboxwatch.notify`: ``queue_case_update_email(session,
-    case_update_id, system=...)`` builds the email (From the notifications address, Reply-To with the
-    signed token, subject ``[Case #N] <title>``), records its Message-ID on the update and
-    adds an Outbox row. Without that module emailing is refused, so nothing is half-done.
-    """
-    queue = _optional_function("inboxwatch.notify", "queue_case_update_email")
-    if queue is None:
-        raise InboxwatchError("emailing the client is not available in this installation "
-                              "(inboxwatch.notify is missing): run without --email")
-    queue(session, case_update_id, system=system)
+    """Queue the case-update email to the client in the current transaction (outbox): From
+    the notifications address, Reply-To with the signed token, subject ``[Case #N] <title>``,
+    its Message-ID recorded on the update. If it cannot be queued, the action fails whole."""
+    notify.queue_case_update_email(session, case_update_id, system=system)
 
 
 # ------------------------------------------------------------------------------ cases
