@@ -39,7 +39,7 @@ from inboxwatch.route import (
     prefetch,
     route_message,
 )
-from storage.queries import get_blob, put_blobs
+from storage.queries import get_blobs, put_blobs
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
 __all__ = [
@@ -268,9 +268,10 @@ def _load_pending(engine: Engine, *, after_id: int, batch_size: int) -> list[_Pe
         stmt = select(RawCapture.id, RawCapture.sha256, RawCapture.header_only).where(
             col(RawCapture.processed_at).is_(None), col(RawCapture.id) > after_id,
         ).order_by(col(RawCapture.id)).limit(batch_size)
-        return [_Pending(cid, get_blob(session, sha) or b"", header_only)
-                for cid, sha, header_only in session.exec(stmt).all()
+        rows = [(cid, sha, header_only) for cid, sha, header_only in session.exec(stmt).all()
                 if cid is not None]
+        raw = get_blobs(session, [sha for _, sha, _ in rows])
+        return [_Pending(cid, raw.get(sha, b""), header_only) for cid, sha, header_only in rows]
 
 
 class _Ready:

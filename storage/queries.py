@@ -23,6 +23,7 @@ __all__ = [
     "count_messages",
     "counts_by",
     "get_blob",
+    "get_blobs",
     "list_messages",
     "put_blob",
     "put_blobs",
@@ -41,6 +42,16 @@ def put_blobs(session: Session, blobs: list[tuple[str, bytes]]) -> None:
     stmt = insert_ignoring_duplicates(Blob, session.get_bind().dialect)
     session.execute(stmt, [{"sha256": sha, "size": len(data), "data": data}
                            for sha, data in blobs])
+
+
+def get_blobs(session: Session, sha256s: list[str]) -> dict[str, bytes]:
+    """Many blobs in a few queries: SHA-256 -> bytes (missing ones are left out)."""
+    found: dict[str, bytes] = {}
+    unique = sorted(set(sha256s))
+    for i in range(0, len(unique), 500):
+        stmt = select(Blob.sha256, Blob.data).where(col(Blob.sha256).in_(unique[i:i + 500]))
+        found.update((sha, bytes(data)) for sha, data in session.execute(stmt).all())
+    return found
 
 
 def get_blob(session: Session, sha256: str) -> bytes | None:
