@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 
 INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
 BATCH_SIZE = 200
+PIPELINE_DEPTH = 3  # batches analysed ahead of the one being stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,17 +244,26 @@ def process_pending(
     workers = default_workers() if workers is None else workers
     report = IngestReport()
     done = 0
-    current = _load_pending(engine, after_id=0, batch_size=batch_size)
-    analyses = _start_analysis(current, ctx.settings, workers)
-    while current and (limit is None or done < limit) and not (stop and stop.is_set()):
+    ahead: deque[tuple[list[_Pending], _Ready | _Submitted]] = deque()
+    last_id = 0
+
+    def queue_next() -> None:
+        nonlocal last_id
+        batch = _load_pending(engine, after_id=last_id, batch_size=batch_size)
+        if batch:
+            last_id = batch[-1].id
+            ahead.append((batch, _start_analysis(batch, ctx.settings, workers)))
+
+    for _ in range(PIPELINE_DEPTH):
+        queue_next()
+    while ahead and (limit is None or done < limit) and not (stop and stop.is_set()):
+        current, analyses = ahead.popleft()
         results = analyses.result()
-        following = _load_pending(engine, after_id=current[-1].id, batch_size=batch_size)
-        analyses = _start_analysis(following, ctx.settings, workers)
+        queue_next()  # keep the workers busy while this batch is stored
         report.merge(_store_pending(engine, current, results, ctx))
         done += len(current)
         if on_progress:
             on_progress(len(current))
-        current = following
     return report
 
 
