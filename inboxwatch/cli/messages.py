@@ -117,27 +117,52 @@ def cmd_messages(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.json:
         ctx.emit_json([r.to_json() for r in rows])
         return 0
-    ctx.console.print(messages_table(rows))
+    ctx.console.print(messages_table(rows, ctx.console.width))
     if not rows:
         ctx.console.print(Text("no messages match"))
     return 0
 
 
-def messages_table(rows: list[MessageRow]) -> Table:
-    """A rich table of messages; every cell is plain, sanitised text (never markup)."""
+_WIDE = 120  # below this many columns the least needed columns are left out
+
+
+def messages_table(rows: list[MessageRow], width: int = _WIDE) -> Table:
+    """A rich table of messages; every cell is plain, sanitised text (never markup).
+
+    The short columns keep their natural width and sender and subject share the rest; on a
+    narrow terminal the reason, attachment count and case columns are left out."""
+    wide = width >= _WIDE
+    fixed: list[tuple[str, int, str]] = [
+        ("ID", max([2, *(len(str(r.id)) for r in rows)]), "right"),
+        ("Status", 15, "left"), ("Category", 10, "left"),
+        *([("Reason", 17, "left")] if wide else []),
+    ]
+    tail: list[tuple[str, int, str]] = [
+        ("Received", 16 if wide else 11, "left"),
+        *([("Att", 3, "right"), ("Case", 5, "left")] if wide else []),
+    ]
+    columns = len(fixed) + len(tail) + 2
+    room = max(20, width - sum(w for _, w, _ in fixed + tail) - 3 * columns - 1)
+    sender_width = min(32, room // 3)
     table = Table(show_lines=False, pad_edge=False)
-    for name, kw in (("ID", {"justify": "right"}), ("Status", {}), ("Category", {}),
-                     ("Reason", {}), ("From", {"max_width": 32}), ("Subject", {"ratio": 1}),
-                     ("Received", {}), ("Att", {"justify": "right"}), ("Case", {})):
-        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+    for name, w, justify in fixed:
+        table.add_column(name, width=w, no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # type: ignore[arg-type]
+    table.add_column("From", width=sender_width, no_wrap=True, overflow="ellipsis")
+    table.add_column("Subject", width=room - sender_width, no_wrap=True, overflow="ellipsis")
+    for name, w, justify in tail:
+        table.add_column(name, width=w, no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(
-            Text(str(r.id)), Text(r.status), Text(r.category), Text(r.reason),
-            Text(shorten(clean_line(r.from_addr), 40)),
-            Text(shorten(clean_line(r.subject, max_chars=500), 200)),
-            Text(r.received_at.strftime("%Y-%m-%d %H:%M")), Text(str(r.attachments or "")),
-            Text(f"#{r.case_id}" if r.case_id else ""),
-        )
+        cells = [Text(str(r.id)), Text(r.status), Text(r.category)]
+        if wide:
+            cells.append(Text(r.reason))
+        cells += [Text(shorten(clean_line(r.from_addr), 40)),
+                  Text(shorten(clean_line(r.subject, max_chars=500), 200)),
+                  Text(r.received_at.strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M"))]
+        if wide:
+            cells += [Text(str(r.attachments or "")), Text(f"#{r.case_id}" if r.case_id else "")]
+        table.add_row(*cells)
     return table
 
 

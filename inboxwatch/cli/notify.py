@@ -69,16 +69,27 @@ def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.json:
         ctx.emit_json([r.to_json() for r in rows])
         return 0
+    show_errors = any(r.last_error for r in rows)
+    fixed = {"id": 4, "kind": 6, "status": 7, "tries": 5, "next / sent": 11}
+    room = max(20, ctx.console.width - sum(fixed.values()) - 3 * (len(fixed) + 3)
+               - (30 if show_errors else 0))
+    widths = {**fixed, "to": min(28, room // 3), "subject": room - min(28, room // 3),
+              "error": 30}
     table = Table(show_edge=False, highlight=False)
-    for column in ("id", "kind", "status", "to", "subject", "tries", "next / sent", "error"):
-        table.add_column(column, overflow="fold" if column == "error" else "ellipsis")
+    columns = ("id", "kind", "status", "to", "subject", "tries", "next / sent",
+               *(("error",) if show_errors else ()))
+    for column in columns:
+        table.add_column(column, width=widths[column], no_wrap=column != "error",
+                         overflow="fold" if column == "error" else "ellipsis")
     for r in rows:
         when = r.sent_at if r.sent_at else r.next_attempt_at
-        table.add_row(str(r.id), r.kind, r.status,
-                      Text(shorten(clean_line(", ".join(r.recipients)), 40)),
-                      Text(shorten(clean_line(r.subject), 50)), str(r.attempts),
-                      when.strftime("%Y-%m-%d %H:%M"),
-                      Text(clean_line(r.last_error or "", max_chars=120)))
+        cells: list[str | Text] = [str(r.id), r.kind, r.status,
+                                   Text(shorten(clean_line(", ".join(r.recipients)), 40)),
+                                   Text(shorten(clean_line(r.subject), 80)), str(r.attempts),
+                                   when.strftime("%m-%d %H:%M")]
+        if show_errors:
+            cells.append(Text(clean_line(r.last_error or "", max_chars=120)))
+        table.add_row(*cells)
     ctx.console.print(table)
     return 0
 

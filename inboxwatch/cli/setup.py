@@ -157,7 +157,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     from inboxwatch.cli.messages import messages_table
 
-    ctx.console.print(messages_table(rows))
+    ctx.console.print(messages_table(rows, ctx.console.width))
     if not rows:
         raise InboxwatchError("the demo store is empty: examples/mail was not found")
     return 0
