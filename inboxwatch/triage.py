@@ -166,6 +166,17 @@ def _case_or_fail(store: CaseStore, number: int) -> CaseInfo:
     return case
 
 
+def _save_audited(session: Session, actor: Actor, action: str, m: Message,
+                  before: dict[str, Any], *, detail: str = "") -> MessageState:
+    """Write a changed message and its audit entry (before/after); the caller's transaction
+    commits both."""
+    session.add(m)
+    session.flush()
+    record_audit(session, actor, action, message_pk=m.id, case_id=m.case_id,
+                 before=before, after=_snapshot(m), detail=detail)
+    return _state(m)
+
+
 def _set_status(m: Message, status: str) -> None:
     if m.status != status:
         m.status = status
@@ -424,12 +435,7 @@ def mark(session: Session, actor: Actor, message_pk: int, status: str) -> Messag
         m = _inbound_message(session, message_pk)
         before = _snapshot(m)
         _set_status(m, status)
-        session.add(m)
-        session.flush()
-        record_audit(session, actor, "mark", message_pk=m.id, case_id=m.case_id,
-                     before=before, after=_snapshot(m))
-        state = _state(m)
-    return state
+        return _save_audited(session, actor, "mark", m, before)
 
 
 def delete(session: Session, actor: Actor, message_pk: int, *,
@@ -450,13 +456,8 @@ def delete(session: Session, actor: Actor, message_pk: int, *,
         if as_label is not None:
             m.category = as_label
             _learn(session, m, as_label, actor)
-        session.add(m)
-        session.flush()
-        record_audit(session, actor, "delete", message_pk=m.id, case_id=m.case_id,
-                     before=before, after=_snapshot(m),
-                     detail=f"as {as_label}" if as_label else "")
-        state = _state(m)
-    return state
+        return _save_audited(session, actor, "delete", m, before,
+                             detail=f"as {as_label}" if as_label else "")
 
 
 def undelete(session: Session, actor: Actor, message_pk: int) -> MessageState:
@@ -472,12 +473,7 @@ def undelete(session: Session, actor: Actor, message_pk: int) -> MessageState:
         m.deleted_at = None
         m.deleted_by = None
         m.deleted_label = None
-        session.add(m)
-        session.flush()
-        record_audit(session, actor, "undelete", message_pk=m.id, case_id=m.case_id,
-                     before=before, after=_snapshot(m))
-        state = _state(m)
-    return state
+        return _save_audited(session, actor, "undelete", m, before)
 
 
 def mark_not_spam(session: Session, actor: Actor, message_pk: int) -> MessageState:
@@ -492,12 +488,7 @@ def mark_not_spam(session: Session, actor: Actor, message_pk: int) -> MessageSta
             _set_status(m, "awaiting_review")
         m.category = "normal"
         _learn(session, m, "ham", actor)
-        session.add(m)
-        session.flush()
-        record_audit(session, actor, "mark_not_spam", message_pk=m.id, case_id=m.case_id,
-                     before=before, after=_snapshot(m))
-        state = _state(m)
-    return state
+        return _save_audited(session, actor, "mark_not_spam", m, before)
 
 
 def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETENTION_DAYS,
