@@ -359,7 +359,7 @@ def apply_auto_case_update(session: Session, message: Message, case_id: int,
     """Attach a verified reply to its case as a case update, acting as the system.
 
     For the ingest pipeline, routing step 4 ("matched, sender active and related"). Call it
-    **after** the message and its attachments are stored (``store_message`` flushed them,
+    **after** the message and its attachments are stored (the ingest step inserted them,
     so ``message.id`` is set), inside the same transaction; it flushes and never commits.
 
     It creates a :class:`~storage.tables.CaseUpdate` whose text is the message's body,

@@ -7,7 +7,7 @@ Each step of the pipeline (``parse``, ``duplicate``, ``auto``, ``route``, ``spam
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["RuleHit", "hits_from_json", "hits_to_json"]
@@ -21,7 +21,8 @@ class RuleHit:
     score: float = 0.0  # contribution to the spam score, where the step scores
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"step": self.step, "rule": self.rule, "evidence": self.evidence,
+                "score": self.score}
 
 
 def hits_to_json(hits: list[RuleHit]) -> list[dict[str, Any]]:

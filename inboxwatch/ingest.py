@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -49,7 +50,6 @@ __all__ = [
     "capture",
     "ingest",
     "process_pending",
-    "store_message",
 ]
 
 log = logging.getLogger(__name__)
@@ -353,46 +353,98 @@ def _fresh_captures(session: Session, ids: list[int]) -> dict[int, RawCapture]:
 def _store_batch(session: Session, captures: list[RawCapture], analyses: list[Analysis],
                  ctx: RoutingContext) -> IngestReport:
     """Route and store one batch: every decision first (nothing is written, so nothing is
-    flushed per message), then all new messages in one multi-row INSERT, then their
-    attachments and follow-ups, then the captures marked processed."""
+    flushed per message), then all new messages in one multi-row INSERT (plain rows, not
+    ORM objects: building and flushing those cost more than the rest of the store step),
+    then their attachments, the follow-ups, and the captures marked processed."""
     report = IngestReport()
     lookups = prefetch(session, analyses)
-    new: list[tuple[Analysis, Decision, Message]] = []
-    in_batch: dict[str, Message] = {}
-    target: list[Message | int] = []  # per capture: its new message, or the stored id
-    with session.no_autoflush:
-        for cap, analysis in zip(captures, analyses, strict=True):
-            if cap.sha256 in in_batch:  # the same bytes twice in this batch
-                target.append(in_batch[cap.sha256])
-                report.duplicates += 1
-                continue
-            decision = route_message(session, analysis, ctx, lookups)
-            if decision.duplicate_of is not None:
-                target.append(decision.duplicate_of)
-                report.duplicates += 1
-                continue
-            message = _new_message(cap, analysis, decision)
-            in_batch[cap.sha256] = message
-            target.append(message)
-            new.append((analysis, decision, message))
-    session.add_all([message for _, _, message in new])
-    session.flush()
-    for analysis, decision, message in new:
-        assert message.id is not None
-        _add_attachments(session, message, analysis)
-        # The auto case update / the New Inbound Message Notice, same transaction.
-        follow_up_stored_message(session, message, analysis, decision, ctx)
+    rows: list[dict[str, Any]] = []
+    new: list[tuple[Analysis, Decision]] = []
+    row_of_sha: dict[str, int] = {}
+    target: list[int] = []  # per capture: its row in ``rows`` (>= 0), or -1 - the stored id
+    for cap, analysis in zip(captures, analyses, strict=True):
+        if cap.sha256 in row_of_sha:  # the same bytes twice in this batch
+            target.append(row_of_sha[cap.sha256])
+            report.duplicates += 1
+            continue
+        decision = route_message(session, analysis, ctx, lookups)
+        if decision.duplicate_of is not None:
+            target.append(-1 - decision.duplicate_of)
+            report.duplicates += 1
+            continue
+        row_of_sha[cap.sha256] = len(rows)
+        target.append(len(rows))
+        rows.append(_message_row(cap, analysis, decision))
+        new.append((analysis, decision))
+    ids = _insert_messages(session, rows)
+    _insert_attachments(session, [(pk, analysis) for pk, (analysis, _) in
+                                  zip(ids, new, strict=True)])
+    _follow_up(session, ids, new, ctx)
+    for pk, row in zip(ids, rows, strict=True):
         report.stored += 1
-        report.malformed += int(message.malformed)
-        report.case_updates += int(message.disposition == "case_update")
-        report.by_category[message.category] = report.by_category.get(message.category, 0) + 1
-        report.message_ids.append(message.id)
+        report.malformed += int(row["malformed"])
+        report.case_updates += int(row["disposition"] == "case_update")
+        category = row["category"]
+        report.by_category[category] = report.by_category.get(category, 0) + 1
+        report.message_ids.append(pk)
     now = utcnow()
-    for cap, found in zip(captures, target, strict=True):
-        cap.message_pk = found if isinstance(found, int) else found.id
-        cap.processed_at = now
-        session.add(cap)
+    session.execute(update(RawCapture), [
+        {"id": cap.id, "processed_at": now,
+         "message_pk": ids[found] if found >= 0 else -1 - found}
+        for cap, found in zip(captures, target, strict=True)])
     return report
+
+
+def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert message rows in one executemany; their new primary keys, in order.
+
+    The keys are read back by SHA-256 (unique) rather than with RETURNING, which SQLite
+    can only pair with the rows reliably by inserting them one statement at a time.
+    """
+    if not rows:
+        return []
+    # render_nulls: every row has every column, so the rows share one INSERT statement (by
+    # default the ORM splits rows by which columns are None).
+    session.execute(insert(Message), rows, execution_options={"render_nulls": True})
+    shas = [row["sha256"] for row in rows]
+    found: dict[str, int] = {}
+    for i in range(0, len(shas), 500):
+        stmt = select(Message.sha256, Message.id).where(col(Message.sha256).in_(shas[i:i + 500]))
+        found.update((sha, pk) for sha, pk in session.exec(stmt).all() if pk is not None)
+    return [found[sha] for sha in shas]
+
+
+def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) -> None:
+    """The attachments of just-stored messages: bytes once per SHA-256, then the rows."""
+    blobs: dict[str, bytes] = {}
+    rows: list[dict[str, Any]] = []
+    for message_pk, analysis in stored:
+        for position, att in enumerate(analysis.parsed.attachments):
+            blobs.setdefault(att.sha256, att.payload)
+            rows.append({
+                "message_pk": message_pk, "position": position, "filename": att.filename,
+                "original_filename": att.original_filename,
+                "content_type": att.content_type[:255], "size": att.size,
+                "sha256": att.sha256, "inline": att.inline,
+                "content_id": att.content_id[:1000] if att.content_id else None})
+    put_blobs(session, list(blobs.items()))
+    if rows:
+        session.execute(insert(MessageAttachment), rows, execution_options={"render_nulls": True})
+
+
+def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decision]],
+               ctx: RoutingContext) -> None:
+    """Auto case updates and notices for the stored messages that set one in motion (only
+    those are loaded as ORM objects)."""
+    wanted = {pk: (analysis, decision) for pk, (analysis, decision) in zip(ids, new, strict=True)
+              if (decision.disposition == "case_update" and decision.case_id is not None)
+              or (ctx.system is not None and decision.disposition == "inbound")}
+    if not wanted:
+        return
+    loaded = {m.id: m for m in session.exec(select(Message).where(
+        col(Message.id).in_(list(wanted)))).all()}
+    for pk, (analysis, decision) in wanted.items():
+        follow_up_stored_message(session, loaded[pk], analysis, decision, ctx)
 
 
 def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
@@ -405,50 +457,29 @@ def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
     return captured
 
 
-def store_message(session: Session, cap: RawCapture, analysis: Analysis,
-                  decision: Decision) -> Message:
-    """Insert one message and its attachments (bytes deduplicated); flushes, never commits."""
-    message = _new_message(cap, analysis, decision)
-    session.add(message)
-    session.flush()
-    _add_attachments(session, message, analysis)
-    return message
-
-
-def _new_message(cap: RawCapture, analysis: Analysis, decision: Decision) -> Message:
+def _message_row(cap: RawCapture, analysis: Analysis, decision: Decision) -> dict[str, Any]:
+    """The ``message`` row for a routed capture (every column but the generated ones)."""
     p = analysis.parsed
-    return Message(
-        sha256=cap.sha256, message_id=p.message_id, mailbox=cap.mailbox, source=cap.source,
-        received_at=_received_at(cap, analysis), sent_at=p.date,
-        from_addr=p.from_addr.email if p.from_addr else "",
-        from_name=p.from_addr.name if p.from_addr else "",
-        to_addrs=[a.email for a in p.to], cc_addrs=[a.email for a in p.cc],
-        reply_to=p.reply_to[0].email if p.reply_to else None,
-        subject=p.subject, in_reply_to=p.in_reply_to[0] if p.in_reply_to else None,
-        references=p.references, body_text=p.text, has_html=p.html is not None,
-        links=[{"text": link.text, "href": link.href} for link in p.links[:200]],
-        auth_results=_auth_results(p.header_all("Authentication-Results")),
-        size=cap.size, attachment_count=len(p.attachments),
-        disposition=decision.disposition, status=decision.status, reason=decision.reason,
-        category=decision.category, spam_score=decision.spam_score,
-        explanation=hits_to_json(decision.explanation), defects=p.defects[:50],
-        malformed=p.malformed, header_only=cap.header_only, case_id=decision.case_id,
-        case_update_id=decision.case_update_id,
-    )
-
-
-def _add_attachments(session: Session, message: Message, analysis: Analysis) -> None:
-    assert message.id is not None
-    attachments = analysis.parsed.attachments
-    put_blobs(session, [(att.sha256, att.payload) for att in attachments])
-    session.add_all([
-        MessageAttachment(
-            message_pk=message.id, position=position, filename=att.filename,
-            original_filename=att.original_filename, content_type=att.content_type[:255],
-            size=att.size, sha256=att.sha256, inline=att.inline,
-            content_id=att.content_id[:1000] if att.content_id else None)
-        for position, att in enumerate(attachments)
-    ])
+    return {
+        "sha256": cap.sha256, "message_id": p.message_id, "mailbox": cap.mailbox,
+        "source": cap.source, "received_at": _received_at(cap, analysis), "sent_at": p.date,
+        "from_addr": p.from_addr.email if p.from_addr else "",
+        "from_name": p.from_addr.name if p.from_addr else "",
+        "to_addrs": [a.email for a in p.to], "cc_addrs": [a.email for a in p.cc],
+        "reply_to": p.reply_to[0].email if p.reply_to else None,
+        "subject": p.subject, "in_reply_to": p.in_reply_to[0] if p.in_reply_to else None,
+        "references": p.references, "body_text": p.text, "has_html": p.html is not None,
+        "links": [{"text": link.text, "href": link.href} for link in p.links[:200]],
+        "auth_results": _auth_results(p.header_all("Authentication-Results")),
+        "size": cap.size, "attachment_count": len(p.attachments),
+        "disposition": decision.disposition, "status": decision.status,
+        "reason": decision.reason, "category": decision.category,
+        "spam_score": decision.spam_score, "explanation": hits_to_json(decision.explanation),
+        "defects": p.defects[:50], "malformed": p.malformed, "header_only": cap.header_only,
+        "case_id": decision.case_id, "case_update_id": decision.case_update_id,
+        "deleted_at": None, "deleted_by": None, "deleted_label": None,
+        "status_changed_at": None,
+    }
 
 
 def _auth_results(values: list[str]) -> dict[str, str]:

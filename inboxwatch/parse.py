@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-import html2text
 from mailparser.utils import decode_header_part, get_addresses
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = [
     "Address",
@@ -333,6 +333,32 @@ def _msgids(value: object) -> list[str]:
     return _MSGID_RE.findall(str(value)[:200_000])
 
 
+# One plain mailbox, ``addr@host``, ``Name <addr@host>`` or ``"Name" <addr@host>``, with
+# nothing that needs a real address parser (groups, comments, escapes, routes): most
+# headers, parsed without mail-parser's general (and much slower) machinery.
+_SIMPLE_MAILBOX_RE = re.compile(
+    r'\s*(?:"([^"\\\r\n]*)"|([^"<>,;:@()\\\[\]]*?))\s*<([^<>\s@,;:"()\\\[\]]+@[^<>\s@,;:"()\\\[\]]+)>\s*'
+    r'|\s*([^<>\s@,;:"()\\\[\]]+@[^<>\s@,;:"()\\\[\]]+)\s*')
+
+
+def _simple_addresses(text: str) -> list[tuple[str, str]] | None:
+    """``[(name, address)]`` when every comma-separated piece is a plain mailbox, else None."""
+    if '"' in text and text.count('"') != 2 * text.count('" <'):
+        return None  # quoted names with commas or stray quotes: the general parser
+    pairs = []
+    for piece in text.split(","):
+        match = _SIMPLE_MAILBOX_RE.fullmatch(piece)
+        if match is None:
+            return None
+        quoted, plain, bracketed, bare = match.groups()
+        if bare is not None:
+            pairs.append(("", bare))
+        else:
+            pairs.append((quoted.strip() if quoted is not None else " ".join(plain.split()),
+                          bracketed))
+    return pairs
+
+
 def _addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
     """Decoded mailboxes from every instance of one address header."""
     out: list[Address] = []
@@ -340,6 +366,11 @@ def _addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
         text = str(value)[:MAX_HEADER_CHARS]
         if _has_surrogates(text):
             text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+        simple = _simple_addresses(text)
+        if simple is not None:
+            out.extend(Address(_unfold(_decode_header_value(name)), addr.lower())
+                       for name, addr in simple)
+            continue
         evidence: list[str] = []
         try:
             pairs = get_addresses(text, defects=evidence, decode_names=True)
@@ -564,14 +595,99 @@ def extract_links(html: str) -> list[Link]:
     return links
 
 
+# How the HTML-to-text walk treats elements: skipped whole, a line break before and after,
+# a line break alone, or a marker around the text (emphasis, as Markdown does it).
+_SKIPPED_TAGS = frozenset({"head", "title", "script", "style", "noscript", "template",
+                           "svg", "math", "object", "iframe", "img", "-comment"})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "table", "tr", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr",
+    "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "nav",
+    "aside", "main", "address", "form", "fieldset", "center", "figure", "figcaption",
+    "caption", "tbody", "thead", "tfoot", "body", "html"})
+_EMPHASIS = {"b": "**", "strong": "**", "i": "_", "em": "_"}
+_CELL_TAGS = frozenset({"td", "th"})
+_PRE_NEWLINE = "\x00"  # a line break inside <pre>, kept through the white-space folding
+
+
 def html_to_text(html: str) -> str:
-    """Readable text from HTML with link targets visible, e.g. ``[Pay now](http://...)``."""
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    converter.protect_links = True
-    converter.unicode_snob = True
+    """Readable text from HTML with link targets visible, e.g. ``[Pay now](<http://...>)``.
+
+    Parsed by lexbor (a C HTML5 parser, through selectolax) and walked without recursion,
+    so hostile nesting stays linear; paragraphs, rows and list items become lines, bold and
+    italic Markdown-style markers, and images, scripts and styles disappear.
+    """
     try:
-        return converter.handle(html[:MAX_HTML_CHARS]).strip()
+        tree = LexborHTMLParser(html[:MAX_HTML_CHARS])
     except Exception:  # noqa: BLE001 - fall back to tag stripping
-        return re.sub(r"<[^>]*>", " ", html)
+        return " ".join(re.sub(r"<[^>]*>", " ", html).split())
+    root = tree.body or tree.root
+    if root is None:
+        return ""
+    out: list[str] = []
+    _emit_text(root, out)
+    lines = [" ".join(line.split()) for line in "".join(out).split("\n")]
+    text = "\n".join(lines).replace(_PRE_NEWLINE, "\n")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _emit_text(root: LexborNode, out: list[str]) -> None:
+    # The stack holds nodes to enter, and strings to write once an element's children are
+    # done (its closing marker), in the order they must come out; None leaves a <pre>.
+    stack: list[LexborNode | str | None] = [root]
+    in_pre = 0
+    while stack:
+        item = stack.pop()
+        if item is None:
+            in_pre -= 1
+            continue
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        tag = item.tag
+        if tag == "-text":
+            text = (item.text_content or "").replace(_PRE_NEWLINE, "")
+            out.append(text.replace("\n", _PRE_NEWLINE) if in_pre else _collapse(text))
+            continue
+        if tag in _SKIPPED_TAGS or tag is None or tag.startswith("-"):
+            continue
+        closing: list[str | None] = []
+        if tag == "br":
+            out.append("\n")
+            continue
+        if tag in _BLOCK_TAGS:
+            out.append("\n\n" if tag in ("p", "blockquote", "pre", "table") else "\n")
+            closing.append("\n")
+            if tag == "pre":
+                in_pre += 1
+                closing.append(None)
+        elif tag == "li":
+            out.append("\n- ")
+        elif tag in _CELL_TAGS:
+            out.append("  ")
+        elif tag in _EMPHASIS:
+            out.append(_EMPHASIS[tag])
+            closing.append(_EMPHASIS[tag])
+        elif tag == "a":
+            href = " ".join((item.attributes.get("href") or "").split())
+            if href and not href.startswith("#"):
+                out.append("[")
+                closing.append(f"](<{href[:2000]}>)")
+        children: list[LexborNode] = []
+        child = item.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend(reversed(closing))
+        stack.extend(reversed(children))
+
+
+def _collapse(text: str) -> str:
+    """Runs of white space in running text become one space (kept at the edges)."""
+    if not text.strip():
+        return " " if text else ""
+    collapsed = " ".join(text.split())
+    if text[0].isspace():
+        collapsed = " " + collapsed
+    if text[-1].isspace():
+        collapsed += " "
+    return collapsed

@@ -54,24 +54,28 @@ _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"}
 
 
-def _word_tokens(text: str, prefix: str = "") -> Iterable[str]:
-    # The cheap character tests guard the regular expressions: this runs on every word of
-    # every message, and three regex matches per word were the costliest step of analysis.
-    for match in _WORD_RE.finditer(text[:MAX_TEXT_CHARS]):
-        word = match.group().lower().strip(".-'")
+def _word_tokens(text: str, prefix: str = "") -> set[str]:
+    """The distinct word features of ``text``. Each distinct word is classified once: a
+    message repeats most of its words, and this runs on every message."""
+    words = {w.lower() for w in _WORD_RE.findall(text[:MAX_TEXT_CHARS])}
+    tokens: set[str] = set()
+    for raw in words:
+        word = raw.strip(".-'")
         if len(word) < 2:
             continue
+        # The cheap character tests guard the regular expressions.
         first, last = word[0], word[-1]
         if (first in "$€£" or last in "$€£") and _MONEY_RE.match(word):
-            yield prefix + "$money"
+            tokens.add(prefix + "$money")
         elif (first.isdigit() or first == ",") and _NUMBER_RE.match(word):
-            yield prefix + "#num"
+            tokens.add(prefix + "#num")
         elif len(word) > 24 and not word.isascii():
             continue  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
         elif len(word) > 24 or (len(word) >= 8 and _HEX_RE.match(word)):
-            yield prefix + "#junk"  # ids, hashes, encoded runs: present, not individual
+            tokens.add(prefix + "#junk")  # ids, hashes, encoded runs: present, not individual
         else:
-            yield prefix + word
+            tokens.add(prefix + word)
+    return tokens
 
 
 def registered_domain(host: str) -> str:
@@ -149,6 +153,9 @@ class TokenModel:
     ham_docs: int = 0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (spam, ham)
     trained_on: tuple[str, ...] = ()  # corpus folders of the training share (for eval)
+    # token -> probability, only the tokens strong enough to be clues; built on first use.
+    # A model is never changed after it scores (learning makes a new one), so it stays valid.
+    _clue_table: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     def learn(self, tokens: Iterable[str], *, is_spam: bool) -> None:
         for token in set(tokens):
@@ -158,6 +165,7 @@ class TokenModel:
             self.spam_docs += 1
         else:
             self.ham_docs += 1
+        self._clue_table = None
 
     def with_counts(self, spam_docs: int, ham_docs: int,
                     counts: Mapping[str, tuple[int, int]]) -> TokenModel:
@@ -183,16 +191,24 @@ class TokenModel:
         n = spam + ham
         return (PRIOR_STRENGTH * PRIOR_PROBABILITY + n * p) / (PRIOR_STRENGTH + n)
 
+    def _clues(self) -> dict[str, float]:
+        if self._clue_table is None:
+            table: dict[str, float] = {}
+            for token in self.counts:
+                p = self.token_probability(token)
+                if p is not None and abs(p - 0.5) >= MIN_STRENGTH:
+                    table[token] = p
+            self._clue_table = table
+        return self._clue_table
+
     def score(self, tokens: Iterable[str]) -> ContentScore:
         """Combine the clearly indicative tokens with Fisher's method (SpamBayes' chi2)."""
+        table = self._clues()
         clues: list[tuple[float, str, float]] = []
         for token in tokens:
-            p = self.token_probability(token)
-            if p is None:
-                continue
-            strength = abs(p - 0.5)
-            if strength >= MIN_STRENGTH:
-                clues.append((strength, token, p))
+            p = table.get(token)
+            if p is not None:
+                clues.append((abs(p - 0.5), token, p))
         clues.sort(reverse=True)
         chosen = clues[:MAX_CLUES]
         if not chosen:

@@ -20,7 +20,6 @@ customer quoting an error message must not vanish into ``bounce`` on that alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -174,21 +173,29 @@ class AutoMatch:
 
 
 def _values(parsed: ParsedMessage, rule: AutoRule) -> list[str]:
-    getters: dict[Where, Callable[[], list[str]]] = {
-        Where.HEADER: lambda: parsed.header_all(rule.header),
-        Where.SENDER_LOCALPART: lambda: [a.email.partition("@")[0] for a in
-                                         (parsed.from_addr, parsed.sender) if a is not None],
-        Where.FROM_LOCALPART: lambda: [parsed.from_addr.email.partition("@")[0]]
-        if parsed.from_addr is not None else [],
-        Where.RETURN_PATH: lambda: [] if parsed.return_path is None else [parsed.return_path],
-        Where.CONTENT_TYPE: lambda: [parsed.header("Content-Type") or ""],
-        Where.PART_TYPE: lambda: list(dict.fromkeys(parsed.parts)),
-        Where.SUBJECT: lambda: [parsed.subject],
-        Where.BODY: lambda: [parsed.text[:MAX_BODY_CHARS]],
-        Where.PART_OR_ATTACHMENT: lambda: list(dict.fromkeys(
-            a.content_type for a in parsed.attachments[:50])),
-    }
-    return getters[rule.where]()
+    """The values of ``parsed`` that ``rule`` looks at (an if-chain: this runs for every
+    rule of every message)."""
+    where = rule.where
+    if where is Where.HEADER:
+        return parsed.header_all(rule.header)
+    if where is Where.SUBJECT:
+        return [parsed.subject]
+    if where is Where.BODY:
+        return [parsed.text[:MAX_BODY_CHARS]]
+    if where is Where.SENDER_LOCALPART:
+        return [a.email.partition("@")[0] for a in (parsed.from_addr, parsed.sender)
+                if a is not None]
+    if where is Where.FROM_LOCALPART:
+        return [] if parsed.from_addr is None else [parsed.from_addr.email.partition("@")[0]]
+    if where is Where.RETURN_PATH:
+        return [] if parsed.return_path is None else [parsed.return_path]
+    if where is Where.CONTENT_TYPE:
+        return [parsed.header("Content-Type") or ""]
+    if where is Where.PART_TYPE:
+        return list(dict.fromkeys(parsed.parts))
+    if where is Where.PART_OR_ATTACHMENT:
+        return list(dict.fromkeys(a.content_type for a in parsed.attachments[:50]))
+    raise AssertionError(f"unhandled rule target {where}")
 
 
 def _label(rule: AutoRule) -> str:
