@@ -47,6 +47,11 @@ PERMISSION_LABELS = {
 TRIAGE_KEYS: tuple[KeySpec, ...] = (
     KeySpec("triage.down", "j,down", "cursor_down", "Next", show=False),
     KeySpec("triage.up", "k,up", "cursor_up", "Previous", show=False),
+    KeySpec("triage.page_down", "pagedown", "page_down", "Page down", show=False),
+    KeySpec("triage.page_up", "pageup", "page_up", "Page up", show=False),
+    KeySpec("triage.scroll_left", "left", "scroll_left", "Scroll columns left", show=False),
+    KeySpec("triage.scroll_right", "right", "scroll_right", "Scroll columns right",
+            show=False),
     KeySpec("triage.first", "g,home", "first", "First", show=False),
     KeySpec("triage.last", "G,end", "last", "Last", show=False),
     KeySpec("triage.open", "enter", "open", "Read", show=False),

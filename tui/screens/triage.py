@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from inboxwatch.attachments import save_attachments
 from inboxwatch.errors import InboxwatchError
@@ -118,7 +118,13 @@ class TriageScreen(Screen[None]):
     def _update_status(self) -> None:
         lst = self.list
         flt = lst.view.flt
-        parts = [f"{lst.position}/{lst.total}" if lst.total else "no messages",
+        if lst.loading:
+            where = "reading…"
+        elif not lst.total:
+            where = "no messages"
+        else:
+            where = f"{lst.position}/{lst.total}" + ("" if lst.counted else "+ (counting…)")
+        parts = [where,
                  f"status={flt.status or 'all'}", f"category={flt.category or 'all'}",
                  f"sort={lst.view.sort}{' ↓' if lst.view.descending else ' ↑'}"]
         if flt.search:
@@ -140,15 +146,33 @@ class TriageScreen(Screen[None]):
         self.detail.show_message(event.message_pk)
         self._update_status()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(MessageList.Opened)
+    def _row_opened(self, event: MessageList.Opened) -> None:
         self.action_open()
+
+    @on(MessageList.ViewLoaded)
+    def _view_loaded(self, event: MessageList.ViewLoaded) -> None:
+        self._update_status()
+        if event.counted and event.view.flt.search and not self.list.total:
+            self.notify("No message matches that search.", severity="warning", markup=False)
 
     def action_cursor_down(self) -> None:
         self.list.action_cursor_down()
 
     def action_cursor_up(self) -> None:
         self.list.action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.list.page_down()
+
+    def action_page_up(self) -> None:
+        self.list.page_up()
+
+    def action_scroll_left(self) -> None:
+        self.list.scroll_left(animate=False)
+
+    def action_scroll_right(self) -> None:
+        self.list.scroll_right(animate=False)
 
     def action_first(self) -> None:
         self.list.go_first()
@@ -167,8 +191,8 @@ class TriageScreen(Screen[None]):
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
         if search.display:
+            self.set_focus(self.list)
             search.display = False
-            self.list.focus()
         elif self.reading or self.detail.has_focus:
             self.reading = False
             self._update_layout(self.app.size.width, self.app.size.height)
@@ -197,12 +221,10 @@ class TriageScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.set_focus(self.list)  # now, before hiding the input moves focus elsewhere
         event.input.display = False
         self.list.set_view(self.list.view.with_filter(search=event.value.strip() or None))
-        self.list.focus()
         self._update_status()
-        if event.value.strip() and not self.list.total:
-            self.notify("No message matches that search.", severity="warning", markup=False)
 
     def _jump_match(self, step: int) -> None:
         if not self.list.view.flt.search:
