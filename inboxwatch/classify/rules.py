@@ -155,7 +155,16 @@ AUTO_RULES: tuple[AutoRule, ...] = (
              weight=2, source="Zammad, FreeScout, Znuny"),
 )
 
-_COMPILED = tuple(re.compile(r.pattern, re.IGNORECASE) for r in AUTO_RULES)
+def _compile(rule: AutoRule) -> re.Pattern[str]:
+    """Body rules are written in lower case and run on the lower-cased body without
+    IGNORECASE: the same matches, in half the time on a long body."""
+    if rule.where is Where.BODY:
+        assert not re.search(r"(?<!\\)[A-Z]", rule.pattern), f"{rule.rule}: write it lower-case"
+        return re.compile(rule.pattern)
+    return re.compile(rule.pattern, re.IGNORECASE)
+
+
+_COMPILED = tuple(_compile(r) for r in AUTO_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +229,19 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
     for rule, pattern in zip(AUTO_RULES, _COMPILED, strict=True):
         limit = MAX_BODY_CHARS if rule.where is Where.BODY else MAX_VALUE_CHARS
         for value in _values(parsed, rule):
-            found = pattern.search(value[:limit])
+            value = value[:limit]
+            if rule.where is Where.BODY:
+                lowered = value.lower()
+                found = pattern.search(lowered)
+                if found and len(lowered) == len(value):  # show the body's own spelling
+                    shown = value[found.start():found.end()]
+                elif found:
+                    shown = found.group(0)
+            else:
+                found = pattern.search(value)
+                shown = value
             if found:
-                shown = (found.group(0) if rule.where is Where.BODY else value)[:200] or "<>"
+                shown = shown[:200] or "<>"
                 hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown.strip()}"))
                 weights[rule.category] += rule.weight
                 decisive = decisive or rule.decisive
