@@ -57,7 +57,11 @@ _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"
 def _word_tokens(text: str, prefix: str = "") -> set[str]:
     """The distinct word features of ``text``. Each distinct word is classified once: a
     message repeats most of its words, and this runs on every message."""
-    words = {w.lower() for w in _WORD_RE.findall(text[:MAX_TEXT_CHARS])}
+    text = text[:MAX_TEXT_CHARS]
+    # Lower-casing the whole text at once is the same as word by word for ASCII (not for
+    # every script: "İ" lower-cases to two characters, so other text goes word by word).
+    words = (set(_WORD_RE.findall(text.lower())) if text.isascii()
+             else {w.lower() for w in _WORD_RE.findall(text)})
     tokens: set[str] = set()
     for raw in words:
         word = raw.strip(".-'")
