@@ -298,7 +298,12 @@ def _has_surrogates(text: str) -> bool:
 
 
 def _unfold(text: str) -> str:
-    return re.sub(r"\r?\n[ \t]*", " ", text).strip()
+    if "\n" not in text:  # most header values are one line
+        return text.strip()
+    return _FOLD_RE.sub(" ", text).strip()
+
+
+_FOLD_RE = re.compile(r"\r?\n[ \t]*")
 
 
 def _clean_line(text: str) -> str:
