@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from inboxwatch.attachments import save_attachments
 from inboxwatch.errors import InboxwatchError
@@ -43,6 +43,7 @@ from tui.screens.modals import (
 )
 from tui.services import ActorState, TriageService
 from tui.widgets.detail import DetailPane
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_list import ListView, MessageList
 from tui.widgets.status_line import StatusLine
 
@@ -83,7 +84,7 @@ class TriageScreen(Screen[None]):
         yield MessageList(self.engine, id="list")
         yield DetailPane(self.engine, id="detail")
         yield Static(id="notice")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def list(self) -> MessageList:
@@ -118,7 +119,7 @@ class TriageScreen(Screen[None]):
     def _update_status(self) -> None:
         lst = self.list
         flt = lst.view.flt
-        if lst.loading:
+        if lst.reading_view:
             where = "reading…"
         elif not lst.total:
             where = "no messages"

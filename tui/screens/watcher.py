@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from inboxwatch.watch import WatchSnapshot, format_age, take_snapshot
 from storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from tui.render import CATEGORY_BADGES, STATUS_LABELS, row_cells
+from tui.widgets.key_bar import KeyBar
 
 __all__ = ["WatcherScreen", "read_snapshot"]
 
@@ -73,7 +74,7 @@ class WatcherScreen(Screen[None]):
             yield Static(id="watcher-hours")
             yield Sparkline([0] * 24, id="watcher-sparkline")
         yield Static(id="watcher-newest")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -1,7 +1,8 @@
 """The detail pane: one message, read, rendered and wrapped off the UI thread.
 
-Loading runs in an exclusive thread worker (group ``detail``), so holding ``j`` never queues
-stale loads: only the last message asked for is shown. The worker also wraps the text to
+A message is read once the cursor has rested on it for a moment (:data:`SETTLE_SECONDS`), in
+an exclusive thread worker (group ``detail``), so holding ``j`` never queues stale loads:
+only the last message asked for is shown. The worker also wraps the text to
 the pane's width, so the UI thread only swaps in a list of lines. The pane draws with
 Textual's Line API (:class:`TextPane`): a new message changes what the pane's own lines
 show and its scroll range, never the size of a child widget, so it costs a repaint of the
@@ -10,8 +11,6 @@ pane instead of a reflow of every widget on the screen. Everything shown is buil
 """
 
 from __future__ import annotations
-
-import time
 
 from rich.console import Console
 from rich.segment import Segment
@@ -23,6 +22,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from inboxwatch.messages import MessageDetail, message_detail
@@ -133,24 +133,32 @@ class DetailPane(TextPane):
         self.message_pk: int | None = None
         self.detail: MessageDetail | None = None
         self.text = Text("No message selected.", style="dim")
+        self._settle: Timer | None = None
 
     def show_message(self, message_pk: int | None) -> None:
+        """Show ``message_pk`` once the cursor has rested on it for :data:`SETTLE_SECONDS`:
+        holding ``j`` moves the cursor ~30 rows a second, and only the message the operator
+        stops on is read and laid out (each move restarts the wait; no thread is started
+        until it ends)."""
         self.message_pk = message_pk
+        if self._settle is not None:
+            self._settle.stop()
+            self._settle = None
         if message_pk is None:
             self.detail = None
             self.set_text(Text("No message to show: the list is empty or filtered out.",
                                style="dim"))
             return
-        self._load(message_pk)
+        self._settle = self.set_timer(SETTLE_SECONDS, self._settled, name="detail-settle")
+
+    def _settled(self) -> None:
+        self._settle = None
+        if self.message_pk is not None:
+            self._load(self.message_pk)
 
     @work(thread=True, exclusive=True, group="detail")
     def _load(self, message_pk: int) -> None:
         worker = get_current_worker()
-        # Holding j moves the cursor ~30 rows a second: wait a beat so only the message the
-        # operator stops on is read and laid out (a newer load cancels this one).
-        time.sleep(SETTLE_SECONDS)
-        if worker.is_cancelled:
-            return
         with Session(self.engine) as session:
             detail = message_detail(session, message_pk)
         if worker.is_cancelled:

@@ -8,9 +8,9 @@ it shows (the row, cursor, selection, column widths, style). Moving the cursor t
 re-renders two rows, scrolling by one re-renders one, and swapping in a new page of search
 results is a list assignment — no per-row widget bookkeeping as in ``DataTable``.
 
-A new view (filter, search, sort) is read by a thread worker (:meth:`MessageList.set_view`):
-first the page the operator will see, then the exact count, so the UI thread never waits for
-SQL and a huge result set shows its first rows before it is counted.
+A new view (filter, search, sort) is read by thread workers (:meth:`MessageList.set_view`):
+first the page the operator will see, then, once it is painted, the exact count, so the UI
+thread never waits for SQL and a huge result set shows its first rows before it is counted.
 :meth:`MessageList.reload` re-reads the loaded window synchronously and puts the cursor back
 on the same message (or the same position if that message left the view), which is how live
 refresh and actions keep the operator's place.
@@ -155,7 +155,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.base = 0  # offset in the whole view of rows_loaded[0]
         self.total = 0
         self.counted = True  # False while a big view's exact count is still being read
-        self.loading = False  # True from set_view until the new view's rows are shown
+        self.reading_view = False  # True from set_view until the new view's rows are shown
         self.cursor_row = 0  # index in rows_loaded
         self.selected: set[int] = set()
         self._last_posted: int | None = -1
@@ -250,7 +250,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def reload(self, *, keep_place: bool = True) -> None:
         """Re-read the loaded window (at least one page) and restore the cursor."""
-        if self.loading:
+        if self.reading_view:
             return  # a new view is being read: its rows are fresher than these
         if keep_place:
             self._rebuild(self.base, max(PAGE_SIZE, len(self.rows_loaded)),
@@ -290,7 +290,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         in when ready (:class:`ViewLoaded`), a newer view cancelling an older one."""
         self.view = view
         self.selected.clear()
-        self.loading = True
+        self.reading_view = True
         self._read_view(view)
 
     @work(thread=True, exclusive=True, group="list-view")
@@ -299,23 +299,30 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         with Session(self.engine) as session:
             rows = list_messages(session, view.flt, offset=0, limit=PAGE_SIZE,
                                  sort=view.sort, descending=view.descending)
-            counted = len(rows) < PAGE_SIZE
-            if worker.is_cancelled:
-                return
-            self.app.call_from_thread(self._view_read, view, rows, len(rows), counted)
-            if counted or worker.is_cancelled:
-                return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._view_read, view, rows)
+
+    def _view_read(self, view: ListView, rows: list[MessageRow]) -> None:
+        if view != self.view:
+            return  # the operator asked for another view meanwhile
+        self.reading_view = False
+        counted = len(rows) < PAGE_SIZE
+        self._show(rows, base=0, total=len(rows), counted=counted, keep_pk=None, keep_index=0)
+        self.post_message(self.ViewLoaded(view, counted))
+        if not counted:
+            # Count once the rows are on the screen, so the count's SQL does not compete
+            # with painting them.
+            self.call_after_refresh(self._count_view, view)
+
+    @work(thread=True, exclusive=True, group="list-count")
+    def _count_view(self, view: ListView) -> None:
+        worker = get_current_worker()
+        if view != self.view:
+            return
+        with Session(self.engine) as session:
             total = count_messages(session, view.flt)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._view_counted, view, total)
-
-    def _view_read(self, view: ListView, rows: list[MessageRow], total: int,
-                   counted: bool) -> None:
-        if view != self.view:
-            return  # the operator asked for another view meanwhile
-        self.loading = False
-        self._show(rows, base=0, total=total, counted=counted, keep_pk=None, keep_index=0)
-        self.post_message(self.ViewLoaded(view, counted))
 
     def _view_counted(self, view: ListView, total: int) -> None:
         if view != self.view or self.counted:
