@@ -187,27 +187,22 @@ def _pool(workers: int) -> Executor:
 
 def _worker_init(parent_pid: int) -> None:
     """Make a parser worker exit when the process that owns the pool dies, even by SIGKILL
-    (no orphaned workers after a crashed poll)."""
-    try:
-        import ctypes
-        import signal
+    (no orphaned workers after a crashed poll).
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the watchdog below still works
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    A watchdog thread, not ``prctl(PR_SET_PDEATHSIG)``: Linux sends that signal when the
+    parent *thread* that spawned the worker ends, and workers are spawned from whichever
+    thread first needs them (a poll's processing thread in ``inboxwatch run``), so they would
+    die with it and leave the pool broken for the next poll.
+    """
+    if os.getppid() != parent_pid:  # the parent died before we got here
         os._exit(0)
 
     def watchdog() -> None:
         import time
 
         while os.getppid() == parent_pid:
-            time.sleep(1.0)
+            time.sleep(0.5)
         os._exit(0)
-
-    import threading
 
     threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
 

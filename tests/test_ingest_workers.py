@@ -41,3 +41,40 @@ def test_workers_die_with_a_killed_importer(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
         time.sleep(0.2)
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
+
+
+def test_pool_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
+    """``inboxwatch run`` processes each poll on a thread of its own: the worker pool one poll
+    started must still serve the next (it once died with the first poll's thread)."""
+    import threading
+
+    from sqlmodel import Session
+
+    from inboxwatch.ingest import INLINE_THRESHOLD, RawMail, capture, process_pending, shutdown_pool
+    from inboxwatch.route import RoutingContext
+    from storage import open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
+    routing = RoutingContext(own_domains=("helpdesk.example.com",))
+    stored: list[int] = []
+
+    def one_poll(start: int) -> None:
+        with Session(engine) as session:
+            capture(session, [
+                RawMail(f"From: c{n}@example.org\r\nSubject: poll {n}\r\n"
+                        f"Message-ID: <p{n}@example.org>\r\n\r\nbody {n}\r\n".encode(),
+                        origin=f"{n}.eml")
+                for n in range(start, start + INLINE_THRESHOLD + 10)])
+            session.commit()
+        stored.append(process_pending(engine, routing, workers=2).stored)
+
+    try:
+        for start in (0, 1000):
+            thread = threading.Thread(target=one_poll, args=(start,))
+            thread.start()
+            thread.join()
+            time.sleep(1.0)  # long enough for a worker tied to that thread to be gone
+    finally:
+        shutdown_pool()
+        engine.dispose()
+    assert stored == [INLINE_THRESHOLD + 10] * 2
