@@ -252,3 +252,17 @@ async def test_key_bar_shows_what_is_allowed_and_clicks_press_keys(store: Engine
         await pilot.click(KeyBar, offset=(hints["Help"].start + 1, 0))
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+@pilot_test
+async def test_a_search_without_matches_empties_the_list_then_says_so(store: Engine) -> None:
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = _triage(app)
+        await pilot.press("slash", *"zzznomatch", "enter")
+        await settle(app, pilot)
+        assert screen.list.total == 0 and screen.list.counted
+        assert screen.detail.detail is None
+        assert "no messages" in str(screen.query_one("#status-line").render())
+        assert [n.message for n in app._notifications] == ["No message matches that search."]

@@ -155,7 +155,9 @@ class TriageScreen(Screen[None]):
     def _view_loaded(self, event: MessageList.ViewLoaded) -> None:
         self._update_status()
         if event.counted and event.view.flt.search and not self.list.total:
-            self.notify("No message matches that search.", severity="warning", markup=False)
+            # after the empty list is painted: mounting the toast takes a frame's time
+            self.call_after_refresh(self.notify, "No message matches that search.",
+                                    severity="warning", markup=False)
 
     def action_cursor_down(self) -> None:
         self.list.action_cursor_down()
