@@ -185,13 +185,15 @@ async def measure(path: Path) -> None:
         await pilot.pause()
 
         print("\n-- from the key event to the frame on the terminal (what the operator sees)")
-        latencies = []
+        latencies, cpu0 = [], time.process_time()
         for _ in range(300):
             target = lst.position + 1
             t0 = time.perf_counter()
             app.post_message(events.Key("j", "j"))
             latencies.append(await clock.until(lambda: lst.position >= target, t0))  # noqa: B023
-        print(f"j, list moved and painted  {_stats(latencies)}   (goal < 50)")
+        cpu = (time.process_time() - cpu0) / len(latencies)
+        print(f"j, list moved and painted  {_stats(latencies)}   (goal < 50), CPU "
+              f"{cpu * 1000:.1f} ms a key")
 
         loads = []
         for _ in range(20):
