@@ -354,7 +354,7 @@ _REMOVAL_RE = re.compile(
     r"to be removed|remove (me|you|yourself|your (e-?mail|name|address))\b|"
     r"(be|get) (taken|deleted|removed) (off|from) (our|this|the|my) "
     r"((e-?)?mail(ing)?|distribution|contact)? ?(list|database)|"
-    r"\bunsubscribe\b|\bopt[- ]?out\b|"
+    r"u(?<!\wu)nsubscribe\b|o(?<!\wo)pt[- ]?out\b|"  # "\bunsubscribe", as for _MONEY_RE
     r"(don't|do not|no) want to (hear from|receive)|no longer wish to receive|"
     r"reply with [\"']?remove")
 # "\d(?<!\w\d)" is "\b\d" written so that the pattern starts with a character class, which
