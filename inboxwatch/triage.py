@@ -30,7 +30,6 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
-from inboxwatch import classify, notify
 from inboxwatch.audit import record_audit
 from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
 from inboxwatch.errors import NotFound, UsageError
@@ -185,6 +184,10 @@ def _set_status(m: Message, status: str) -> None:
 
 def _learn(session: Session, message: Message, label: str, actor: Actor) -> None:
     """Record the operator's verdict; the content classifier learns from it."""
+    # Imported here: the classifier and the mail composer are needed by few actions, and
+    # loading them was a sixth of the TUI's start-up.
+    from inboxwatch import classify
+
     classify.learn(session, message, label, actor_id=actor.user_id)
 
 
@@ -193,6 +196,8 @@ def _queue_case_update_email(session: Session, case_update_id: int,
     """Queue the case-update email to the client in the current transaction (outbox): From
     the notifications address, Reply-To with the signed token, subject ``[Case #N] <title>``,
     its Message-ID recorded on the update. If it cannot be queued, the action fails whole."""
+    from inboxwatch import notify
+
     notify.queue_case_update_email(session, case_update_id, system=system)
 
 

@@ -8,12 +8,12 @@ behind the operator's back, and one written by a newer inboxwatch is refused too
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "SchemaError",
@@ -24,6 +24,9 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision, so that opening an up-to-date store needs no Alembic
+# (importing it is a fifth of the TUI's start-up); tests/test_schema.py keeps it honest.
+HEAD_REVISION = "0001"
 
 
 class SchemaError(RuntimeError):
@@ -31,24 +34,33 @@ class SchemaError(RuntimeError):
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
+    """The newest revision, as Alembic reads it from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision`` in one transaction."""
+    from alembic import command
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -57,6 +69,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def ensure_schema(engine: Engine) -> None:
     """Create the schema on an empty database; refuse any database not at the head."""
+    if _recorded_revision(engine) == HEAD_REVISION:
+        return  # the usual case, answered without importing Alembic
     current = current_revision(engine)
     if current is None:
         if inspect(engine).has_table("message"):
@@ -69,6 +83,8 @@ def ensure_schema(engine: Engine) -> None:
     head = head_revision()
     if current == head:
         return
+    from alembic.script import ScriptDirectory
+
     known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
     if current not in known:
         raise SchemaError(
@@ -79,3 +95,13 @@ def ensure_schema(engine: Engine) -> None:
         f"the database schema is at {current}, this inboxwatch needs {head}: "
         "back it up, then run `inboxwatch db upgrade`"
     )
+
+
+def _recorded_revision(engine: Engine) -> str | None:
+    """The revision in ``alembic_version`` read with plain SQL (None: no such table, or not
+    exactly one row)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    return str(rows[0][0]) if len(rows) == 1 else None

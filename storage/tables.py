@@ -47,6 +47,7 @@ REASON_VALUES = ("direct_to_system", "unknown_sender", "unrelated_to_case", "mal
                  "auto_generated", "")
 CATEGORY_VALUES = ("normal", "malformed", "bounce", "auto_reply", "spam", "phishing",
                    "marketing")
+OUTBOX_STATUS_VALUES = ("pending", "sending", "sent", "failed")  # Outbox.status
 
 
 def utcnow() -> datetime:

@@ -15,7 +15,14 @@ from inboxwatch.cli import main
 from storage import open_engine
 from storage.engine import make_engine
 from storage.migrations.filters import include_object
-from storage.schema import SchemaError, current_revision, ensure_schema, head_revision, upgrade
+from storage.schema import (
+    HEAD_REVISION,
+    SchemaError,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 
 
 def test_migrations_match_models(tmp_path: Path) -> None:
@@ -25,6 +32,11 @@ def test_migrations_match_models(tmp_path: Path) -> None:
         context = MigrationContext.configure(conn, opts={"include_object": include_object})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_head_revision_constant_is_the_newest_migration() -> None:
+    # ensure_schema answers "up to date" from this constant without importing Alembic
+    assert HEAD_REVISION == head_revision()
 
 
 def test_new_store_is_created_at_head_with_wal_and_fts(db_url: str) -> None:

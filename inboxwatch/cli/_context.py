@@ -7,13 +7,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from sqlalchemy import Engine
 
 from inboxwatch.config import Config, default_db_url, load_config, resolve_config_path
-from inboxwatch.route import RoutingContext
+
+if TYPE_CHECKING:
+    from inboxwatch.route import RoutingContext
 
 __all__ = ["Context"]
 
@@ -48,6 +50,7 @@ class Context:
         """Routing settings from the config, the reply-token secret, and notices (checked
         here, so a bad template or address fails before any mail is processed)."""
         from inboxwatch.notify import check_notice_settings
+        from inboxwatch.route import RoutingContext
         from inboxwatch.tokens import load_reply_secret
 
         system = self.config.system

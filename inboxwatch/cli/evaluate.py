@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.measure import Measurement
@@ -11,9 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from inboxwatch.cli._context import Context
-from inboxwatch.evaluate import AUTO_GENERATED, JUNK, EvalReport, evaluate
 from inboxwatch.sanitize import clean_line
-from inboxwatch.sources import check_paths
+
+if TYPE_CHECKING:
+    from inboxwatch.evaluate import EvalReport
 
 __all__ = ["register"]
 
@@ -36,6 +37,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.evaluate import evaluate  # the whole pipeline: only when it runs
+    from inboxwatch.sources import check_paths
+
     paths = check_paths(args.paths)
     report = evaluate(paths, ctx.routing_context(), label=args.label,
                       held_out=args.held_out, workers=args.workers)
@@ -58,6 +62,8 @@ def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
 
 def confusion_table(report: EvalReport) -> Table:
     """Rows = label, columns = category, then the shares that the quality bars are about."""
+    from inboxwatch.evaluate import AUTO_GENERATED, JUNK
+
     title = "inboxwatch eval" + (" (held-out share only)" if report.held_out else "")
     table = Table(title=title)
     table.add_column("label", no_wrap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,12 +14,13 @@ from sqlmodel import Session
 
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import NotFound
-from inboxwatch.ingest import IngestReport, ingest
-from inboxwatch.messages import message_detail
 from inboxwatch.sanitize import clean, clean_line, shorten
-from inboxwatch.sources import Skipped, check_paths, iter_mail
 from storage.queries import MessageFilter, MessageRow, get_blob, list_messages
 from storage.tables import CATEGORY_VALUES, STATUS_VALUES
+
+if TYPE_CHECKING:
+    from inboxwatch.ingest import IngestReport
+    from inboxwatch.sources import Skipped
 
 __all__ = ["register"]
 
@@ -56,6 +57,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    # The pipeline is imported by the commands that run it: every command pays for the
+    # imports of this module, and the TUI starts faster without parsers and classifiers.
+    from inboxwatch.ingest import ingest
+    from inboxwatch.sources import Skipped, check_paths, iter_mail
+
     paths = check_paths(args.paths)
     engine = ctx.engine
     skipped: list[Skipped] = []
@@ -167,6 +173,8 @@ def messages_table(rows: list[MessageRow], width: int = _WIDE) -> Table:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.messages import message_detail
+
     with Session(ctx.engine) as session:
         detail = message_detail(session, args.id)
         if detail is None:

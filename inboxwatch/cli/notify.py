@@ -11,15 +11,8 @@ from sqlmodel import Session
 
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.notify import (
-    check_notice_settings,
-    deliver_pending,
-    list_outbox,
-    load_notice_templates,
-)
-from inboxwatch.notify._outbox import OUTBOX_STATUS_VALUES
-from inboxwatch.notify._templates import render_pair, sample_message
 from inboxwatch.sanitize import clean_line, shorten
+from storage.tables import OUTBOX_STATUS_VALUES
 
 __all__ = ["register"]
 
@@ -51,6 +44,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def cmd_outbox_send(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.notify import deliver_pending  # SMTP and templates: only when used
+
     report = deliver_pending(ctx.engine, ctx.config)
     if ctx.json:
         ctx.emit_json(report.to_json())
@@ -64,6 +59,8 @@ def cmd_outbox_send(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.notify import list_outbox
+
     with Session(ctx.engine) as session:
         rows = list_outbox(session, status=args.status, limit=args.limit)
     if ctx.json:
@@ -95,6 +92,9 @@ def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_check_templates(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.notify import check_notice_settings, load_notice_templates
+    from inboxwatch.notify._templates import render_pair, sample_message
+
     system = ctx.config.system
     check_notice_settings(system)
     templates = load_notice_templates(system)

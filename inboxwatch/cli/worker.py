@@ -14,15 +14,17 @@ import signal
 import threading
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
-from inboxwatch.sync import PollResult, poll_mailbox
 from storage.tables import MailboxState, RawCapture, UnfetchedMessage, utcnow
+
+if TYPE_CHECKING:
+    from inboxwatch.sync import PollResult
 
 __all__ = ["cmd_poll", "cmd_run", "cmd_status", "register"]
 
@@ -56,6 +58,8 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def cmd_poll(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.sync import poll_mailbox  # the IMAP stack: only the commands using it
+
     config = ctx.config
     mailboxes = [config.mailbox(args.mailbox)] if args.mailbox else list(config.mailboxes)
     if not mailboxes:

@@ -49,7 +49,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-OUTBOX_STATUS_VALUES = ("pending", "sending", "sent", "failed")
 MAX_ATTEMPTS = 12
 BASE_DELAY_SECONDS = 60
 MAX_DELAY_SECONDS = 6 * 3600
