@@ -15,6 +15,7 @@ early empty ``idle_check`` treated as a dead connection (:class:`ConnectionLost`
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import logging
 import re
@@ -103,11 +104,13 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
                                 password_command=mailbox.password_command)
     except SecretError as exc:
         raise AuthenticationFailed(f"{where}: cannot get the secret: {exc}") from None
-    try:
-        context = ssl.create_default_context(cafile=mailbox.ca_file)
-    except (OSError, ssl.SSLError) as exc:  # a configuration problem: exit 1, not 4
-        raise InboxwatchError(f"{where}: cannot load ca_file {mailbox.ca_file}: "
-                              f"{_reason(exc)}") from None
+    context: ssl.SSLContext | None = None
+    if mailbox.security in ("tls", "starttls"):
+        try:
+            context = _tls_context(mailbox.ca_file)
+        except (OSError, ssl.SSLError) as exc:  # a configuration problem: exit 1, not 4
+            raise InboxwatchError(f"{where}: cannot load ca_file {mailbox.ca_file}: "
+                                  f"{_reason(exc)}") from None
     try:
         client = IMAPClient(mailbox.host, mailbox.port, ssl=mailbox.security == "tls",
                             ssl_context=context if mailbox.security == "tls" else None,
@@ -135,6 +138,14 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         # never contains what we sent.
         raise AuthenticationFailed(f"{where}: login refused: {_reason(exc)}") from None
     return MailboxConnection(client, mailbox)
+
+
+@functools.lru_cache(maxsize=16)
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """One verifying TLS context per CA file, made once per process: loading the system's
+    CA store takes about 50 ms, most of what a poll with nothing new cost. (A changed
+    ``ca_file`` is read again when the service restarts.)"""
+    return ssl.create_default_context(cafile=ca_file)
 
 
 def _login(client: IMAPClient, mailbox: MailboxConfig, secret: str) -> None:
