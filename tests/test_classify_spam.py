@@ -225,6 +225,9 @@ def _hostile() -> dict[str, bytes]:
         "html_nested_10000": head + b"Subject: deep\r\nContent-Type: text/html\r\n\r\n"
                              + b"<div>" * 10_000 + b"<a href='http://1.2.3.4/'>x</a>"
                              + b"</div>" * 10_000 + b"\r\n",
+        # deeper than any layout: tree building would take minutes; read as plain text
+        "html_nested_400000": head + b"Subject: deeper\r\nContent-Type: text/html\r\n\r\n"
+                              + b"<div>" * 400_000 + b"\r\n",
         "long_words": head + b"Subject: x\r\n\r\n" + b"\xe3\x81\x82" * 50_000 + b"\r\n",
     }
 

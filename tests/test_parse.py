@@ -10,7 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.parse import parse_message, safe_filename, strip_envelope_line
+from inboxwatch.parse import (
+    MAX_HTML_DEPTH,
+    html_to_text,
+    parse_message,
+    safe_filename,
+    strip_envelope_line,
+)
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 
@@ -199,3 +205,19 @@ def test_nul_bytes_never_reach_decoded_text() -> None:
     p = parse_message(raw)
     assert "\x00" not in p.subject + p.text + "".join(v for _, v in p.headers)
     assert p.subject == "nulhere" and "bodywith nul" in p.text
+
+
+def test_html_blocks_become_lines_and_paragraphs() -> None:
+    text = html_to_text("<p>Dear <i>client</i>,</p><table><tr><td>Ticket</td><td>42</td></tr>"
+                        "<tr><td>State</td><td>open</td></tr></table>"
+                        "<ul><li>one</li><li>two</li></ul><div>a</div>\n  <div>b</div>"
+                        "<script>alert(1)</script><img src=x alt=pic>")
+    assert text == "Dear _client_,\n\nTicket 42\nState open\n\n- one\n- two\na\nb"
+
+
+def test_html_nested_deeper_than_any_layout_is_read_as_plain_text() -> None:
+    deep = MAX_HTML_DEPTH * 5
+    html = "<div>" * deep + "hello <b>world</b> &amp; more" + "</div>" * deep
+    assert html_to_text(html) == "hello world & more"  # tags stripped, nothing lost
+    shallow = "<div>" * 100 + "hello <b>world</b>" + "</div>" * 100
+    assert html_to_text(shallow) == "hello **world**"
