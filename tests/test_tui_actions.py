@@ -14,15 +14,15 @@ from inboxwatch.users import resolve_actor
 from storage.queries import MessageFilter, count_messages
 from storage.tables import AuditEntry, Case, CaseUpdate, ClassifierFeedback, Message
 from tests.tui_support import (
-    EXAMPLES,
     OPERATOR,
     VIEWER,
     add_staff,
     import_mail,
     make_app,
     pilot_test,
-    pin_times,
+    seed_example_store,
     settle,
+    triage_screen,
 )
 from tui.screens.modals import CaseForm, ConfirmDelete, HelpScreen, MarkPicker, TextViewer
 from tui.screens.triage import TriageScreen
@@ -34,11 +34,7 @@ SIZE = (120, 40)
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
-    import_mail(engine, [EXAMPLES])
-    add_staff(engine, OPERATOR, "operator")
-    add_staff(engine, VIEWER, "viewer")
-    pin_times(engine)
-    return engine
+    return seed_example_store(engine)
 
 
 def _message(engine: Engine, pk: int) -> Message:
@@ -47,12 +43,6 @@ def _message(engine: Engine, pk: int) -> Message:
         assert m is not None
         session.expunge(m)
         return m
-
-
-def _triage(app: object) -> TriageScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, TriageScreen)
-    return screen
 
 
 @pilot_test
@@ -64,12 +54,12 @@ async def test_list_opens_on_first_message_and_j_k_move(store: Engine) -> None:
         with Session(store) as session:
             assert lst.total == count_messages(session, MessageFilter())
         first = lst.current_pk
-        assert _triage(app).detail.detail is not None
-        assert _triage(app).detail.detail.id == first
+        assert triage_screen(app).detail.detail is not None
+        assert triage_screen(app).detail.detail.id == first
         await pilot.press("j", "j")
         await settle(app, pilot)
         assert lst.cursor_row == 2
-        assert _triage(app).detail.detail.id == lst.current_pk != first
+        assert triage_screen(app).detail.detail.id == lst.current_pk != first
         await pilot.press("k")
         await pilot.press("G")
         await settle(app, pilot)
@@ -83,7 +73,7 @@ async def test_direct_mark_keys_change_status_and_audit(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        pk = _triage(app).list.current_pk
+        pk = triage_screen(app).list.current_pk
         assert pk is not None
         await pilot.press("3")
         await settle(app, pilot)
@@ -101,7 +91,7 @@ async def test_mark_picker(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        pk = _triage(app).list.current_pk
+        pk = triage_screen(app).list.current_pk
         await pilot.press("m")
         assert isinstance(app.screen, MarkPicker)
         await pilot.press("down", "down", "enter")  # the third option: closed
@@ -115,8 +105,8 @@ async def test_delete_as_spam_confirms_and_teaches_classifier(store: Engine) -> 
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        pk = _triage(app).list.current_pk
-        total = _triage(app).list.total
+        pk = triage_screen(app).list.current_pk
+        total = triage_screen(app).list.total
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDelete)
         await pilot.press("n")  # cancel: nothing happens
@@ -125,8 +115,8 @@ async def test_delete_as_spam_confirms_and_teaches_classifier(store: Engine) -> 
         await pilot.press("d", "s")
         await settle(app, pilot)
         assert _message(store, pk).deleted_at is not None  # type: ignore[arg-type]
-        assert _triage(app).list.total == total - 1
-        assert _triage(app).list.current_pk != pk
+        assert triage_screen(app).list.total == total - 1
+        assert triage_screen(app).list.current_pk != pk
     with Session(store) as session:
         labels = session.exec(select(ClassifierFeedback.label)
                               .where(ClassifierFeedback.message_pk == pk)).all()
@@ -138,7 +128,7 @@ async def test_space_selects_several_for_bulk_mark_and_delete(store: Engine) -> 
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("space", "j", "space", "j")
         chosen = sorted(lst.selected)
         assert len(chosen) == 2
@@ -158,7 +148,7 @@ async def test_create_case_from_message(store: Engine) -> None:
         await settle(app, pilot)
         await pilot.press("j")  # a message with a sender
         await settle(app, pilot)
-        detail = _triage(app).detail.detail
+        detail = triage_screen(app).detail.detail
         assert detail is not None and detail.from_addr
         await pilot.press("c")
         form = app.screen
@@ -186,7 +176,7 @@ async def test_find_case_links_message(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         if lst.current_pk == first_pk:
             await pilot.press("j")
         pk = lst.current_pk
@@ -214,7 +204,7 @@ async def test_case_update_with_existing_file_and_email_toggle(store: Engine) ->
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         while lst.current_pk != target_pk:
             await pilot.press("j")
         await settle(app, pilot)
@@ -237,7 +227,7 @@ async def test_viewer_sees_actions_disabled_and_why(store: Engine) -> None:
     app = make_app(store, login=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         pk = screen.list.current_pk
         before = _message(store, pk).status  # type: ignore[arg-type]
         assert screen.check_action("mark", ()) is None
@@ -270,7 +260,7 @@ async def test_search_filters_and_n_moves_through_matches(store: Engine) -> None
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("slash", *"invoice", "enter")
         await settle(app, pilot)
         with Session(store) as session:
@@ -290,7 +280,7 @@ async def test_status_and_category_filters_and_sort(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("s", "s")  # all -> awaiting_review -> needs_attention
         await settle(app, pilot)
         assert lst.view.flt.status == "needs_attention"
@@ -334,7 +324,7 @@ async def test_save_attachments_to_a_directory(store: Engine, tmp_path: Path) ->
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         while lst.current_pk != pk:
             await pilot.press("j")
         await settle(app, pilot)
@@ -357,7 +347,7 @@ async def test_remapped_key_from_config(store: Engine) -> None:
     app = make_app(store, keymap={"triage.mark_closed": "x"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        pk = _triage(app).list.current_pk
+        pk = triage_screen(app).list.current_pk
         await pilot.press("3")  # no longer bound
         await settle(app, pilot)
         assert _message(store, pk).status != "closed"  # type: ignore[arg-type]
@@ -402,7 +392,7 @@ async def test_live_refresh_keeps_the_operators_place(store: Engine, tmp_path: P
     app = make_app(store, poll_seconds=0.1)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("j", "j", "j")
         await settle(app, pilot)
         here, total = lst.current_pk, lst.total
@@ -438,7 +428,7 @@ async def test_small_terminal_says_what_it_cannot_show(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=(60, 15)) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         notice = str(screen.query_one("#notice").render())
         assert "Small terminal" in notice
         assert not screen.detail.display or not screen.detail.region.height

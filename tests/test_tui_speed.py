@@ -20,15 +20,12 @@ import tui.widgets.detail as detail_module
 import tui.widgets.message_list as list_module
 from storage.queries import MessageFilter, count_messages
 from tests.tui_support import (
-    EXAMPLES,
-    OPERATOR,
     VIEWER,
-    add_staff,
-    import_mail,
     make_app,
     pilot_test,
-    pin_times,
+    seed_example_store,
     settle,
+    triage_screen,
 )
 from tui.screens.modals import HelpScreen
 from tui.screens.triage import TriageScreen
@@ -40,17 +37,7 @@ SIZE = (120, 40)
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
-    import_mail(engine, [EXAMPLES])
-    add_staff(engine, OPERATOR, "operator")
-    add_staff(engine, VIEWER, "viewer")
-    pin_times(engine)
-    return engine
-
-
-def _triage(app: Any) -> TriageScreen:
-    screen = app.screen
-    assert isinstance(screen, TriageScreen)
-    return screen
+    return seed_example_store(engine)
 
 
 def test_the_subject_column_takes_what_the_others_leave() -> None:
@@ -76,7 +63,7 @@ async def test_moving_the_cursor_renders_only_the_rows_it_leaves_and_reaches(
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         visible = lst.scrollable_content_region.height - 1
         assert len(rendered) >= visible  # the first paint drew every row on the screen
         rendered.clear()
@@ -103,7 +90,7 @@ async def test_showing_a_message_repaints_the_pane_without_a_screen_layout(
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         regions = (screen.list.region, screen.detail.region)
         monkeypatch.setattr(Screen, "_refresh_layout", counting)
         for _ in range(3):
@@ -130,7 +117,7 @@ async def test_holding_j_reads_only_the_message_the_cursor_stops_on(
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         read.clear()
         for _ in range(8):  # faster than the settle delay: a key-repeat burst
             app.post_message(events.Key("j", "j"))
@@ -158,7 +145,7 @@ async def test_a_big_view_shows_its_first_page_then_its_exact_count(
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("s")  # awaiting_review: more than a page of the example mail
         await settle(app, pilot)
         with Session(store) as session:
@@ -167,7 +154,7 @@ async def test_a_big_view_shows_its_first_page_then_its_exact_count(
         assert announced == [False, True]  # rows first, then the count
         assert lst.counted and lst.total == expected
         assert all(r.status == "awaiting_review" for r in lst.rows_loaded)
-        status = str(_triage(app).query_one("#status-line").render())
+        status = str(triage_screen(app).query_one("#status-line").render())
         assert f"1/{expected}" in status and "counting" not in status
         await pilot.press("G")  # the window jumps to the real end
         await settle(app, pilot)
@@ -183,7 +170,7 @@ async def test_a_stale_view_never_replaces_a_newer_one(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        lst = _triage(app).list
+        lst = triage_screen(app).list
         await pilot.press("s", "s", "s")  # awaiting -> attention -> closed, no waiting
         await settle(app, pilot)
         assert lst.view.flt.status == "closed"
@@ -198,7 +185,7 @@ async def test_the_search_field_opens_over_the_status_line_moving_nothing(
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         regions = (screen.list.region, screen.detail.region)
         search = screen.query_one("#search")
         await pilot.press("slash")
@@ -217,7 +204,7 @@ async def test_page_keys_and_clicks_move_the_cursor(store: Engine) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         lst = screen.list
         visible = lst.scrollable_content_region.height - 1
         await pilot.press("pagedown")
@@ -239,7 +226,7 @@ async def test_key_bar_shows_what_is_allowed_and_clicks_press_keys(store: Engine
     app = make_app(store, login=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        bar = _triage(app).query_one(KeyBar)
+        bar = triage_screen(app).query_one(KeyBar)
         hints = {h.description: h for h in bar.hints}
         assert not hints["Mark"].enabled and not hints["Delete"].enabled
         assert hints["Search"].enabled and hints["Help"].enabled
@@ -259,7 +246,7 @@ async def test_a_search_without_matches_empties_the_list_then_says_so(store: Eng
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = _triage(app)
+        screen = triage_screen(app)
         await pilot.press("slash", *"zzznomatch", "enter")
         await settle(app, pilot)
         assert screen.list.total == 0 and screen.list.counted

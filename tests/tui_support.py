@@ -18,6 +18,7 @@ from inboxwatch.sources import iter_mail
 from inboxwatch.users import SYSTEM_ACTOR, add_user
 from storage.tables import Message
 from tui.app import InboxwatchApp
+from tui.screens.triage import TriageScreen
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -63,6 +64,22 @@ def pin_verdicts(engine: Engine) -> None:
                              {"step": "spam", "rule": f"pinned_{category}",
                               "evidence": "a fixed verdict for this test", "score": 1.5}]))
         session.commit()
+
+
+def seed_example_store(engine: Engine) -> Engine:
+    """The example mail, an operator and a viewer, arrival times pinned: the usual store."""
+    import_mail(engine, [EXAMPLES])
+    add_staff(engine, OPERATOR, "operator")
+    add_staff(engine, VIEWER, "viewer")
+    pin_times(engine)
+    return engine
+
+
+def triage_screen(app: object) -> TriageScreen:
+    """The app's current screen, which must be the triage screen."""
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, TriageScreen)
+    return screen
 
 
 def make_app(engine: Engine, login: str = OPERATOR, **kwargs: object) -> InboxwatchApp:
