@@ -215,6 +215,20 @@ def _label(rule: AutoRule) -> str:
             Where.PART_OR_ATTACHMENT: "attachment"}[rule.where]
 
 
+def _evidence(rule: AutoRule, pattern: re.Pattern[str], value: str) -> str | None:
+    """What ``rule`` shows when it matches ``value`` (the value; for the body, the matched
+    text), or None when it does not match."""
+    if rule.where is not Where.BODY:
+        return value if pattern.search(value[:MAX_VALUE_CHARS]) else None
+    lowered = value.lower()  # body rules are compiled for lower-cased text (see _compile)
+    found = pattern.search(lowered)
+    if found is None:
+        return None
+    if len(lowered) != len(value):  # lower-casing moved the offsets: show what matched
+        return found.group(0)
+    return value[found.start():found.end()]  # the body's own spelling
+
+
 def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop") -> AutoMatch:
     """Apply :data:`AUTO_RULES` (and our own loop header) to a parsed message."""
     hits: list[RuleHit] = []
@@ -227,20 +241,9 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
     decisive = bool(hits)
     decisive_bounce = False
     for rule, pattern in zip(AUTO_RULES, _COMPILED, strict=True):
-        limit = MAX_BODY_CHARS if rule.where is Where.BODY else MAX_VALUE_CHARS
         for value in _values(parsed, rule):
-            value = value[:limit]
-            if rule.where is Where.BODY:
-                lowered = value.lower()
-                found = pattern.search(lowered)
-                if found and len(lowered) == len(value):  # show the body's own spelling
-                    shown = value[found.start():found.end()]
-                elif found:
-                    shown = found.group(0)
-            else:
-                found = pattern.search(value)
-                shown = value
-            if found:
+            shown = _evidence(rule, pattern, value)
+            if shown is not None:
                 shown = shown[:200] or "<>"
                 hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown.strip()}"))
                 weights[rule.category] += rule.weight
