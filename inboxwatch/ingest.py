@@ -216,11 +216,7 @@ def shutdown_pool() -> None:
 
 def _analyze_job(job: tuple[bytes, AnalysisSettings, bool]) -> Analysis:
     raw, settings, header_only = job
-    analysis = analyze(raw, settings, header_only=header_only)
-    # The header index is derived (rebuilt on first use) and was the costliest part of
-    # unpickling the result in the storing process: it is not shipped back.
-    analysis.parsed._index = None
-    return analysis
+    return analyze(raw, settings, header_only=header_only)
 
 
 def default_workers() -> int:

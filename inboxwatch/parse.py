@@ -23,7 +23,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -126,6 +126,15 @@ class ParsedMessage:
     defects: list[str] = field(default_factory=list)
     malformed: bool = False
     _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> list[object]:
+        """Pickled (to and from parser workers) without the header index: it is derived,
+        rebuilt on first use, and was most of the cost of unpickling a parsed message."""
+        return [None if f.name == "_index" else getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state: list[object]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            setattr(self, f.name, value)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

@@ -221,3 +221,13 @@ def test_html_nested_deeper_than_any_layout_is_read_as_plain_text() -> None:
     assert html_to_text(html) == "hello world & more"  # tags stripped, nothing lost
     shallow = "<div>" * 100 + "hello <b>world</b>" + "</div>" * 100
     assert html_to_text(shallow) == "hello **world**"
+
+
+def test_parsed_message_pickles_without_its_derived_header_index() -> None:
+    import pickle
+
+    parsed = parse_message(b"From: a@example.com\r\nX-Tag: one\r\nSubject: s\r\n\r\nbody\r\n")
+    assert parsed.header("x-tag") == "one"  # builds the index
+    copy = pickle.loads(pickle.dumps(parsed))
+    assert copy == parsed and copy._index is None
+    assert copy.header_all("X-Tag") == ["one"]
