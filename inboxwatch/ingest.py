@@ -22,14 +22,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from inboxwatch.classify import feedback_version
 from inboxwatch.explain import hits_to_json
 from inboxwatch.reply import follow_up_stored_message
 from inboxwatch.route import (
@@ -247,7 +249,7 @@ def process_pending(
         batch = _load_pending(engine, after_id=last_id, batch_size=batch_size)
         if batch:
             last_id = batch[-1].id
-            ahead.append((batch, _start_analysis(batch, ctx.settings, workers)))
+            ahead.append((batch, _start_analysis(batch, _settings(engine, ctx), workers)))
 
     for _ in range(PIPELINE_DEPTH):
         queue_next()
@@ -260,6 +262,15 @@ def process_pending(
         if on_progress:
             on_progress(len(current))
     return report
+
+
+def _settings(engine: Engine, ctx: RoutingContext) -> AnalysisSettings:
+    """The analysis settings for a batch: the spam evidence is kept for re-scoring only
+    when operators have given feedback (checked per batch, so new feedback applies to the
+    next batch analysed)."""
+    with Session(engine) as session:
+        has_feedback = feedback_version(session).rows > 0
+    return replace(ctx.settings, keep_evidence=has_feedback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,14 +349,32 @@ def _store_pending(engine: Engine, batch: list[_Pending], analyses: list[Analysi
     return report
 
 
-def _fresh_captures(session: Session, ids: list[int]) -> dict[int, RawCapture]:
+@dataclass(frozen=True, slots=True)
+class _Capture:
+    """What storing a message needs of its capture (read as plain columns: loading ORM
+    objects for a batch cost more than routing it)."""
+
+    id: int
+    sha256: str
+    source: str
+    mailbox: str | None
+    size: int
+    header_only: bool
+    received_at: datetime | None
+    captured_at: datetime
+
+
+def _fresh_captures(session: Session, ids: list[int]) -> dict[int, _Capture]:
     """The still-unprocessed captures among ``ids`` (another process may have taken some)."""
-    stmt = select(RawCapture).where(col(RawCapture.id).in_(ids),
-                                    col(RawCapture.processed_at).is_(None))
-    return {c.id: c for c in session.exec(stmt).all() if c.id is not None}
+    table = _CAPTURES
+    stmt = sa_select(table.c.id, table.c.sha256, table.c.source, table.c.mailbox,
+                     table.c.size, table.c.header_only, table.c.received_at,
+                     table.c.captured_at).where(table.c.id.in_(ids),
+                                                table.c.processed_at.is_(None))
+    return {row[0]: _Capture(*row) for row in session.execute(stmt).all()}
 
 
-def _store_batch(session: Session, captures: list[RawCapture], analyses: list[Analysis],
+def _store_batch(session: Session, captures: list[_Capture], analyses: list[Analysis],
                  ctx: RoutingContext) -> IngestReport:
     """Route and store one batch: every decision first (nothing is written, so nothing is
     flushed per message), then all new messages in one multi-row INSERT (plain rows, not
@@ -383,11 +412,19 @@ def _store_batch(session: Session, captures: list[RawCapture], analyses: list[An
         report.by_category[category] = report.by_category.get(category, 0) + 1
         report.message_ids.append(pk)
     now = utcnow()
-    session.execute(update(RawCapture), [
-        {"id": cap.id, "processed_at": now,
-         "message_pk": ids[found] if found >= 0 else -1 - found}
-        for cap, found in zip(captures, target, strict=True)])
+    if captures:
+        session.execute(_MARK_PROCESSED, [
+            {"cid": cap.id, "processed_at": now,
+             "message_pk": ids[found] if found >= 0 else -1 - found}
+            for cap, found in zip(captures, target, strict=True)])
     return report
+
+
+# Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
+# a batch cost more than the SQL.
+_CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
+_MARK_PROCESSED = _CAPTURES.update().where(_CAPTURES.c.id == bindparam("cid")).values(
+    processed_at=bindparam("processed_at"), message_pk=bindparam("message_pk"))
 
 
 def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -398,9 +435,9 @@ def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """
     if not rows:
         return []
-    # render_nulls: every row has every column, so the rows share one INSERT statement (by
-    # default the ORM splits rows by which columns are None).
-    session.execute(insert(Message), rows, execution_options={"render_nulls": True})
+    # A Core INSERT: every row has the same columns, so the rows share one statement (the
+    # ORM's bulk insert split them by which columns were None, and did per-row bookkeeping).
+    session.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]
     shas = [row["sha256"] for row in rows]
     found: dict[str, int] = {}
     for i in range(0, len(shas), 500):
@@ -424,7 +461,7 @@ def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) ->
                 "content_id": att.content_id[:1000] if att.content_id else None})
     put_blobs(session, list(blobs.items()))
     if rows:
-        session.execute(insert(MessageAttachment), rows, execution_options={"render_nulls": True})
+        session.execute(insert(MessageAttachment.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decision]],
@@ -442,7 +479,7 @@ def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decis
         follow_up_stored_message(session, loaded[pk], analysis, decision, ctx)
 
 
-def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
+def _received_at(cap: _Capture, analysis: Analysis) -> datetime:
     if cap.received_at is not None:
         return cap.received_at
     date = analysis.parsed.date
@@ -452,7 +489,7 @@ def _received_at(cap: RawCapture, analysis: Analysis) -> datetime:
     return captured
 
 
-def _message_row(cap: RawCapture, analysis: Analysis, decision: Decision) -> dict[str, Any]:
+def _message_row(cap: _Capture, analysis: Analysis, decision: Decision) -> dict[str, Any]:
     """The ``message`` row for a routed capture (every column but the generated ones)."""
     p = analysis.parsed
     return {
