@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import email
 import time
+from email.message import Message
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inboxwatch import parse as parse_module
 from inboxwatch.parse import (
     MAX_HTML_DEPTH,
+    _message_from_bytes,
     html_to_text,
     parse_message,
     safe_filename,
@@ -231,3 +235,95 @@ def test_parsed_message_pickles_without_its_derived_header_index() -> None:
     copy = pickle.loads(pickle.dumps(parsed))
     assert copy == parsed and copy._index is None
     assert copy.header_all("X-Tag") == ["one"]
+
+
+# The single-part fast path builds the same email.message.Message as the stdlib feedparser.
+
+def message_state(msg: Message) -> dict[str, object]:
+    """Everything a parsed Message holds, comparable: defects by type and text, parts too."""
+    state = dict(vars(msg))
+    state["defects"] = [(type(d), str(d)) for d in msg.defects]
+    if isinstance(state["_payload"], list):
+        state["_payload"] = [message_state(p) for p in state["_payload"]]
+    return state
+
+
+def assert_same_as_stdlib(raw: bytes) -> None:
+    assert message_state(_message_from_bytes(raw)) == message_state(
+        email.message_from_bytes(raw))
+
+
+FAST_PATH_CASES = {
+    "crlf": b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\nmore\r\n",
+    "lf": b"From: a@example.com\nSubject: hi\n\nbody\n",
+    "bare cr": b"From: a@example.com\rSubject: hi\r\rbody\rmore\r",
+    "mixed line ends": b"From: a@example.com\r\nSubject: hi\nX-A: 1\r\r\nbody\n\r",
+    "cr lf split by a blank line": b"Subject: a\r\r\nX-B: b\r\n\r\nbody",
+    "no blank line": b"From: a@example.com\r\nSubject: hi\r\n",
+    "headers only, no final line break": b"From: a@example.com\r\nSubject: hi",
+    "body line ends the headers": b"From: a@example.com\r\nSubject: hi\r\nbody at once\r\n",
+    "no headers": b"just text\r\nmore\r\n",
+    "blank first line": b"\r\nSubject: not a header\r\n",
+    "empty": b"",
+    "body starts with white space": b"Subject: x\r\n\r\n  indented\r\n\tand tab\r\n",
+    "body starts with a From line": b"Subject: x\r\n\r\nFrom here on\r\n",
+    "From line ends the headers": b"Subject: x\r\nFrom y@example.com\r\n\r\nbody\r\n",
+    "From line ends the headers, no blank": b"Subject: x\r\nFrom y@example.com\r\nbody\r\n",
+    "From line among the headers": b"X-Seq: 1\r\nFrom a@b.c  Sat Sep 21 20:23:16 2002\n"
+                                   b"Subject: x\r\n\r\nbody",
+    "two From lines": b"X-Seq: 1\r\nFrom a@b.c\r\nFrom d@e.f\r\nSubject: x\r\n\r\nbody",
+    "leading envelope": b"From a@b.c  Sat Sep 21 20:23:16 2002\nSubject: x\n\nbody\n",
+    "envelope alone": b"From a@b.c  Sat Sep 21 20:23:16 2002\n\nbody\n",
+    "continuation after From line": b"X-Seq: 1\r\nFrom a@b.c\r\n folded\r\nSubject: x\r\n\r\nb",
+    "first line a continuation": b" folded\r\nSubject: x\r\n\r\nbody",
+    "line starting with a colon": b"Subject: x\r\n: no name\r\nX-A: 1\r\n\r\nbody",
+    "folded values": b"Subject: one\r\n two\r\n\tthree\r\nX-Empty:\r\nX-Blank:   \r\n"
+                     b"X-WS-Line: a\r\n \r\nX-Tight:x\r\nX-Tabs:\t\tv \t\r\n\r\nbody",
+    "value folded after an empty first line": b"Subject:\r\n  later\r\n\r\nbody",
+    "8-bit header and body": b"From: J\xc3\xb6rg <j@example.de>\r\nSubject: Caf\xe9\r\n\r\n"
+                             b"na\xefve \xe9t\xe9\r\n",
+    "8-bit header name": b"Subject: x\r\nX-\xc4: y\r\n\r\nbody",
+    "nul bytes": b"Subject: nul\x00here\r\nX-\x00: y\r\n\r\nbody\x00with nul\r\n",
+    "vertical tab and form feed": b"Subject: a\x0bb\x0cc\r\nX-A: 1\x1c\r\n\r\nbo\x0bdy\x85",
+    "multipart (full parse)": b'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n'
+                              b"--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n",
+    "message/rfc822 (full parse)": b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nb",
+    "content type folded and repeated": b"Content-Type: text/html;\r\n charset=utf-8\r\n"
+                                        b"Content-type: multipart/mixed\r\n\r\n<p>hi</p>",
+}
+
+
+@pytest.mark.parametrize("raw", FAST_PATH_CASES.values(), ids=FAST_PATH_CASES.keys())
+def test_single_part_fast_path_builds_what_the_stdlib_builds(raw: bytes) -> None:
+    assert_same_as_stdlib(raw)
+    assert_same_as_stdlib(b"X-Bench-Seq: 1\r\n" + raw)
+
+
+_HEADERISH_LINES = st.sampled_from([
+    "Subject: hello", "X-A:b", "X-Empty:", "From: a@example.com", "From a@b.c Sat", "From ",
+    " folded", "\tfolded", " ", "", ": no name", "no colon", "Content-Type: text/plain",
+    "Content-Type: multipart/mixed; boundary=b", "--b", "--b--", "Caf\udce9: x",
+    "X-8bit: \udcc3\udcb6", "X-Nul: a\x00b", "Re: body", "a\x0bb: c",
+])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_HEADERISH_LINES, st.sampled_from(["\r\n", "\n", "\r", "\r\r\n"])),
+                max_size=12),
+       st.booleans())
+def test_fast_path_matches_the_stdlib_on_any_line_mix(
+    lines: list[tuple[str, str]], final_break: bool,
+) -> None:
+    text = "".join(line + end for line, end in lines)
+    if not final_break and lines:
+        text = text[: -len(lines[-1][1])]
+    assert_same_as_stdlib(text.encode("ascii", "surrogateescape"))
+
+
+@pytest.mark.parametrize("raw", FAST_PATH_CASES.values(), ids=FAST_PATH_CASES.keys())
+def test_parse_message_same_with_the_full_stdlib_parse(
+    raw: bytes, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast = parse_message(raw)
+    monkeypatch.setattr(parse_module, "_message_from_bytes", email.message_from_bytes)
+    assert parse_message(raw) == fast
