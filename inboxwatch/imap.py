@@ -119,6 +119,10 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         raise ServerUnreachable(f"{where}: cannot connect: {_reason(exc)}") from None
     except IMAPClientError as exc:
         raise ServerUnreachable(f"{where}: unexpected greeting: {_reason(exc)}") from None
+    # imapclient turns imaplib's protocol trace on (debug = 5) and sends it to a DEBUG
+    # logger: imaplib then formats every response line and the repr() of every message it
+    # receives, for a log record that is thrown away. That was most of a capture's CPU.
+    client._imap.debug = 0
     try:
         if mailbox.security == "starttls":
             client.starttls(context)

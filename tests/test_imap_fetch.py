@@ -77,3 +77,23 @@ def test_same_answers_as_imapclient(dovecot: Dovecot, tmp_path: Path,
         assert bodies[uid] == item[b"BODY[]"]
         assert headers[uid] == item[b"BODY[HEADER]"]
     assert bodies[uids[-1]].endswith(b"empty body\r\n\r\n")
+
+
+@pytest.mark.dovecot
+def test_imaplib_protocol_trace_is_off(dovecot: Dovecot, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    """imapclient turns imaplib's trace on and logs it at DEBUG: with it, every message
+    fetched was formatted with repr() for a record nobody reads (and a DEBUG log would hold
+    every byte of every mail). Fetching logs nothing from imaplib, even at DEBUG."""
+    monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)
+    user = dovecot.new_user()
+    dovecot.append(user, [make_message(n) for n in range(3)])
+    mailbox = load_config(write_config(tmp_path / "c.toml", dovecot, user)).mailboxes[0]
+    caplog.set_level("DEBUG")
+    with connect(mailbox) as conn:
+        assert conn.client._imap.debug == 0
+        conn.select("INBOX")
+        uids = conn.uids_after(0)
+        assert len(conn.bodies(uids)) == 3
+    assert not [r for r in caplog.records if r.name == "imapclient.imaplib"]
