@@ -60,6 +60,12 @@ INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-proces
 BATCH_SIZE = 200
 PIPELINE_DEPTH = 3  # batches analysed ahead of the one being stored
 
+# Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
+# a batch cost more than the SQL.
+_CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
+_MARK_PROCESSED = _CAPTURES.update().where(_CAPTURES.c.id == bindparam("cid")).values(
+    processed_at=bindparam("processed_at"), message_pk=bindparam("message_pk"))
+
 
 @dataclass(frozen=True, slots=True)
 class RawMail:
@@ -137,7 +143,7 @@ def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
         })
     put_blobs(session, list(blobs.items()))
     if rows:
-        session.execute(insert(RawCapture), rows)
+        session.execute(insert(_CAPTURES), rows)
     report.captured = len(rows)
     return report
 
@@ -418,13 +424,6 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
              "message_pk": ids[found] if found >= 0 else -1 - found}
             for cap, found in zip(captures, target, strict=True)])
     return report
-
-
-# Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
-# a batch cost more than the SQL.
-_CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
-_MARK_PROCESSED = _CAPTURES.update().where(_CAPTURES.c.id == bindparam("cid")).values(
-    processed_at=bindparam("processed_at"), message_pk=bindparam("message_pk"))
 
 
 def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
