@@ -669,8 +669,9 @@ def extract_links(html: str) -> list[Link]:
     return links
 
 
-# How the HTML-to-text walk treats elements: skipped whole, a line break before and after,
-# a line break alone, or a marker around the text (emphasis, as Markdown does it).
+# How the HTML-to-text walk treats elements: skipped whole, a line break alone, or text
+# written before and after their children (line breaks around blocks, a blank line around
+# paragraphs, emphasis markers as Markdown writes them).
 _SKIPPED_TAGS = frozenset({"head", "title", "script", "style", "noscript", "template",
                            "svg", "math", "object", "iframe", "img", "-comment"})
 _BLOCK_TAGS = frozenset({
@@ -678,15 +679,26 @@ _BLOCK_TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "nav",
     "aside", "main", "address", "form", "fieldset", "center", "figure", "figcaption",
     "caption", "tbody", "thead", "tfoot", "body", "html"})
-_EMPHASIS = {"b": "**", "strong": "**", "i": "_", "em": "_"}
-_CELL_TAGS = frozenset({"td", "th"})
+_PARAGRAPH_TAGS = frozenset({"p", "blockquote", "pre", "table"})
 _PRE_NEWLINE = "\x00"  # a line break inside <pre>, kept through the white-space folding
 # Where blocks meet: a line break, or a blank line around paragraphs. Adjacent boundaries
 # merge (the end of one row and the start of the next are one line break, not two).
 _LINE_BREAK, _BLANK_LINE = "\x01", "\x02"
 _BOUNDARIES_RE = re.compile(r"[\x01\x02](?:[ \t\x01\x02]*[\x01\x02])?")
-_PARAGRAPH_TAGS = frozenset({"p", "blockquote", "pre", "table"})
-_NOT_TEXT = str.maketrans("", "", _PRE_NEWLINE + _LINE_BREAK + _BLANK_LINE)
+_AROUND: dict[str, tuple[str, str]] = {
+    **{tag: (_BLANK_LINE, _BLANK_LINE) if tag in _PARAGRAPH_TAGS else (_LINE_BREAK, _LINE_BREAK)
+       for tag in _BLOCK_TAGS},
+    "li": (_LINE_BREAK + "- ", ""), "td": ("  ", ""), "th": ("  ", ""),
+    "b": ("**", "**"), "strong": ("**", "**"), "i": ("_", "_"), "em": ("_", "_"),
+}
+# Text nodes lose the walk's own marker characters. Running text has every white-space
+# character (str.isspace: none above U+3000) turned into a space; html_to_text folds runs
+# of spaces later, so this is what folding each text node's runs would give. In <pre>,
+# line breaks are kept.
+_MARKERS = {ord(c): None for c in _PRE_NEWLINE + _LINE_BREAK + _BLANK_LINE}
+_RUNNING_TEXT = str.maketrans(
+    {**{i: " " for i in range(0x3001) if chr(i).isspace()}, **_MARKERS})
+_PRE_TEXT = str.maketrans({**_MARKERS, ord("\n"): _PRE_NEWLINE})
 
 
 def html_to_text(html: str) -> str:
@@ -749,64 +761,47 @@ def _strip_tags(html: str) -> str:
 
 
 def _emit_text(root: LexborNode, out: list[str]) -> None:
-    # The stack holds nodes to enter, and strings to write once an element's children are
-    # done (its closing marker), in the order they must come out; None leaves a <pre>.
-    stack: list[LexborNode | str | None] = [root]
+    # Without recursion: ``pending`` holds, for every element being walked, the iterator
+    # over its parent's remaining children, what to write once its own children are done,
+    # and whether it is a <pre>.
+    write = out.append
+    pending: list[tuple[Iterator[LexborNode], str, bool]] = []
+    nodes: Iterator[LexborNode] = iter((root,))
     in_pre = 0
-    while stack:
-        item = stack.pop()
-        if item is None:
-            in_pre -= 1
-            continue
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        tag = item.tag
-        if tag == "-text":
-            text = (item.text_content or "").translate(_NOT_TEXT)
-            out.append(text.replace("\n", _PRE_NEWLINE) if in_pre else _collapse(text))
-            continue
-        if tag in _SKIPPED_TAGS or tag is None or tag.startswith("-"):
-            continue
-        closing: list[str | None] = []
-        if tag == "br":
-            out.append("\n")
-            continue
-        if tag in _BLOCK_TAGS:
-            boundary = _BLANK_LINE if tag in _PARAGRAPH_TAGS else _LINE_BREAK
-            out.append(boundary)
-            closing.append(boundary)
-            if tag == "pre":
-                in_pre += 1
-                closing.append(None)
-        elif tag == "li":
-            out.append(_LINE_BREAK + "- ")
-        elif tag in _CELL_TAGS:
-            out.append("  ")
-        elif tag in _EMPHASIS:
-            out.append(_EMPHASIS[tag])
-            closing.append(_EMPHASIS[tag])
-        elif tag == "a":
-            href = " ".join((item.attributes.get("href") or "").split())
-            if href and not href.startswith("#"):
-                out.append("[")
-                closing.append(f"](<{href[:2000]}>)")
-        children: list[LexborNode] = []
-        child = item.child
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend(reversed(closing))
-        stack.extend(reversed(children))
-
-
-def _collapse(text: str) -> str:
-    """Runs of white space in running text become one space (kept at the edges)."""
-    if not text.strip():
-        return " " if text else ""
-    collapsed = " ".join(text.split())
-    if text[0].isspace():
-        collapsed = " " + collapsed
-    if text[-1].isspace():
-        collapsed += " "
-    return collapsed
+    while True:
+        for node in nodes:
+            tag = node.tag
+            if tag == "-text":
+                write((node.text_content or "").translate(_PRE_TEXT if in_pre else _RUNNING_TEXT))
+                continue
+            if tag is None:
+                continue
+            around = _AROUND.get(tag)
+            if around is not None:
+                write(around[0])
+                closing = around[1]
+            elif tag in _SKIPPED_TAGS or tag.startswith("-"):
+                continue
+            elif tag == "br":
+                write("\n")
+                continue
+            elif tag == "a":
+                href = " ".join((node.attributes.get("href") or "").split())
+                if href and not href.startswith("#"):
+                    write("[")
+                    closing = f"](<{href[:2000]}>)"
+                else:
+                    closing = ""
+            else:
+                closing = ""
+            is_pre = tag == "pre"
+            in_pre += is_pre
+            pending.append((nodes, closing, is_pre))
+            nodes = node.iter(include_text=True)
+            break
+        else:  # every child of the element on top of ``pending`` is done
+            if not pending:
+                return
+            nodes, closing, is_pre = pending.pop()
+            write(closing)
+            in_pre -= is_pre

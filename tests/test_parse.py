@@ -327,3 +327,25 @@ def test_parse_message_same_with_the_full_stdlib_parse(
     fast = parse_message(raw)
     monkeypatch.setattr(parse_module, "_message_from_bytes", email.message_from_bytes)
     assert parse_message(raw) == fast
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<div>a</div>\xa0<div>b</div>\u3000\u2028<p>c</p>\x0b<div>d</div>", "a\nb\n\nc\n\nd"),
+    ("<p>one\ntwo\x85three\u2028four\x0cfive</p>", "one two three four five"),
+    ("<pre>  keep\n    indented\x00\n\n\n\nlines  </pre>after <b>bold</b>",
+     "keep\n indented\n\nlines\n\nafter **bold**"),
+    ("x\x01y\x02z\x00w <i>it</i><em>em</em>", "xyzw _it__em_"),
+    ("<ul><li>one</li> <li>two <a href='http://e.example/a  b'>link</a></li></ul>"
+     "<a href='#x'>local</a>", "- one\n- two [link](<http://e.example/a b>)\nlocal"),
+    ("<table><tr><td>a</td><td>b</td></tr>\n<tr><th>c</th></tr></table><br>tail<br/>end",
+     "a b\nc\n\ntail\nend"),
+    ("<svg><a href='http://s.example'>s</a></svg><!-- note --><script>x</script>kept", "kept"),
+])
+def test_html_white_space_markers_and_boundaries(html: str, expected: str) -> None:
+    # Expected values are what the walk gave before text nodes were translated instead of
+    # folded one by one.
+    assert html_to_text(html) == expected
+
+
+def test_no_white_space_character_above_the_running_text_table() -> None:
+    assert not any(chr(i).isspace() for i in range(0x3001, 0x110000))
