@@ -59,8 +59,12 @@ def corpus_messages(count: int) -> tuple[list[bytes], int]:
     return out, len(files)
 
 
-def raw_fetch(server: Dovecot, user: str) -> tuple[int, int, float]:
+def raw_fetch(server: Dovecot, user: str, *, trace: bool = True) -> tuple[int, int, float]:
+    """imapclient's batched fetch; ``trace=False`` turns off the imaplib protocol trace that
+    imapclient switches on (as ``inboxwatch.imap.connect`` does)."""
     imap = server.client(user)
+    if not trace:
+        imap._imap.debug = 0
     try:
         imap.select_folder("INBOX", readonly=True)
         started = time.perf_counter()
@@ -72,6 +76,36 @@ def raw_fetch(server: Dovecot, user: str) -> tuple[int, int, float]:
         return len(uids), total_bytes, time.perf_counter() - started
     finally:
         imap.logout()
+
+
+def start_pool(workers: int | None) -> None:
+    """Start every parser worker before timing (the pool starts them one by one, as needed)."""
+    from inboxwatch import ingest
+
+    pool = ingest._pool(workers or ingest.default_workers())
+    for future in [pool.submit(time.sleep, 0.2) for _ in range(workers or os.cpu_count() or 1)]:
+        future.result()
+
+
+def process_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def pool_cpu() -> float | None:
+    """CPU seconds used so far by the parser workers (Linux: from /proc), or None."""
+    from inboxwatch import ingest
+
+    pool = ingest._POOL
+    pids = list(getattr(pool, "_processes", None) or {})
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
 
 def count_messages(engine: object) -> int:
@@ -112,6 +146,8 @@ def main() -> None:
         raw_rate = n / secs
         print(f"raw imapclient batched fetch: {n} msgs, {nbytes / 1e6:.1f} MB in {secs:.2f}s "
               f"= {raw_rate:,.0f} msg/s")
+        n, nbytes, secs = raw_fetch(server, user, trace=False)
+        print(f"  the same with imaplib's protocol trace off: {n / secs:,.0f} msg/s")
 
         engine = open_engine(f"sqlite:///{root / 'capture.db'}")
         t0 = time.perf_counter()
@@ -123,14 +159,20 @@ def main() -> None:
         engine.dispose()
 
         engine = open_engine(f"sqlite:///{root / 'full.db'}")
+        start_pool(args.workers)
+        cpu0, workers0 = process_cpu(), pool_cpu()
         t0 = time.perf_counter()
         result = poll_mailbox(mailbox, engine, ROUTING, workers=args.workers)
         secs = time.perf_counter() - t0
+        cpu1, workers1 = process_cpu(), pool_cpu()
         stored = result.ingest.stored if result.ingest else 0
         full_rate = stored / secs
         print(f"full pipeline poll (fetch, parse, route, classify, store): {stored} in "
               f"{secs:.2f}s = {full_rate:,.0f} msg/s (goal 1,600); "
               f"{full_rate / raw_rate:.2f} x the raw fetch")
+        if stored and workers1 is not None and workers0 is not None:
+            print(f"  CPU a message: polling process {(cpu1 - cpu0) / stored * 1000:.2f} ms, "
+                  f"parser workers {(workers1 - workers0) / stored * 1000:.2f} ms")
         if result.error:
             print(f"  error: {result.error}")
 
