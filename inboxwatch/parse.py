@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from itertools import chain
 
 from mailparser.utils import decode_header_part, get_addresses
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -183,6 +184,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def _drop_nul_characters(parsed: ParsedMessage) -> None:
     """NUL is never text (and PostgreSQL refuses it in text columns): decoded fields lose
     it, the raw bytes keep it."""
+    parsed._index = None
+    if not _has_nul_characters(parsed):  # almost all mail: nothing to rebuild
+        return
 
     def fix(text: str) -> str:
         return text.replace("\x00", "") if "\x00" in text else text
@@ -195,7 +199,6 @@ def _drop_nul_characters(parsed: ParsedMessage) -> None:
     parsed.html = fix(parsed.html) if parsed.html is not None else None
     parsed.message_id = fix(parsed.message_id) if parsed.message_id else parsed.message_id
     parsed.headers = [(fix(k), fix(v)) for k, v in parsed.headers]
-    parsed._index = None
     parsed.from_addr = fix_address(parsed.from_addr)
     parsed.sender = fix_address(parsed.sender)
     for name in ("to", "cc", "reply_to"):
@@ -208,6 +211,19 @@ def _drop_nul_characters(parsed: ParsedMessage) -> None:
         att.original_filename = fix(att.original_filename)
         att.content_type = fix(att.content_type)
         att.content_id = fix(att.content_id) if att.content_id else att.content_id
+
+
+def _has_nul_characters(parsed: ParsedMessage) -> bool:
+    """Whether any field :func:`_drop_nul_characters` cleans holds a NUL (one joined
+    string searched, rather than every field rebuilt)."""
+    addresses = [a for a in (parsed.from_addr, parsed.sender) if a is not None]
+    addresses += parsed.to + parsed.cc + parsed.reply_to
+    small = [parsed.subject, parsed.message_id or "", *chain.from_iterable(parsed.headers),
+             *(a.name + a.email for a in addresses), *parsed.in_reply_to, *parsed.references,
+             *(link.text + link.href for link in parsed.links), *parsed.defects,
+             *(a.original_filename + a.content_type + (a.content_id or "")
+               for a in parsed.attachments)]
+    return any("\x00" in text for text in ("".join(small), parsed.text, parsed.html or ""))
 
 
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
@@ -346,7 +362,7 @@ def _decode_header_value(value: object) -> str:
     text = str(value)
     if len(text) > MAX_HEADER_CHARS:
         text = text[:MAX_HEADER_CHARS]
-    if _has_surrogates(text):
+    if not text.isascii() and _has_surrogates(text):  # isascii is O(1): most values are
         text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
     if "=?" in text:
         try:
@@ -464,13 +480,20 @@ def _addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
     return out
 
 
+# ``<local@domain>`` with dot-atoms only: what parseaddr returns for it is the address as
+# written, so the common Return-Path skips its general parser.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ROUTE_ADDR_RE = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*)>")
+
+
 def _return_path(values: list[str] | None) -> str | None:
     if not values:
         return None
     value = str(values[-1]).strip()
     if value in ("<>", ""):
         return ""
-    _, addr = parseaddr(value)
+    plain = _PLAIN_ROUTE_ADDR_RE.fullmatch(value)
+    _, addr = (("", plain.group(1)) if plain else parseaddr(value))
     return addr.lower() if addr else ""
 
 

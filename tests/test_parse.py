@@ -6,6 +6,7 @@ import base64
 import email
 import time
 from email.message import Message
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -349,3 +350,25 @@ def test_html_white_space_markers_and_boundaries(html: str, expected: str) -> No
 
 def test_no_white_space_character_above_the_running_text_table() -> None:
     assert not any(chr(i).isspace() for i in range(0x3001, 0x110000))
+
+
+@pytest.mark.parametrize("value", [
+    "<bounce+x=y@Example.COM>", "<a.b.c@d.e>", "<a!#$%&'*+/=?^_`{|}~-z@h-1.example>",
+    "<>", "", "  <a@b.c>  ", "<a..b@c.d>", "<.a@b.c>", "<a@b..c>", "<a@b.c.>", "<@route:a@b.c>",
+    "<a@[1.2.3.4]>", '<"q t"@b.c>', "<a @b.c>", "a@b.c", "<a@b.c> (comment)", "<a@b.c>x",
+])
+def test_return_path_as_parseaddr_reads_it(value: str) -> None:
+    raw = mail(f"From: a@example.com\nReturn-Path: {value}\nSubject: rp")
+    expected = "" if value.strip() in ("<>", "") else parseaddr(value.strip())[1]
+    assert parse_message(raw).return_path == expected.lower()
+
+
+def test_nul_anywhere_is_dropped_and_nothing_else_changes() -> None:
+    raw = mail("From: \"A\x00B\" <a@example.com>\nTo: c@example.com\nSubject: ok\n"
+               "X-Plain: clean\nContent-Type: text/html", b"<a href='http://x.example'>l</a>")
+    clean = parse_message(raw.replace(b"\x00", b""))
+    p = parse_message(raw)
+    assert p.from_addr == clean.from_addr and p.links == clean.links
+    assert p.headers == clean.headers and p.text == clean.text
+    encoded = mail("From: a@example.com\nSubject: =?utf-8?q?nul=00here?=")
+    assert parse_message(encoded).subject == "nulhere"  # NUL from decoding, not raw bytes
