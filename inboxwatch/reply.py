@@ -37,9 +37,9 @@ from sqlmodel import Session, col, select
 
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage
-from inboxwatch.route import Analysis, Decision, RoutingContext
+from inboxwatch.route import Analysis, Decision, Prefetched, RoutingContext, case_update_emails
 from inboxwatch.tokens import find_reply_tokens
-from storage.tables import Case, CaseParticipant, CaseUpdate, Message, Outbox, User, UserEmail
+from storage.tables import Case, CaseParticipant, CaseUpdate, Message, User, UserEmail
 
 __all__ = [
     "OUTCOMES",
@@ -50,6 +50,7 @@ __all__ = [
     "follow_up_stored_message",
     "is_related",
     "normalize_subject",
+    "referenced_ids",
     "route_reply",
     "word_overlap",
 ]
@@ -130,7 +131,7 @@ def _subjects_related(subject: str, reference: str) -> str | None:
 def is_related(session: Session, parsed: ParsedMessage, match: ReplyMatch) -> tuple[bool, str]:
     """Whether the message looks related to the matched case update, and why (or why not)."""
     ours = _our_message_ids_for_case(session, match.case_id)
-    referenced = [mid for mid in _referenced_ids(parsed) if mid in ours]
+    referenced = [mid for mid in referenced_ids(parsed) if mid in ours]
     if referenced:
         return True, f"references our Message-ID {referenced[0]}"
     candidates: list[str] = []
@@ -149,7 +150,7 @@ def is_related(session: Session, parsed: ParsedMessage, match: ReplyMatch) -> tu
     return False, f"no reference to our Message-IDs and subject {shown!r} unrelated to the case"
 
 
-def _referenced_ids(parsed: ParsedMessage) -> list[str]:
+def referenced_ids(parsed: ParsedMessage) -> list[str]:
     """In-Reply-To first, then References newest first; bounded."""
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     return list(dict.fromkeys(ids))[:MAX_REFERENCES_LOOKED_AT]
@@ -169,8 +170,12 @@ def _recipient_addresses(parsed: ParsedMessage) -> list[str]:
 
 
 def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingContext,
-                      hits: list[RuleHit]) -> ReplyMatch | None:
-    """Steps 4(a)-(c): the case update this answers, or None. Appends evidence to ``hits``."""
+                      hits: list[RuleHit],
+                      prefetched: Prefetched | None = None) -> ReplyMatch | None:
+    """Steps 4(a)-(c): the case update this answers, or None. Appends evidence to ``hits``.
+
+    ``prefetched`` (see :func:`inboxwatch.route.prefetch`) holds which Message-IDs of a
+    whole batch are our case-update emails, instead of a query per message."""
     # (a) a signed token in a recipient address
     for token in find_reply_tokens(_recipient_addresses(parsed), ctx.reply_address,
                                    ctx.reply_secret):
@@ -188,23 +193,20 @@ def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingConte
         return ReplyMatch(update.case_id, update.id, "token",
                           f"signed reply token for case update {update.id} in {token.address}")
     # (b) In-Reply-To / References naming one of our case-update emails
-    referenced = _referenced_ids(parsed)
+    referenced = referenced_ids(parsed)
     if referenced:
-        by_id = {u.outbound_message_id: u for u in session.exec(select(CaseUpdate).where(
-            col(CaseUpdate.outbound_message_id).in_(referenced))).all()}
-        if not by_id:
-            for mid, update_id in session.exec(select(Outbox.message_id, Outbox.case_update_id)
-                                               .where(col(Outbox.message_id).in_(referenced),
-                                                      col(Outbox.case_update_id).is_not(None))):
-                update = session.get(CaseUpdate, update_id)
-                if update is not None:
-                    by_id[mid] = update
+        by_update, by_outbox = (
+            (prefetched.case_emails, prefetched.outbox_emails) if prefetched is not None
+            else case_update_emails(session, referenced))
+        # Our case-update emails by their own record first; the outbox only when none is.
+        by_id = {mid: by_update[mid] for mid in referenced if mid in by_update} or \
+            {mid: by_outbox[mid] for mid in referenced if mid in by_outbox}
         for mid in referenced:
-            update = by_id.get(mid)
-            if update is not None:
-                return ReplyMatch(update.case_id, update.id, "references",
+            if mid in by_id:
+                update_id, case_id = by_id[mid]
+                return ReplyMatch(case_id, update_id, "references",
                                   f"In-Reply-To/References name our Message-ID {mid} "
-                                  f"(case update {update.id})")
+                                  f"(case update {update_id})")
     # (c) a [Case #N] tag, from that case's client or a participant only
     tag = _CASE_TAG_RE.search(parsed.subject[:MAX_SUBJECT_CHARS])
     if tag is not None:
@@ -246,7 +248,7 @@ def _active_user(session: Session, email: str) -> User | None:
 
 
 def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
-                decision: Decision) -> bool:
+                decision: Decision, prefetched: Prefetched | None = None) -> bool:
     """Apply step 4 to ``decision``; True when it decided (the later steps are skipped).
 
     Auto-generated mail (bounces, auto-replies, loops) is never turned into a case update,
@@ -255,7 +257,7 @@ def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
     if analysis.auto_category is not None:
         return False
     parsed = analysis.parsed
-    match = find_reply_target(session, parsed, ctx, decision.explanation)
+    match = find_reply_target(session, parsed, ctx, decision.explanation, prefetched)
     if match is None:
         return False
     decision.explanation.append(RuleHit("route", f"reply_via_{match.via}", match.evidence))

@@ -25,11 +25,13 @@ __all__ = [
     "Decision",
     "RoutingContext",
     "analyze",
+    "case_update_emails",
     "prefetch",
     "route_message",
 ]
 
 LOOP_HEADER = "X-Inboxwatch-Loop"
+MAX_BOUNCED_IDS = 20  # Message-IDs of a bounce looked up as our case-update emails
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +110,19 @@ class Prefetched:
     ``stored`` maps the SHA-256 of already-stored messages in the batch to their ids (the
     ingest step adds each message it stores, so in-batch duplicates are caught too);
     ``notice_ids`` are those of the batch's Message-IDs and In-Reply-To ids that are our own
-    notices; ``model`` is the content model including operator feedback.
+    notices; ``model`` is the content model including operator feedback. ``case_emails``
+    and ``outbox_emails`` map the Message-IDs the batch refers to (In-Reply-To, References,
+    what a bounce reports on) that are our case-update emails, by
+    ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``, to (case update id,
+    case id). Routing writes no case update before the batch is routed, so these hold for
+    the whole batch.
     """
 
     stored: dict[str, int]
     notice_ids: set[str]
     model: classify.TokenModel
+    case_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+    outbox_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def prefetch(session: Session, analyses: list[Analysis]) -> Prefetched:
@@ -129,8 +138,47 @@ def prefetch(session: Session, analyses: list[Analysis]) -> Prefetched:
         notice_ids.update(session.exec(select(Outbox.message_id).where(
             col(Outbox.message_id).in_(ids[i:i + 500]),
             col(Outbox.kind).in_(_NOTICE_KINDS))).all())
+    case_emails, outbox_emails = case_update_emails(session, sorted(
+        {mid for a in analyses for mid in _referred_ids(a)}))
     return Prefetched(stored=stored, notice_ids=notice_ids,
-                      model=classify.current_model(session))
+                      model=classify.current_model(session), case_emails=case_emails,
+                      outbox_emails=outbox_emails)
+
+
+def _referred_ids(analysis: Analysis) -> list[str]:
+    from inboxwatch.reply import referenced_ids
+
+    return [*referenced_ids(analysis.parsed),
+            *_id_forms(analysis.bounced_message_ids[:MAX_BOUNCED_IDS])]
+
+
+def case_update_emails(session: Session, message_ids: list[str]
+                       ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Which of ``message_ids`` are our case-update emails: two maps of Message-ID to (case
+    update id, case id), by ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``."""
+    by_update: dict[str, tuple[int, int]] = {}
+    by_outbox: dict[str, int] = {}
+    for i in range(0, len(message_ids), 500):
+        part = message_ids[i:i + 500]
+        for mid, update_id, case_id in session.exec(
+                select(CaseUpdate.outbound_message_id, CaseUpdate.id, CaseUpdate.case_id)
+                .where(col(CaseUpdate.outbound_message_id).in_(part))
+                .order_by(col(CaseUpdate.id))):
+            if mid is not None and update_id is not None:
+                by_update.setdefault(mid, (update_id, case_id))
+        for mid, update_id in session.exec(
+                select(Outbox.message_id, Outbox.case_update_id)
+                .where(col(Outbox.message_id).in_(part), col(Outbox.case_update_id).is_not(None))
+                .order_by(col(Outbox.id))):
+            if update_id is not None:
+                by_outbox.setdefault(mid, update_id)
+    cases: dict[int, int] = {}
+    ids = sorted(set(by_outbox.values()))
+    for i in range(0, len(ids), 500):
+        cases.update((uid, case_id) for uid, case_id in session.exec(
+            select(CaseUpdate.id, CaseUpdate.case_id).where(col(CaseUpdate.id).in_(
+                ids[i:i + 500]))) if uid is not None)
+    return by_update, {mid: (uid, cases[uid]) for mid, uid in by_outbox.items() if uid in cases}
 
 
 def _notice_candidates(parsed: ParsedMessage) -> list[str]:
@@ -200,7 +248,7 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
     if not auto_generated:
         from inboxwatch.reply import route_reply
 
-        replied = route_reply(session, analysis, ctx, decision)
+        replied = route_reply(session, analysis, ctx, decision, prefetched)
 
     if not auto_generated and not replied:
         # 5. Everything else: sent straight to the system.
@@ -251,7 +299,7 @@ def _apply_auto(decision: Decision, analysis: Analysis, session: Session,
     decision.reason = "auto_generated"
     decision.category = category
     if category == "bounce":
-        found = _bounced_case_update(session, analysis.bounced_message_ids)
+        found = _bounced_case_update(session, analysis.bounced_message_ids, prefetched)
         if found is not None:
             update_id, case_id, message_id = found
             decision.case_id = case_id
@@ -277,21 +325,19 @@ def _id_forms(message_ids: list[str]) -> list[str]:
     return [form for mid in message_ids for form in (mid, mid.strip("<>"))]
 
 
-def _bounced_case_update(session: Session,
-                         message_ids: list[str]) -> tuple[int, int, str] | None:
+def _bounced_case_update(session: Session, message_ids: list[str],
+                         prefetched: Prefetched | None = None) -> tuple[int, int, str] | None:
     """The case update whose email a bounce reports on: (update id, case id, Message-ID)."""
-    for message_id in message_ids[:20]:
+    for message_id in message_ids[:MAX_BOUNCED_IDS]:
         forms = _id_forms([message_id])
-        update = session.exec(select(CaseUpdate).where(
-            col(CaseUpdate.outbound_message_id).in_(forms))).first()
-        if update is None:
-            outbox = session.exec(select(Outbox).where(
-                col(Outbox.message_id).in_(forms),
-                col(Outbox.case_update_id).is_not(None))).first()
-            update = session.get(CaseUpdate, outbox.case_update_id) \
-                if outbox is not None and outbox.case_update_id is not None else None
-        if update is not None and update.id is not None:
-            return update.id, update.case_id, message_id
+        if prefetched is not None:
+            by_update, by_outbox = prefetched.case_emails, prefetched.outbox_emails
+        else:
+            by_update, by_outbox = case_update_emails(session, forms)
+        found = next((by_update[f] for f in forms if f in by_update), None) or \
+            next((by_outbox[f] for f in forms if f in by_outbox), None)
+        if found is not None:
+            return found[0], found[1], message_id
     return None
 
 

@@ -277,3 +277,32 @@ def test_is_related_prefers_references(desk: Desk) -> None:
     with Session(desk.engine) as s:
         related, why = is_related(s, parsed, ReplyMatch(1, 1, "references", ""))
     assert related and OUR_UPDATE_ID in why
+
+
+def test_reply_to_an_email_known_only_to_the_outbox(desk: Desk) -> None:
+    """A case-update email recorded only in the outbox is found as well, the same way in a
+    batch (looked up once for the whole batch) and for a single message."""
+    from inboxwatch.route import analyze, prefetch, route_message
+
+    outbox_id = "<outbox-only-9@helpdesk.example.com>"
+    with Session(desk.engine) as s:
+        update = CaseUpdate(case_id=2, text="Card printed.", emailed=True,
+                            subject="[Case #2] Server room access")
+        s.add(update)
+        s.flush()
+        s.add(Outbox(kind="case_update", message_id=outbox_id, sender="updates@x",
+                     recipients=["bob@other.example"], raw=b"x", case_update_id=update.id))
+        s.commit()
+        update_id = update.id
+    raw = (b"From: Bob Other <bob@other.example>\r\nTo: updates@helpdesk.example.com\r\n"
+           b"Subject: Re: [Case #2] Server room access\r\nMessage-ID: <r9@other.example>\r\n"
+           b"In-Reply-To: " + outbox_id.encode() + b"\r\n\r\nThanks, got the card.\r\n")
+    analysis = analyze(raw, desk.ctx.settings)
+    with Session(desk.engine) as s:
+        alone = route_message(s, analysis, desk.ctx)
+        batched = route_message(s, analysis, desk.ctx, prefetch(s, [analysis]))
+    for decision in (alone, batched):
+        assert (decision.case_id, decision.case_update_id) == (2, update_id)
+        assert "reply_via_references" in [h.rule for h in decision.explanation]
+    m = _ingest(desk, raw)
+    assert (m.disposition, m.case_id) == ("case_update", 2)
