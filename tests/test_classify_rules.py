@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -65,6 +67,27 @@ def test_supporting_rows_alone_do_not_decide() -> None:
         b"From: a@example.org\r\nTo: b@example.org\r\nSubject: help\r\n\r\n"
         b"My mail says 550 5.1.1 user unknown. What now?\r\n")
     assert match_auto(only_text).category is None
+
+
+@pytest.mark.parametrize("rule", [r for r in AUTO_RULES if r.needles], ids=lambda r: r.rule)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_body_match_holds_one_of_the_needles(rule: AutoRule, data: st.DataObject) -> None:
+    """A body with none of a rule's needles is not searched: no match may lack them all."""
+    text = data.draw(st.from_regex(rule.pattern, fullmatch=True))
+    assert any(needle in text for needle in rule.needles), text
+
+
+@pytest.mark.parametrize("body", [
+    "Final-Recipient: rfc822; bob@example.org\r\nAction: failed",  # only at the very start
+    "  diagnostic-code: smtp; user unknown",
+    "Remote host said: 550-5.1.1 mailbox unavailable",  # only the status code
+    "delivery to the following recipient has failed: bob@example.org",
+])
+def test_bounce_wording_is_found_wherever_the_needles_point(body: str) -> None:
+    raw = (b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Undeliverable: help"
+           b"\r\n\r\n" + body.encode() + b"\r\n")
+    assert "bounce_text" in [h.rule for h in match_auto(parse_message(raw)).hits]
 
 
 def test_auto_reply_with_null_return_path_is_an_auto_reply_not_a_bounce() -> None:
