@@ -3,21 +3,35 @@ operators, and hostile input in bounded time."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
 from inboxwatch.classify.spam import (
+    _CLICK_HERE_RE,
+    _FONT_TAG_RES,
+    _HIDDEN_HTML_RE,
+    _INVISIBLE_RE,
+    _MONEY_RE,
+    _REMOVAL_RE,
+    _URGENCY_RE,
+    ABUSED_LINK_HOSTS,
+    CREDENTIAL_LURES,
     HAM_CUTOFF,
     SPAM_CUTOFF,
     SPAM_THRESHOLD,
     UNSURE_POINTS,
+    GuardedPattern,
     SpamRule,
+    _is_abused_host,
     collect_evidence,
     content_points,
     verdict,
@@ -158,6 +172,77 @@ def test_upstream_spam_is_spam_with_awaiting_review(
     with Session(engine) as session:
         decision = route_message(session, analyze(raw, routing.settings), routing)
     assert (decision.category, decision.status) == ("spam", "awaiting_review")
+
+
+# -- the fast paths find exactly what the plain searches found --------------------------
+
+GUARDED = (*CREDENTIAL_LURES, _REMOVAL_RE, _MONEY_RE, _URGENCY_RE, _CLICK_HERE_RE,
+           _INVISIBLE_RE, _HIDDEN_HTML_RE)
+
+
+@pytest.mark.parametrize("guarded", [g for g in GUARDED if g.needles],
+                         ids=lambda g: g.pattern[:30])
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_match_holds_one_of_the_needles(guarded: GuardedPattern,
+                                              data: st.DataObject) -> None:
+    """Text with none of the needles is not searched: no match may lack them all."""
+    text = data.draw(st.from_regex(guarded.compiled, fullmatch=True))
+    assert any(needle in text for needle in guarded.needles), text
+
+
+# As first written; the rewrite makes every branch start with a literal character.
+ORIGINAL_REMOVAL = re.compile(
+    r"to be removed|remove (me|you|yourself|your (e-?mail|name|address))\b|"
+    r"(be|get) (taken|deleted|removed) (off|from) (our|this|the|my) "
+    r"((e-?)?mail(ing)?|distribution|contact)? ?(list|database)|"
+    r"u(?<!\wu)nsubscribe\b|o(?<!\wo)pt[- ]?out\b|"
+    r"(don't|do not|no) want to (hear from|receive)|no longer wish to receive|"
+    r"reply with [\"']?remove")
+ORIGINAL_URGENCY = re.compile(
+    r"act now|order (now|today)|limited (time|offer)|don'?t (delay|wait|miss)|"
+    r"guarantee(d)?\b|risk[- ]free|100% (free|satisfied|guaranteed)|while supplies last|"
+    r"call (now|today|toll[- ]free)|once in a lifetime|no obligation|"
+    r"(offer|this) expires|apply (now|today)|(free|cash) (grant|money|gift|bonus)")
+ORIGINAL_FONT_TAGS = re.compile(r"<\s*font\b|c(?<!\wc)olor\s*[=:]|b(?<!\wb)gcolor\s*=")
+
+
+def _pieces(*patterns: re.Pattern[str]) -> st.SearchStrategy[str]:
+    """Text made of matches of ``patterns`` glued to near-misses and noise."""
+    noise = st.text(alphabet="abcdglnortu '\"-=:<>\n\u00e9", max_size=6)
+    words = st.sampled_from(["be ", "get ", "no ", "do not ", "don't ", "free ", "cash ",
+                             "this ", "offer ", "un", "opt", "color", "bgcolor", "<font",
+                             "< font", "xcolor:", "abgcolor=", "remove"])
+    return st.lists(st.one_of(*(st.from_regex(p, fullmatch=True) for p in patterns),
+                              noise, words), max_size=12).map("".join)
+
+
+def _found(match: re.Match[str] | None) -> tuple[int, int] | None:
+    return None if match is None else match.span()
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_pieces(ORIGINAL_REMOVAL, ORIGINAL_URGENCY))
+def test_rewritten_removal_and_urgency_patterns_find_the_same(text: str) -> None:
+    assert _found(_REMOVAL_RE.search(text)) == _found(ORIGINAL_REMOVAL.search(text))
+    assert _found(_URGENCY_RE.search(text)) == _found(ORIGINAL_URGENCY.search(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_pieces(ORIGINAL_FONT_TAGS))
+def test_font_markup_counted_by_kind_adds_up_to_one_alternation(text: str) -> None:
+    assert sum(len(p.findall(text)) for p in _FONT_TAG_RES) == \
+        len(ORIGINAL_FONT_TAGS.findall(text))
+
+
+@pytest.mark.parametrize("host", [
+    "bit.ly", "x.bit.ly", "a.b.bit.ly", "xbit.ly", "bit.ly.evil.example", "t.ly", "at.ly",
+    "ly", ".bit.ly", "bit.ly.", "storage.googleapis.com", "googleapis.com",
+    "x.firebasestorage.googleapis.com", "github.io", "user.github.io", "", ".",
+])
+def test_abused_host_lookup_matches_the_suffix_rule(host: str) -> None:
+    expected = any(host == h or host.endswith("." + h) for h in ABUSED_LINK_HOSTS)
+    assert _is_abused_host(host) == expected
 
 
 # -- learning from operators -----------------------------------------------------------
