@@ -23,7 +23,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from email.message import Message
@@ -280,24 +280,72 @@ _HEADER_LINE_RE = re.compile(r"From |[!-9;-~]*:|[ \t]")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
-def _message_from_bytes(raw: bytes) -> Message:
-    """What ``email.message_from_bytes(raw)`` returns, with less work for single-part mail.
+# A line starting with "--" (a boundary candidate), found after its preceding line break.
+_DASH_LINE_RE = re.compile(r"[\r\n]--")
+# How deep the fast parse follows nested multiparts before leaving the mail to the stdlib.
+_FAST_MIME_DEPTH = 20
+_Boundary = Callable[[str], "re.Match[str] | None"]
 
-    The feedparser reads a message line by line in Python, and most of the cost of parsing
-    the corpora was there. For a single-part message with an ordinary header block the same
-    Message is built here with a few regular-expression passes, following the feedparser's
-    ``_parsegen`` and ``_parse_headers``: fields split as compat32's ``header_source_parse``
-    splits them, a first "From " line as the envelope, later ones as
-    MisplacedEnvelopeHeaderDefect, MissingHeaderBodySeparatorDefect when a body line ends the
-    header block, and the rest of the text as the payload. Anything else (multipart and
-    message/* mail; a header block that starts with a continuation line, has a line
-    starting with a colon or a continuation after a "From " line, or ends with a "From "
-    line) takes the full parse.
+
+class _NotOrdinary(Exception):
+    """Raised by the fast parse for mail it leaves to the stdlib feedparser."""
+
+
+def _message_from_bytes(raw: bytes) -> Message:
+    """What ``email.message_from_bytes(raw)`` returns, built with less work.
+
+    The feedparser reads a message line by line in Python (every body line passes through
+    a readline and, inside a multipart, every enclosing boundary pattern), and that was
+    most of the cost of parsing the corpora. The same Message tree is built here from the
+    whole text with regular-expression scans, following the feedparser's ``_parsegen`` and
+    ``_parse_headers`` step by step for ordinary mail: single parts and multiparts whose
+    parts have ordinary header blocks. Whatever is not ordinary (message/* parts,
+    multipart/digest, a multipart without a boundary or its first boundary line, unusual
+    header lines; see :func:`_read_headers`) raises :class:`_NotOrdinary` and takes the
+    stdlib parse, so the result is the stdlib's in every case.
     """
     text = raw.decode("ascii", "surrogateescape")  # as BytesParser does
+    try:
+        return _parse_entity(text, 0, [], 0)[0]
+    except _NotOrdinary:
+        return email.message_from_bytes(raw)
+
+
+def _parse_entity(
+    text: str, pos: int, boundaries: list[_Boundary], depth: int,
+) -> tuple[Message, int]:
+    """The message or body part starting at ``pos``, and where it ends: the end of the text
+    or the first line an enclosing multipart's boundary pattern matches (the feedparser's
+    end-of-file for a part)."""
     msg = Message(policy=email.policy.compat32)
-    defects: list[email.errors.MessageDefect] = []
-    pos = 0
+    body = _read_headers(msg, text, pos, boundaries)
+    maintype = msg.get_content_maintype()
+    if maintype == "multipart":
+        return _parse_multipart(msg, text, body, boundaries, depth)
+    if maintype == "message":  # another message follows, taking the rest of the part
+        if msg.get_content_type() == "message/delivery-status":
+            raise _NotOrdinary
+        if depth >= _FAST_MIME_DEPTH:
+            raise _NotOrdinary
+        inner, end = _parse_entity(text, body, boundaries, depth + 1)
+        msg.attach(inner)
+        return msg, end
+    end = _next_boundary_line(text, body, boundaries)
+    # In a multipart, the line break before a boundary belongs to the boundary.
+    msg.set_payload(_strip_line_break(text[body:end]) if boundaries else text[body:end])
+    return msg, end
+
+
+def _read_headers(msg: Message, text: str, pos: int, boundaries: list[_Boundary]) -> int:
+    """Set the header fields of the entity starting at ``pos`` (as the feedparser does:
+    fields split as compat32's ``header_source_parse`` splits them, a first "From " line
+    as the envelope and later ones as MisplacedEnvelopeHeaderDefect,
+    MissingHeaderBodySeparatorDefect when a body line ends the header block); return
+    where the body starts. A header block that starts with a continuation line, has a line
+    starting with a colon, a continuation after a "From " line, a boundary line, or ends
+    with a "From " line (the feedparser pushes it back into the body) is not ordinary."""
+    start = pos
+    misplaced: list[email.errors.MessageDefect] = []
     while True:
         end = _FIELDS_RE.match(text, pos).end()  # type: ignore[union-attr]  # matches ""
         for name, value in _FIELD_RE.findall(text, pos, end):
@@ -306,22 +354,127 @@ def _message_from_bytes(raw: bytes) -> Message:
             break
         pos = _LINE_RE.match(text, end).end()  # type: ignore[union-attr]
         envelope = text[end:pos]
-        if end == 0:
+        if end == start:
             msg.set_unixfrom(envelope.rstrip("\r\n"))
         elif _FIELDS_RE.match(text, pos).end() > pos:  # type: ignore[union-attr]
-            defects.append(email.errors.MisplacedEnvelopeHeaderDefect(envelope))
-        else:  # the last header line (pushed back into the body), or more unusual lines
-            return email.message_from_bytes(raw)
-    if end < len(text) and _HEADER_LINE_RE.match(text, end):
-        return email.message_from_bytes(raw)
-    if msg.get_content_maintype() in ("multipart", "message"):
-        return email.message_from_bytes(raw)
-    separator = _LINE_BREAK_RE.match(text, end)
-    if separator is None and end < len(text):  # a body line ends the header block
-        msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
-    msg.defects.extend(defects)
-    msg.set_payload(text[separator.end() if separator else end :])
-    return msg
+            misplaced.append(email.errors.MisplacedEnvelopeHeaderDefect(envelope))
+        else:  # the last header line, or more unusual lines
+            raise _NotOrdinary
+    if boundaries and _next_boundary_line(text, start, boundaries, end) < end:
+        raise _NotOrdinary
+    body = end
+    if end < len(text) and not _is_boundary_line(boundaries, _line_at(text, end)):
+        if _HEADER_LINE_RE.match(text, end):
+            raise _NotOrdinary
+        separator = _LINE_BREAK_RE.match(text, end)
+        if separator is None:  # a body line ends the header block
+            msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
+        else:
+            body = separator.end()
+    msg.defects.extend(misplaced)
+    return body
+
+
+def _parse_multipart(
+    msg: Message, text: str, pos: int, boundaries: list[_Boundary], depth: int,
+) -> tuple[Message, int]:
+    """The parts, preamble and epilogue of multipart ``msg`` whose body starts at ``pos``,
+    as the feedparser's multipart branch of ``_parsegen`` reads them."""
+    if depth >= _FAST_MIME_DEPTH or msg.get_content_type() == "multipart/digest":
+        raise _NotOrdinary  # (a digest's parts default to message/rfc822)
+    boundary = msg.get_boundary()
+    if boundary is None:
+        raise _NotOrdinary
+    if str(msg.get("content-transfer-encoding", "8bit")).lower() not in (
+            "7bit", "8bit", "binary"):
+        msg.defects.append(email.errors.InvalidMultipartContentTransferEncodingDefect())
+    own: _Boundary = re.compile(  # the feedparser's boundaryre, to the character
+        "(?P<sep>" + re.escape("--" + boundary)
+        + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$").match
+    inner = [*boundaries, own]
+    stop = _next_boundary_line(text, pos, inner)
+    line = _line_at(text, stop)
+    match = own(line) if stop < len(text) and not _is_boundary_line(boundaries, line) else None
+    if match is None or match.group("end"):
+        raise _NotOrdinary  # no first boundary line
+    if stop > pos:
+        msg.preamble = _strip_line_break(text[pos:stop])
+    while True:
+        # ``line``, at ``stop``, separates parts; boundary lines right after it are skipped.
+        pos = stop + len(line)
+        while True:
+            if pos == len(text):
+                raise _NotOrdinary
+            line = _line_at(text, pos)
+            if _is_boundary_line(boundaries, line):
+                raise _NotOrdinary
+            if not own(line):
+                break
+            pos += len(line)
+        part, stop = _parse_entity(text, pos, inner, depth + 1)
+        msg.attach(part)
+        if stop == len(text):
+            match = None
+            break
+        line = _line_at(text, stop)
+        if _is_boundary_line(boundaries, line):
+            match = None
+            break
+        match = own(line)
+        if match is None:
+            raise _NotOrdinary  # cannot happen: the part ended at one of ``inner``
+        if match.group("end"):
+            break
+    if match is None:
+        msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
+        return msg, stop
+    pos = stop + len(line)
+    end = _next_boundary_line(text, pos, boundaries)
+    if not match.group("linesep") and end > pos:
+        raise _NotOrdinary  # cannot happen: a close boundary without a line break ends the text
+    epilogue = text[pos:end]
+    if boundaries:  # the line break before the enclosing boundary belongs to it
+        msg.epilogue = _strip_line_break(epilogue) if epilogue else None
+    else:
+        msg.epilogue = epilogue
+    return msg, end
+
+
+def _line_at(text: str, pos: int) -> str:
+    return _LINE_RE.match(text, pos).group()  # type: ignore[union-attr]
+
+
+def _is_boundary_line(boundaries: list[_Boundary], line: str) -> bool:
+    return any(boundary(line) for boundary in boundaries)
+
+
+def _next_boundary_line(
+    text: str, pos: int, boundaries: list[_Boundary], end: int | None = None,
+) -> int:
+    """Where the first line from ``pos`` (a line start) that one of ``boundaries`` matches
+    starts, or ``end`` (the end of the text) when none does before it."""
+    if end is None:
+        end = len(text)
+    if not boundaries:
+        return end
+    if pos == 0 and text.startswith("--") and _is_boundary_line(boundaries, _line_at(text, 0)):
+        return 0
+    scan = pos - 1 if pos else 0  # from the line break before the line at ``pos``
+    while (dash := _DASH_LINE_RE.search(text, scan, end)) is not None:
+        start = dash.start() + 1
+        line = _line_at(text, start)
+        if _is_boundary_line(boundaries, line):
+            return start
+        scan = start + len(line) - 1
+    return end
+
+
+def _strip_line_break(text: str) -> str:
+    """``text`` without one final line break (\r\n, \r or \n), as the feedparser's
+    ``NLCRE_eol`` strips it."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\r", "\n")) else text
 
 
 def _looks_like_headers(head: bytes) -> bool:

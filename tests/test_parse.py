@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email
+import random
 import time
 from email.message import Message
 from email.utils import parseaddr
@@ -238,7 +239,7 @@ def test_parsed_message_pickles_without_its_derived_header_index() -> None:
     assert copy.header_all("X-Tag") == ["one"]
 
 
-# The single-part fast path builds the same email.message.Message as the stdlib feedparser.
+# The fast parse builds the same email.message.Message tree as the stdlib feedparser.
 
 def message_state(msg: Message) -> dict[str, object]:
     """Everything a parsed Message holds, comparable: defects by type and text, parts too."""
@@ -286,18 +287,125 @@ FAST_PATH_CASES = {
     "8-bit header name": b"Subject: x\r\nX-\xc4: y\r\n\r\nbody",
     "nul bytes": b"Subject: nul\x00here\r\nX-\x00: y\r\n\r\nbody\x00with nul\r\n",
     "vertical tab and form feed": b"Subject: a\x0bb\x0cc\r\nX-A: 1\x1c\r\n\r\nbo\x0bdy\x85",
-    "multipart (full parse)": b'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n'
-                              b"--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n",
-    "message/rfc822 (full parse)": b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nb",
+    "message/rfc822": b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nb",
     "content type folded and repeated": b"Content-Type: text/html;\r\n charset=utf-8\r\n"
                                         b"Content-type: multipart/mixed\r\n\r\n<p>hi</p>",
 }
 
 
+def multipart(body: str, params: str = 'boundary="b"', subtype: str = "mixed") -> bytes:
+    return (f"Subject: m\r\nContent-Type: multipart/{subtype}; {params}\r\n\r\n"
+            + body).encode("ascii", "surrogateescape")
+
+
+PART = "Content-Type: text/plain\r\n\r\nhello\r\n"
+FAST_PATH_CASES |= {
+    "multipart": multipart(f"--b\r\n{PART}--b\r\n{PART}--b--\r\n"),
+    "multipart lf": multipart(f"--b\r\n{PART}--b--\r\n").replace(b"\r\n", b"\n"),
+    "multipart bare cr": multipart(f"--b\r\n{PART}--b--\r\n").replace(b"\r\n", b"\r"),
+    "preamble and epilogue": multipart(f"pre\r\namble\r\n\r\n--b\r\n{PART}--b--\r\nepi\r\nlogue"),
+    "blank preamble, empty epilogue": multipart(f"\r\n--b\r\n{PART}--b--\r\n"),
+    "close boundary ends the text": multipart(f"--b\r\n{PART}--b--"),
+    "close boundary missing": multipart(f"--b\r\n{PART}"),
+    "close boundary with white space": multipart(f"--b \t\r\n{PART}--b--  \r\nafter\r\n"),
+    "boundary-like lines in a part": multipart(
+        "--b\r\nContent-Type: text/plain\r\n\r\n--bx\r\n-- \r\n--b--x\r\n--\r\n--b--\r\n"),
+    "boundary right after a boundary": multipart(
+        f"--b\r\n--b\r\n{PART}--b\r\n--b--\r\n{PART}--b--\r\n"),
+    "part without headers": multipart("--b\r\n\r\nno headers\r\n--b--\r\n"),
+    "part without blank line": multipart("--b\r\nContent-Type: text/plain\r\nbody\r\n--b--\r\n"),
+    "boundary cuts a part's headers": multipart("--b\r\nContent-Type: text/plain\r\n--b--\r\n"),
+    "boundary with a colon": multipart("--a:b\r\nX-A: 1\r\n--a:b\r\n\r\nx\r\n--a:b--\r\n",
+                                       'boundary="a:b"'),
+    "nested, inner not closed": multipart(
+        '--b\r\nContent-Type: multipart/alternative; boundary="c"\r\n\r\n'
+        f"--c\r\n{PART}--b\r\n{PART}--b--\r\n"),
+    "nested with epilogues": multipart(
+        '--b\r\nContent-Type: multipart/alternative; boundary="c"\r\n\r\n'
+        f"--c\r\n{PART}--c--\r\ninner epilogue\r\n--b\r\n"
+        'Content-Type: multipart/related; boundary="d"\r\n\r\n'
+        f"--d\r\n{PART}--d--\r\n--b--\r\n"),
+    "message/rfc822 part": multipart(
+        "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n"
+        f"--b\r\n{PART}--b--\r\n"),
+    "multipart in message/rfc822 in multipart": multipart(
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        'Content-Type: multipart/alternative; boundary="c"\r\n\r\n'
+        f"--c\r\n{PART}--c--\r\nepi\r\n--b--\r\n"),
+    "base64 multipart": multipart(f"--b\r\n{PART}--b--\r\n").replace(
+        b"\r\n\r\n", b"\r\nContent-Transfer-Encoding: base64\r\n\r\n", 1),
+    "8-bit parts": multipart("--b\r\nContent-Type: text/plain; charset=latin-1\r\n\r\n"
+                             "caf\udce9\r\n--b--\r\n"),
+    # Mail the fast path leaves to the stdlib parse.
+    "no boundary parameter": multipart(f"--b\r\n{PART}--b--\r\n", params="charset=x"),
+    "no first boundary": multipart(f"just text\r\n--b--\r\n{PART}"),
+    "boundary line ends the text": multipart(f"--b\r\n{PART}--b\r\n"),
+    "digest": multipart("--b\r\n\r\nSubject: in\r\n\r\nx\r\n--b--\r\n", subtype="digest"),
+    "delivery-status": multipart(
+        f"--b\r\n{PART}--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; x\r\n\r\nAction: failed\r\n\r\n--b--\r\n", subtype="report"),
+}
+
+
 @pytest.mark.parametrize("raw", FAST_PATH_CASES.values(), ids=FAST_PATH_CASES.keys())
-def test_single_part_fast_path_builds_what_the_stdlib_builds(raw: bytes) -> None:
+def test_fast_path_builds_what_the_stdlib_builds(raw: bytes) -> None:
     assert_same_as_stdlib(raw)
     assert_same_as_stdlib(b"X-Bench-Seq: 1\r\n" + raw)
+
+
+def random_mime(rnd: random.Random, depth: int = 0, outer: tuple[str, ...] = ()) -> str:
+    """A MIME entity with the odd shapes real mail has: nesting, preambles, epilogues,
+    missing or doubled boundaries, boundary-like lines, mixed line breaks, message/*."""
+    def eol() -> str:
+        return rnd.choice(["\r\n", "\r\n", "\n", "\r"])
+
+    def lines(n: int) -> str:
+        pool = ["hello", "", "-- ", "From x", " indented", "a: b", "caf\udce9", "QUJD",
+                *(f"--{b}{rnd.choice(['', '--', ' ', 'x'])}" for b in outer)]
+        return "".join(rnd.choice(pool) + eol() for _ in range(rnd.randint(0, n)))
+
+    headers = rnd.choice(["", "X-A: 1" + eol(), "Content-Transfer-Encoding: base64" + eol()])
+    kind = rnd.random()
+    if depth < 4 and kind < 0.45:
+        boundary = rnd.choice([f"b{depth}", f"=_{depth}", f"b{depth - 1}", "x y"])
+        entity = (f'Content-Type: multipart/{rnd.choice(["mixed", "alternative"])}; '
+                  f'boundary="{boundary}"{eol()}{headers}{eol()}{lines(2)}')
+        for _ in range(rnd.randint(1, 3)):
+            entity += f"--{boundary}{rnd.choice(['', ' '])}{eol()}"
+            entity += random_mime(rnd, depth + 1, (*outer, boundary))
+        if rnd.random() < 0.85:
+            entity += f"--{boundary}--{eol() if rnd.random() < 0.9 else ''}{lines(2)}"
+        return entity
+    if kind < 0.55:
+        return f"Content-Type: message/rfc822{eol()}{eol()}" + random_mime(rnd, depth + 1, outer)
+    ctype = rnd.choice(["text/plain", "text/html", "application/pdf"])
+    return f"Content-Type: {ctype}{eol()}{headers}{rnd.choice(['', eol()])}{lines(4)}"
+
+
+@settings(max_examples=300,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@given(st.randoms(use_true_random=False))
+def test_fast_parse_matches_the_stdlib_on_random_mime(rnd: random.Random) -> None:
+    assert_same_as_stdlib(random_mime(rnd).encode("ascii", "surrogateescape"))
+
+
+LEFT_TO_THE_STDLIB = {
+    "From line ends the headers", "From line ends the headers, no blank", "two From lines",
+    "continuation after From line", "first line a continuation", "line starting with a colon",
+    "boundary with a colon", "no boundary parameter", "no first boundary",
+    "boundary line ends the text", "digest", "delivery-status",
+}
+
+
+@pytest.mark.parametrize("name", FAST_PATH_CASES)
+def test_which_mail_the_fast_parse_takes(name: str) -> None:
+    text = FAST_PATH_CASES[name].decode("ascii", "surrogateescape")
+    try:
+        parse_module._parse_entity(text, 0, [], 0)
+    except parse_module._NotOrdinary:
+        assert name in LEFT_TO_THE_STDLIB
+    else:
+        assert name not in LEFT_TO_THE_STDLIB
 
 
 _HEADERISH_LINES = st.sampled_from([
