@@ -3,6 +3,7 @@ operators, and hostile input in bounded time."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -15,6 +16,8 @@ from sqlmodel import Session
 
 from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
+from inboxwatch.classify import model as token_model
+from inboxwatch.classify.model import TokenModel
 from inboxwatch.classify.spam import (
     _CLICK_HERE_RE,
     _FONT_TAG_RES,
@@ -243,6 +246,74 @@ def test_font_markup_counted_by_kind_adds_up_to_one_alternation(text: str) -> No
 def test_abused_host_lookup_matches_the_suffix_rule(host: str) -> None:
     expected = any(host == h or host.endswith("." + h) for h in ABUSED_LINK_HOSTS)
     assert _is_abused_host(host) == expected
+
+
+# As first written, case-insensitive: the rewrite spells the case out.
+ORIGINAL_URL = re.compile(r"https?://([^/\s\"'<>?#:]{1,253})", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("text", [
+    "see http://example.org/x", "HTTPS://Example.ORG", "hTtPs://a.b:80/", "httpſ://long-s.example",
+    "httpK://x", "http\u212a://x", "ıttp://x", "xhttp://a https://b", "http:/x", "https//x",
+    "http://" + "a" * 300, "http://İstanbul.example/", "Http://a\"b", "hTTp://[::1]/",
+])
+def test_url_hosts_are_found_case_insensitively_as_before(text: str) -> None:
+    assert token_model._URL_RE.findall(text) == ORIGINAL_URL.findall(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_word_pattern_finds_the_words_of_the_unicode_one(text: str) -> None:
+    assert token_model._ASCII_WORD_RE.findall(text) == token_model._WORD_RE.findall(text)
+
+
+def test_remembered_word_features_do_not_change_the_tokens(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ("Dear İstanbul office: invoice 4711 for 300€, id 0a1b2c3d4e5f, see you'll... "
+            "Straße ΣΊΣΥΦΟΣ 東京都の天気は晴れです " + "x" * 40 + " a. b- --")
+    cold = token_model._word_tokens(text, "s:")
+    assert token_model._word_tokens(text, "s:") == cold  # now from what was remembered
+    assert {"s:$money", "s:#num", "s:#junk", "s:straße", "s:you'll", "s:σίσυφος"} <= cold
+    monkeypatch.setattr(token_model, "MAX_REMEMBERED_WORDS", 3)  # full at every call
+    assert token_model._word_tokens(text, "s:") == cold
+    assert token_model._word_tokens(text) == {t.removeprefix("s:") for t in cold}
+
+
+def _reference_score(model: TokenModel, tokens: list[str]) -> tuple[float, object, int]:
+    """:meth:`TokenModel.score` as first written, probability by probability."""
+    clues = []
+    for token in tokens:
+        p = model.token_probability(token)
+        if p is not None and abs(p - 0.5) >= token_model.MIN_STRENGTH:
+            clues.append((abs(p - 0.5), token, p))
+    clues.sort(reverse=True)
+    chosen = clues[:token_model.MAX_CLUES]
+    if not chosen:
+        return 0.5, (), 0
+    ln_spam = sum(math.log(max(1.0 - p, 1e-200)) for _, _, p in chosen)
+    ln_ham = sum(math.log(max(p, 1e-200)) for _, _, p in chosen)
+    n = len(chosen)
+    spam = 1.0 - token_model._chi2_survival(-2.0 * ln_spam, 2 * n)
+    ham = 1.0 - token_model._chi2_survival(-2.0 * ln_ham, 2 * n)
+    return (spam - ham + 1.0) / 2.0, tuple((t, round(p, 3)) for _, t, p in chosen[:8]), n
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.dictionaries(st.sampled_from("abcdefghij"),
+                              st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=10),
+       tokens=st.lists(st.sampled_from("abcdefghijk"), max_size=20))
+def test_precomputed_clues_score_exactly_as_computed_per_token(
+        counts: dict[str, tuple[int, int]], tokens: list[str]) -> None:
+    model = TokenModel(40, 60, counts)
+    score = model.score(tokens)  # a list: repeated tokens count as often as they occur
+    assert (score.indicator, score.clues, score.clue_count) == _reference_score(model, tokens)
+
+
+def test_the_shipped_model_scores_exactly_as_computed_per_token() -> None:
+    model = classify.base_model()
+    tokens = sorted(model.counts)[::37]
+    score = model.score(frozenset(tokens))
+    assert (score.indicator, score.clues, score.clue_count) == _reference_score(model, tokens)
 
 
 # -- learning from operators -----------------------------------------------------------

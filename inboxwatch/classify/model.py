@@ -47,39 +47,63 @@ PRIOR_STRENGTH = 0.45  # Robinson's s: how much an unseen token is pulled toward
 PRIOR_PROBABILITY = 0.5  # Robinson's x
 
 _WORD_RE = re.compile(r"[^\W_][\w'$€£%.-]{1,30}", re.UNICODE)
-_URL_RE = re.compile(r"https?://([^/\s\"'<>?#:]{1,253})", re.IGNORECASE)
+# _WORD_RE for ASCII text: there "\w" is [A-Za-z0-9_] and no "€" or "£" can occur, so the two
+# find the same words; explicit ranges are tested faster than Unicode categories.
+_ASCII_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'$%.-]{1,30}")
+# "https?://" case-insensitively, spelt out: with IGNORECASE the regex engine cannot skip
+# ahead to an "h". "ſ" (U+017F) is the one other character that IGNORECASE matches to "s".
+_URL_RE = re.compile("[hH][tT][tT][pP][sS\u017f]?://([^/\\s\"'<>?#:]{1,253})")
 _NUMBER_RE = re.compile(r"^[\d.,'-]+$")
 _MONEY_RE = re.compile(r"^[$€£][\d.,]+$|^[\d.,]+[$€£]$")
 _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"}
 
 
+def _word_feature(found: str) -> str:
+    """The feature of a word as ``_WORD_RE`` found it ("": none)."""
+    word = found.lower().strip(".-'")
+    if len(word) < 2:
+        return ""
+    # The cheap character tests guard the regular expressions.
+    first, last = word[0], word[-1]
+    if (first in "$€£" or last in "$€£") and _MONEY_RE.match(word):
+        return "$money"
+    if (first.isdigit() or first == ",") and _NUMBER_RE.match(word):
+        return "#num"
+    if len(word) > 24 and not word.isascii():
+        return ""  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
+    if len(word) > 24 or (len(word) >= 8 and _HEX_RE.match(word)):
+        return "#junk"  # ids, hashes, encoded runs: present, not individual
+    return word
+
+
+# found word -> _word_feature(word). Mail is written in a common vocabulary: nearly every
+# word of a message has been seen before, and a dictionary lookup is far cheaper than the
+# tests. Bounded: emptied when full (ids and hashes would otherwise grow it forever).
+_FEATURES: dict[str, str] = {}
+MAX_REMEMBERED_WORDS = 200_000
+
+
 def _word_tokens(text: str, prefix: str = "") -> set[str]:
-    """The distinct word features of ``text``. Each distinct word is classified once: a
-    message repeats most of its words, and this runs on every message."""
+    """The distinct word features of ``text``, each distinct word classified once."""
     text = text[:MAX_TEXT_CHARS]
     # Lower-casing the whole text at once is the same as word by word for ASCII (not for
-    # every script: "İ" lower-cases to two characters, so other text goes word by word).
-    words = (set(_WORD_RE.findall(text.lower())) if text.isascii()
-             else {w.lower() for w in _WORD_RE.findall(text)})
-    tokens: set[str] = set()
-    for raw in words:
-        word = raw.strip(".-'")
-        if len(word) < 2:
-            continue
-        # The cheap character tests guard the regular expressions.
-        first, last = word[0], word[-1]
-        if (first in "$€£" or last in "$€£") and _MONEY_RE.match(word):
-            tokens.add(prefix + "$money")
-        elif (first.isdigit() or first == ",") and _NUMBER_RE.match(word):
-            tokens.add(prefix + "#num")
-        elif len(word) > 24 and not word.isascii():
-            continue  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
-        elif len(word) > 24 or (len(word) >= 8 and _HEX_RE.match(word)):
-            tokens.add(prefix + "#junk")  # ids, hashes, encoded runs: present, not individual
-        else:
-            tokens.add(prefix + word)
-    return tokens
+    # every script: "İ" lower-cases to two characters, so other text goes word by word, in
+    # _word_feature).
+    words = (set(_ASCII_WORD_RE.findall(text.lower())) if text.isascii()
+             else set(_WORD_RE.findall(text)))
+    global _FEATURES
+    features = _FEATURES
+    new_words = words.difference(features)
+    if len(features) + len(new_words) > MAX_REMEMBERED_WORDS:
+        # A fresh dictionary, not clear(): another thread may be reading the old one.
+        features = _FEATURES = {}
+        new_words = words
+    for word in new_words:
+        features[word] = _word_feature(word)
+    tokens = set(map(features.__getitem__, words))
+    tokens.discard("")
+    return {prefix + t for t in tokens} if prefix else tokens
 
 
 def registered_domain(host: str) -> str:
@@ -140,6 +164,11 @@ def _shape_tokens(parsed: ParsedMessage) -> set[str]:
     return shape
 
 
+# A clue: strength |p - 0.5|, token, p, and the logarithms Fisher's method adds up for it,
+# ln(1 - p) and ln(p) (floored at 1e-200).
+_Clue = tuple[float, str, float, float, float]
+
+
 @dataclass(frozen=True, slots=True)
 class ContentScore:
     """The classifier's verdict: ``indicator`` in [0, 1] (0.5 = unsure) and its clues."""
@@ -157,9 +186,9 @@ class TokenModel:
     ham_docs: int = 0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (spam, ham)
     trained_on: tuple[str, ...] = ()  # corpus folders of the training share (for eval)
-    # token -> probability, only the tokens strong enough to be clues; built on first use.
+    # token -> its clue, only for the tokens strong enough to be clues; built on first use.
     # A model is never changed after it scores (learning makes a new one), so it stays valid.
-    _clue_table: dict[str, float] | None = field(default=None, repr=False, compare=False)
+    _clue_table: dict[str, _Clue] | None = field(default=None, repr=False, compare=False)
 
     def learn(self, tokens: Iterable[str], *, is_spam: bool) -> None:
         for token in set(tokens):
@@ -195,35 +224,36 @@ class TokenModel:
         n = spam + ham
         return (PRIOR_STRENGTH * PRIOR_PROBABILITY + n * p) / (PRIOR_STRENGTH + n)
 
-    def _clues(self) -> dict[str, float]:
+    def _clues(self) -> dict[str, _Clue]:
+        """Everything :meth:`score` needs of a clue, computed once per token and model."""
         if self._clue_table is None:
-            table: dict[str, float] = {}
+            table: dict[str, _Clue] = {}
             for token in self.counts:
                 p = self.token_probability(token)
                 if p is not None and abs(p - 0.5) >= MIN_STRENGTH:
-                    table[token] = p
+                    table[token] = (abs(p - 0.5), token, p, math.log(max(1.0 - p, 1e-200)),
+                                    math.log(max(p, 1e-200)))
             self._clue_table = table
         return self._clue_table
 
     def score(self, tokens: Iterable[str]) -> ContentScore:
         """Combine the clearly indicative tokens with Fisher's method (SpamBayes' chi2)."""
-        table = self._clues()
-        clues: list[tuple[float, str, float]] = []
-        for token in tokens:
-            p = table.get(token)
-            if p is not None:
-                clues.append((abs(p - 0.5), token, p))
+        # Sorted by strength, then token: the token decides before the precomputed
+        # logarithms are compared, so the order is that of (strength, token, p).
+        clues = list(filter(None, map(self._clues().get, tokens)))
         clues.sort(reverse=True)
         chosen = clues[:MAX_CLUES]
         if not chosen:
             return ContentScore(0.5, (), 0)
-        ln_spam = sum(math.log(max(1.0 - p, 1e-200)) for _, _, p in chosen)
-        ln_ham = sum(math.log(max(p, 1e-200)) for _, _, p in chosen)
+        # The same logarithms added up in the same order: the same sums, to the last bit.
+        ln_spam = sum(clue[3] for clue in chosen)
+        ln_ham = sum(clue[4] for clue in chosen)
         n = len(chosen)
         spam_evidence = 1.0 - _chi2_survival(-2.0 * ln_spam, 2 * n)
         ham_evidence = 1.0 - _chi2_survival(-2.0 * ln_ham, 2 * n)
         indicator = (spam_evidence - ham_evidence + 1.0) / 2.0
-        return ContentScore(indicator, tuple((t, round(p, 3)) for _, t, p in chosen[:8]), n)
+        return ContentScore(indicator, tuple((t, round(p, 3)) for _, t, p, _, _ in chosen[:8]),
+                            n)
 
     # -- persistence -------------------------------------------------------------------
 
