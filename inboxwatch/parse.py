@@ -275,6 +275,7 @@ _LINE_REST = r"[^\r\n]*(?:\r\n|\r|\n|\Z)"
 _FIELD_RE = re.compile(rf"([!-9;-~]+):[ \t]*({_LINE_REST}(?:[ \t]{_LINE_REST})*)")
 _FIELDS_RE = re.compile(rf"(?:[!-9;-~]+:{_LINE_REST}(?:[ \t]{_LINE_REST})*)*")
 _LINE_RE = re.compile(_LINE_REST)
+_FIELD_NAME_RE = re.compile(r"[!-9;-~]+:")
 # The start of any line the feedparser counts as a header line (its ``headerRE``).
 _HEADER_LINE_RE = re.compile(r"From |[!-9;-~]*:|[ \t]")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
@@ -356,7 +357,7 @@ def _read_headers(msg: Message, text: str, pos: int, boundaries: list[_Boundary]
         envelope = text[end:pos]
         if end == start:
             msg.set_unixfrom(envelope.rstrip("\r\n"))
-        elif _FIELDS_RE.match(text, pos).end() > pos:  # type: ignore[union-attr]
+        elif _FIELD_NAME_RE.match(text, pos):  # a field follows
             misplaced.append(email.errors.MisplacedEnvelopeHeaderDefect(envelope))
         else:  # the last header line, or more unusual lines
             raise _NotOrdinary
