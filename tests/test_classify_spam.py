@@ -35,6 +35,7 @@ from inboxwatch.classify.spam import (
     GuardedPattern,
     SpamRule,
     _is_abused_host,
+    _lower_cased,
     collect_evidence,
     content_points,
     verdict,
@@ -246,6 +247,26 @@ def test_font_markup_counted_by_kind_adds_up_to_one_alternation(text: str) -> No
 def test_abused_host_lookup_matches_the_suffix_rule(host: str) -> None:
     expected = any(host == h or host.endswith("." + h) for h in ABUSED_LINK_HOSTS)
     assert _is_abused_host(host) == expected
+
+
+@pytest.mark.parametrize(("subject", "text"), [
+    ("ΟΔΥΣΣΕΥΣ", "ΣΑΣ"), ("Σ", "Σ"), ("ΑΣ", "\u0301Σ"), ("İSTANBUL", "İ"), ("", ""),
+    ("Re: ΑΣ.", "'ΣΑ"), ("ǅ" * 3, "ẞ"),
+])
+def test_lower_cased_subject_and_body_joined_as_lower_casing_them_joined(
+        subject: str, text: str) -> None:
+    parsed = parse_message(b"From: a@example.org\r\n\r\nx\r\n")
+    parsed.subject, parsed.text = subject, text
+    assert _lower_cased(parsed).with_subject(subject) == f"{subject}\n{text}".lower()
+
+
+def test_shared_lower_cased_text_follows_the_message_it_is_asked_for() -> None:
+    parsed = _parsed("plain_human")
+    assert "click_here" not in [h.rule for h in collect_evidence(parsed, OWN).rule_hits]
+    parsed.text = "Please CLICK HERE to see the invoice."  # a new string: new views
+    assert "click_here" in [h.rule for h in collect_evidence(parsed, OWN).rule_hits]
+    other = _parsed("plain_human")
+    assert "click_here" not in [h.rule for h in collect_evidence(other, OWN).rule_hits]
 
 
 # As first written, case-insensitive: the rewrite spells the case out.

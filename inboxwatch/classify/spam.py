@@ -364,19 +364,52 @@ def _macro_document(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
-_last_lures: tuple[tuple[int, str], list[str]] | None = None
+class _LowerCased:
+    """The lower-cased text that several rules search, made once per message.
+
+    Lower-casing the body is a pass over up to 50,000 characters, and six rules asked for
+    it. The views of the last message are kept, keyed by the very string objects they were
+    made from: strings are immutable, so the same objects give the same views, whatever
+    became of the message object since.
+    """
+
+    __slots__ = ("_lures", "body", "html", "made_from")
+
+    def __init__(self, p: ParsedMessage) -> None:
+        self.made_from = (p.subject, p.text, p.html)
+        self.body = p.text[:MAX_SCANNED_CHARS].lower()
+        self.html = p.html[:MAX_SCANNED_CHARS].lower() if p.html is not None else ""
+        self._lures: list[str] | None = None
+
+    def with_subject(self, subject: str) -> str:
+        """``f"{subject}\\n{body}".lower()``: the same string, as lower-casing never looks
+        across a line break (only final sigma depends on its neighbours, and stops there)."""
+        return f"{subject.lower()}\n{self.body}"
+
+    def lures(self) -> list[str]:
+        """The lure phrases in subject and body; two rules ask."""
+        if self._lures is None:
+            text = self.with_subject(self.made_from[0][:1000])
+            self._lures = [m.group(0) for lure in CREDENTIAL_LURES if (m := lure.search(text))]
+        return self._lures
+
+
+_last_lower_cased: _LowerCased | None = None
+
+
+def _lower_cased(p: ParsedMessage) -> _LowerCased:
+    global _last_lower_cased
+    views = _last_lower_cased
+    if views is not None:
+        subject, text, html = views.made_from
+        if subject is p.subject and text is p.text and html is p.html:
+            return views
+    views = _last_lower_cased = _LowerCased(p)
+    return views
 
 
 def _lures(p: ParsedMessage) -> list[str]:
-    """The lure phrases in subject and body; two rules ask, so the last answer is kept."""
-    global _last_lures
-    key = (id(p), p.raw_sha256)
-    if _last_lures is not None and _last_lures[0] == key:
-        return _last_lures[1]
-    text = f"{p.subject[:1000]}\n{p.text[:MAX_SCANNED_CHARS]}".lower()
-    found = [m.group(0) for lure in CREDENTIAL_LURES if (m := lure.search(text))]
-    _last_lures = (key, found)
-    return found
+    return _lower_cased(p).lures()
 
 
 def _credential_lure(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
@@ -462,7 +495,7 @@ def _html_shouts(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     if p.html is None or "text/plain" in p.parts:
         return None
     html = p.html[:MAX_SCANNED_CHARS]
-    lowered = html.lower()
+    lowered = _lower_cased(p).html
     fonts = sum(len(pattern.findall(lowered)) for pattern in _FONT_TAG_RES)
     images = len(_IMG_TAG_RE.findall(lowered))
     if fonts < 5 and images == 0:
@@ -478,19 +511,18 @@ def _html_shouts(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
 def _removal_text(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     if p.header_all("List-Id") or p.header_all("List-Unsubscribe"):
         return None  # a real list says so in headers, and unsubscribing is its business
-    text = p.text[:MAX_SCANNED_CHARS].lower()
-    found = _REMOVAL_RE.search(text)
+    found = _REMOVAL_RE.search(_lower_cased(p).body)
     return f"removal instructions outside a mailing list: {found.group(0)[:60]!r}" \
         if found else None
 
 
 def _click_here(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
-    found = _CLICK_HERE_RE.search(p.text[:MAX_SCANNED_CHARS].lower())
+    found = _CLICK_HERE_RE.search(_lower_cased(p).body)
     return f"{found.group(0)!r}" if found else None
 
 
 def _money_urgency(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
-    text = f"{p.subject[:300]}\n{p.text[:MAX_SCANNED_CHARS]}".lower()
+    text = _lower_cased(p).with_subject(p.subject[:300])
     money = _MONEY_RE.search(text)
     urgency = _URGENCY_RE.search(text) if money else None
     if money and urgency:
@@ -564,7 +596,7 @@ def _html_attachment(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
 
 
 def _html_form(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
-    html = (p.html or "")[:MAX_SCANNED_CHARS].lower()
+    html = _lower_cased(p).html
     if "<form" in html and re.search(r"<input[^>]{0,300}type\s*=\s*[\"']?(password|email)", html):
         return "the HTML body is a form asking for a password or address"
     return None
@@ -595,7 +627,7 @@ def _hidden_text(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
         return "zero-width or soft-hyphen characters hidden between letters"
     if p.html is None or "text/plain" in p.parts:
         return None  # only HTML-only mail hides its text from the reader
-    found = _HIDDEN_HTML_RE.search(p.html[:MAX_SCANNED_CHARS].lower())
+    found = _HIDDEN_HTML_RE.search(_lower_cased(p).html)
     return f"HTML hides text from the reader: {found.group(0)[:40]!r}" if found else None
 
 
