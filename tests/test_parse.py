@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email
 import random
+import re
 import time
 from email.message import Message
 from email.utils import parseaddr
@@ -480,3 +481,14 @@ def test_nul_anywhere_is_dropped_and_nothing_else_changes() -> None:
     assert p.headers == clean.headers and p.text == clean.text
     encoded = mail("From: a@example.com\nSubject: =?utf-8?q?nul=00here?=")
     assert parse_message(encoded).subject == "nulhere"  # NUL from decoding, not raw bytes
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="-b \t\r\nx", max_size=10), st.sampled_from(["b", "b-", "=_ b", "a:b"]))
+def test_boundary_lines_as_the_feedparsers_pattern_matches_them(rest: str, boundary: str) -> None:
+    pattern = re.compile("(?P<sep>" + re.escape("--" + boundary)
+                         + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$")
+    for line in (rest, "--" + boundary + rest, "--" + boundary + "--" + rest):
+        match = pattern.match(line)
+        expected = None if match is None else (bool(match["end"]), match["linesep"])
+        assert parse_module._BoundaryLine(boundary)(line) == expected
