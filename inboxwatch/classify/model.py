@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from inboxwatch.parse import ParsedMessage
@@ -56,6 +57,9 @@ _URL_RE = re.compile("[hH][tT][tT][pP][sS\u017f]?://([^/\\s\"'<>?#:]{1,253})")
 _NUMBER_RE = re.compile(r"^[\d.,'-]+$")
 _MONEY_RE = re.compile(r"^[$€£][\d.,]+$|^[\d.,]+[$€£]$")
 _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
+_IP_HOST_RE = re.compile(r"[\d.]+")
+_SUBJECT_MONEY_RE = re.compile(r"[$€£]\s?\d|\d\s?[$€£]|\d+%")
+_DIGITS_RE = re.compile(r"\d{3,}")
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"}
 
 
@@ -122,11 +126,11 @@ def message_tokens(parsed: ParsedMessage) -> frozenset[str]:
     tokens.update(_word_tokens(parsed.subject[:2000], "s:"))
     body = parsed.text or ""
     tokens.update(_word_tokens(body))
-    hosts = {m.group(1) for m in _URL_RE.finditer(body[:MAX_TEXT_CHARS])}
+    hosts = set(_URL_RE.findall(body[:MAX_TEXT_CHARS]))
     hosts.update(h for link in parsed.links[:200]
                  for h in _URL_RE.findall(link.href[:500]))
     for host in list(hosts)[:100]:
-        if re.fullmatch(r"[\d.]+", host):
+        if _IP_HOST_RE.fullmatch(host):
             tokens.add("x:url_ip_address")
         else:
             tokens.add("u:" + registered_domain(host))
@@ -147,19 +151,19 @@ def _shape_tokens(parsed: ParsedMessage) -> set[str]:
     """How the message is dressed, independent of its words."""
     shape: set[str] = set()
     subject = parsed.subject[:300]
-    letters = [c for c in subject if c.isalpha()]
-    if len(letters) >= 10 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+    letters = "".join(filter(str.isalpha, subject))
+    if len(letters) >= 10 and sum(map(str.isupper, letters)) / len(letters) > 0.7:
         shape.add("x:subject_shouts")
     if "!" in subject:
         shape.add("x:subject_exclaims")
-    if re.search(r"[$€£]\s?\d|\d\s?[$€£]|\d+%", subject):
+    if _SUBJECT_MONEY_RE.search(subject):
         shape.add("x:subject_money")
     if not parsed.to:
         shape.add("x:no_to")
     elif parsed.from_addr is not None and any(a.email == parsed.from_addr.email
                                                 for a in parsed.to):
         shape.add("x:to_self")
-    if parsed.from_addr is not None and re.search(r"\d{3,}", parsed.from_addr.email):
+    if parsed.from_addr is not None and _DIGITS_RE.search(parsed.from_addr.email):
         shape.add("x:from_digits")
     return shape
 
@@ -246,8 +250,8 @@ class TokenModel:
         if not chosen:
             return ContentScore(0.5, (), 0)
         # The same logarithms added up in the same order: the same sums, to the last bit.
-        ln_spam = sum(clue[3] for clue in chosen)
-        ln_ham = sum(clue[4] for clue in chosen)
+        ln_spam = sum(map(itemgetter(3), chosen))
+        ln_ham = sum(map(itemgetter(4), chosen))
         n = len(chosen)
         spam_evidence = 1.0 - _chi2_survival(-2.0 * ln_spam, 2 * n)
         ham_evidence = 1.0 - _chi2_survival(-2.0 * ln_ham, 2 * n)

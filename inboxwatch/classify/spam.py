@@ -299,10 +299,13 @@ def _abused_host(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+_ADDRESS_RE = re.compile(r"[\w.+-]+@([\w-]+(\.[\w-]+)+)")
+
+
 def _name_is_other_address(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     if p.from_addr is None:
         return None
-    found = re.search(r"[\w.+-]+@([\w-]+(\.[\w-]+)+)", p.from_addr.name[:300])
+    found = _ADDRESS_RE.search(p.from_addr.name[:300])
     if not found:
         return None
     claimed = registered_domain(found.group(1))
@@ -326,12 +329,16 @@ def _obfuscated_subject(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+_SEVEN_DIGITS_RE = re.compile(r"\d{7,}")
+_NINE_DIGITS_RE = re.compile(r"\d{9,}")
+
+
 def _numeric_sender(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     if p.from_addr is None:
         return None
     local = p.from_addr.email.partition("@")[0]
     name = p.from_addr.name
-    if re.search(r"\d{7,}", local) or re.search(r"\d{9,}", name):
+    if _SEVEN_DIGITS_RE.search(local) or _NINE_DIGITS_RE.search(name):
         return f"sender looks generated: {p.from_addr.name[:60]!r} <{p.from_addr.email[:80]}>"
     return None
 
@@ -478,15 +485,20 @@ _TAG_RE = re.compile(r"<[^>]{0,2000}>")
 
 def _subject_shouts(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     subject = p.subject[:300]
-    letters = [c for c in subject if c.isalpha() and c.isascii()]
-    if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) >= 0.8:
+    letters = "".join(filter(str.isalpha, subject))
+    if not letters.isascii():
+        letters = "".join(filter(str.isascii, letters))
+    if len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) >= 0.8:
         return f"Subject mostly upper-case: {subject[:80]!r}"
     return None
 
 
+_SUBJECT_HYPE_RE = re.compile(r"!{3,}|\${2,}|!.*!|[$€£]\s?\d")
+
+
 def _subject_hype(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     subject = p.subject[:300]
-    if re.search(r"!{3,}|\${2,}|!.*!|[$€£]\s?\d", subject):
+    if _SUBJECT_HYPE_RE.search(subject):
         return f"Subject shouts or names money: {subject[:80]!r}"
     return None
 
@@ -530,11 +542,14 @@ def _money_urgency(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+_ZONE_RE = re.compile(r"([+-])(\d\d)(\d\d)\s*(\(.*\))?\s*$")
+
+
 def _bad_date(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     value = p.header("Date")
     if value is None:
         return "no Date header"
-    zone = re.search(r"([+-])(\d\d)(\d\d)\s*(\(.*\))?\s*$", value.strip())
+    zone = _ZONE_RE.search(value.strip())
     if zone and (int(zone.group(2)) > 14 or int(zone.group(3)) >= 60):
         return f"Date with an impossible time zone: {value[:60]!r}"
     if p.date is None:
@@ -573,10 +588,13 @@ def _random_local_part(address: str) -> bool:
     return changes >= 4 and any(c.isdigit() for c in local)
 
 
+_MAILBOX_RE = re.compile(r"[\w.+=-]{1,64}@")
+
+
 def _random_sender(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     # The raw headers: the parsed addresses are lower-cased, and case is the tell here.
     for name in ("From", "Return-Path"):
-        for found in re.finditer(r"[\w.+=-]{1,64}@", (p.header(name) or "")[:500]):
+        for found in _MAILBOX_RE.finditer((p.header(name) or "")[:500]):
             if _random_local_part(found.group(0)):
                 return f"{name} mailbox looks random: {found.group(0)[:70]}"
     return None
@@ -602,6 +620,7 @@ def _html_form(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     return None
 
 
+_SCRIPT_WORD_RE = re.compile(r"\w{3,}")  # the words whose letters _mixed_script checks
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _LOOKALIKE_RE = re.compile("[\u0400-\u04FF\u0370-\u03FF]")  # Cyrillic and Greek letters
 _INVISIBLE_RE = GuardedPattern(  # every match holds one of the invisible characters
@@ -616,7 +635,7 @@ _HIDDEN_HTML_RE = GuardedPattern(
 def _mixed_script(p: ParsedMessage, _: tuple[str, ...]) -> str | None:
     name = p.from_addr.name if p.from_addr else ""
     for where, text in (("From name", name[:300]), ("Subject", p.subject[:300])):
-        for word in re.findall(r"\w{3,}", text):
+        for word in _SCRIPT_WORD_RE.findall(text):
             if _LATIN_RE.search(word) and _LOOKALIKE_RE.search(word):
                 return f"{where} word {word[:40]!r} mixes Latin with look-alike letters"
     return None
