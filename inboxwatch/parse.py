@@ -23,7 +23,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from email.message import Message
@@ -285,6 +285,10 @@ _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _DASH_LINE_RE = re.compile(r"[\r\n]--")
 # How deep the fast parse follows nested multiparts before leaving the mail to the stdlib.
 _FAST_MIME_DEPTH = 20
+# The feedparser's end-of-file matchers for a part: a line one of them matches ends it.
+_PartEnd = Callable[[str], object]
+
+
 class _BoundaryLine:
     """Matches what the feedparser's ``boundaryre`` for one boundary matches,
     ``(?P<sep>--boundary)(?P<end>--)?(?P<ws>[ \\t]*)(?P<linesep>\\r\\n|\\r|\\n)?$``,
@@ -337,7 +341,7 @@ def _message_from_bytes(raw: bytes) -> Message:
 
 
 def _parse_entity(
-    text: str, pos: int, boundaries: list[_BoundaryLine], depth: int,
+    text: str, pos: int, boundaries: list[_PartEnd], depth: int,
 ) -> tuple[Message, int]:
     """The message or body part starting at ``pos``, and where it ends: the end of the text
     or the first line an enclosing multipart's boundary pattern matches (the feedparser's
@@ -347,11 +351,12 @@ def _parse_entity(
     maintype = msg.get_content_maintype()
     if maintype == "multipart":
         return _parse_multipart(msg, text, body, boundaries, depth)
-    if maintype == "message":  # another message follows, taking the rest of the part
+    if maintype == "message":
         if msg.get_content_type() == "message/delivery-status":
-            raise _NotOrdinary
+            return _parse_delivery_status(msg, text, body, boundaries)
         if depth >= _FAST_MIME_DEPTH:
             raise _NotOrdinary
+        # Another message follows, taking the rest of the part.
         inner, end = _parse_entity(text, body, boundaries, depth + 1)
         msg.attach(inner)
         return msg, end
@@ -361,7 +366,7 @@ def _parse_entity(
     return msg, end
 
 
-def _read_headers(msg: Message, text: str, pos: int, boundaries: list[_BoundaryLine]) -> int:
+def _read_headers(msg: Message, text: str, pos: int, boundaries: list[_PartEnd]) -> int:
     """Set the header fields of the entity starting at ``pos`` (as the feedparser does:
     fields split as compat32's ``header_source_parse`` splits them, a first "From " line
     as the envelope and later ones as MisplacedEnvelopeHeaderDefect,
@@ -401,7 +406,7 @@ def _read_headers(msg: Message, text: str, pos: int, boundaries: list[_BoundaryL
 
 
 def _parse_multipart(
-    msg: Message, text: str, pos: int, boundaries: list[_BoundaryLine], depth: int,
+    msg: Message, text: str, pos: int, boundaries: list[_PartEnd], depth: int,
 ) -> tuple[Message, int]:
     """The parts, preamble and epilogue of multipart ``msg`` whose body starts at ``pos``,
     as the feedparser's multipart branch of ``_parsegen`` reads them."""
@@ -414,7 +419,7 @@ def _parse_multipart(
             "7bit", "8bit", "binary"):
         msg.defects.append(email.errors.InvalidMultipartContentTransferEncodingDefect())
     own = _BoundaryLine(boundary)
-    inner = [*boundaries, own]
+    inner: list[_PartEnd] = [*boundaries, own]
     stop = _next_boundary_line(text, pos, inner)
     line = _line_at(text, stop)
     match = own(line) if stop < len(text) and not _is_boundary_line(boundaries, line) else None
@@ -463,16 +468,49 @@ def _parse_multipart(
     return msg, end
 
 
+def _parse_delivery_status(
+    msg: Message, text: str, pos: int, boundaries: list[_PartEnd],
+) -> tuple[Message, int]:
+    """The blocks of header fields (separated by blank lines) of message/delivery-status
+    ``msg`` whose body starts at ``pos``, each a part of its own, as the feedparser's
+    delivery-status branch of ``_parsegen`` reads them."""
+    block_ends = [*boundaries, _is_blank_line]
+    while True:
+        block = Message(policy=msg.policy)
+        body = _read_headers(block, text, pos, block_ends)
+        if block.get_content_maintype() in ("multipart", "message"):
+            raise _NotOrdinary
+        end = body
+        while end < len(text) and not _is_boundary_line(block_ends, line := _line_at(text, end)):
+            end += len(line)
+        block.set_payload(text[body:end])
+        msg.attach(block)
+        # The blank line after the block is read, then the next line decides whether
+        # another block follows.
+        pos = end
+        if pos < len(text) and not _is_boundary_line(boundaries, line := _line_at(text, pos)):
+            pos += len(line)
+        if pos == len(text) or _is_boundary_line(boundaries, _line_at(text, pos)):
+            break
+    if boundaries:  # the line break before the enclosing boundary belongs to it
+        block.set_payload(_strip_line_break(text[body:end]))
+    return msg, pos
+
+
+def _is_blank_line(line: str) -> bool:  # the feedparser's NLCRE.match
+    return line[:1] in ("\r", "\n")
+
+
 def _line_at(text: str, pos: int) -> str:
     return _LINE_RE.match(text, pos).group()  # type: ignore[union-attr]
 
 
-def _is_boundary_line(boundaries: list[_BoundaryLine], line: str) -> bool:
+def _is_boundary_line(boundaries: list[_PartEnd], line: str) -> bool:
     return any(boundary(line) for boundary in boundaries)
 
 
 def _next_boundary_line(
-    text: str, pos: int, boundaries: list[_BoundaryLine], end: int | None = None,
+    text: str, pos: int, boundaries: list[_PartEnd], end: int | None = None,
 ) -> int:
     """Where the first line from ``pos`` (a line start) that one of ``boundaries`` matches
     starts, or ``end`` (the end of the text) when none does before it."""
@@ -701,7 +739,8 @@ def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
         if seen > MAX_PARTS:
             parsed.defects.append(f"more than {MAX_PARTS} MIME parts; rest not read")
             break
-        ctype = part.get_content_type()
+        mime = _mime_fields(part)
+        ctype = mime.get_content_type()
         parsed.parts.append(ctype)
         if part.is_multipart():
             if depth >= MAX_MIME_DEPTH:
@@ -718,13 +757,13 @@ def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
                 stack.extend((c, depth + 1) for c in reversed(children)
                              if isinstance(c, Message))
             continue
-        disposition = (part.get_content_disposition() or "").lower()
-        filename = _part_filename(part)
+        disposition = (mime.get_content_disposition() or "").lower()
+        filename = _part_filename(mime)
         is_body = disposition != "attachment" and filename is None and ctype in (
             "text/plain", "text/html")
         payload = _payload_bytes(part, parsed)
         if is_body:
-            text = _decode_bytes(payload, part.get_content_charset())
+            text = _decode_bytes(payload, mime.get_content_charset())
             (plain if ctype == "text/plain" else html).append(text)
             continue
         if ctype.startswith("multipart/"):
@@ -738,6 +777,26 @@ def _walk_parts(parsed: ParsedMessage, root: Message) -> None:
         parsed.text = "\n".join(plain)[:MAX_BODY_CHARS]
     elif parsed.html:
         parsed.text = html_to_text(parsed.html)[:MAX_BODY_CHARS]
+
+
+# The header fields behind the MIME questions _walk_parts asks of a part (content type and
+# its parameters, disposition and file name).
+_MIME_FIELDS = frozenset({"content-type", "content-disposition"})
+
+
+def _mime_fields(part: Message) -> Message:
+    """``part`` itself, or for a part with many header fields (the top of a message has
+    dozens) a Message holding only its MIME fields and default type: the same answers to
+    get_content_type, get_content_disposition, get_filename and get_content_charset,
+    without scanning every field once per question."""
+    if len(part) <= 8:
+        return part
+    mime = Message(policy=part.policy)
+    mime.set_default_type(part.get_default_type())
+    for name, value in part.raw_items():
+        if name.lower() in _MIME_FIELDS:
+            mime.set_raw(name, value)
+    return mime
 
 
 def _attached_message_bytes(part: Message) -> bytes:

@@ -337,14 +337,18 @@ FAST_PATH_CASES |= {
         b"\r\n\r\n", b"\r\nContent-Transfer-Encoding: base64\r\n\r\n", 1),
     "8-bit parts": multipart("--b\r\nContent-Type: text/plain; charset=latin-1\r\n\r\n"
                              "caf\udce9\r\n--b--\r\n"),
+    "delivery-status": multipart(
+        f"--b\r\n{PART}--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; x\r\n\r\nAction: failed\r\n\r\n--b--\r\n", subtype="report"),
+    "delivery-status, odd blocks": multipart(
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n\r\n\r\nA: 1\r\nnot a field\r\n"
+        "more\r\n\r\nB: 2\n\rC: 3\r\n--b--\r\n", subtype="report"),
+    "delivery-status to the end": b"Content-Type: message/delivery-status\r\n\r\nA: 1\r\n\r\nB: 2",
     # Mail the fast path leaves to the stdlib parse.
     "no boundary parameter": multipart(f"--b\r\n{PART}--b--\r\n", params="charset=x"),
     "no first boundary": multipart(f"just text\r\n--b--\r\n{PART}"),
     "boundary line ends the text": multipart(f"--b\r\n{PART}--b\r\n"),
     "digest": multipart("--b\r\n\r\nSubject: in\r\n\r\nx\r\n--b--\r\n", subtype="digest"),
-    "delivery-status": multipart(
-        f"--b\r\n{PART}--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; x\r\n\r\nAction: failed\r\n\r\n--b--\r\n", subtype="report"),
 }
 
 
@@ -377,8 +381,13 @@ def random_mime(rnd: random.Random, depth: int = 0, outer: tuple[str, ...] = ())
         if rnd.random() < 0.85:
             entity += f"--{boundary}--{eol() if rnd.random() < 0.9 else ''}{lines(2)}"
         return entity
-    if kind < 0.55:
+    if kind < 0.5:
         return f"Content-Type: message/rfc822{eol()}{eol()}" + random_mime(rnd, depth + 1, outer)
+    if kind < 0.55:
+        blocks = ["Action: failed", "Status: 5.0.0", "", "", "not a field", " folded",
+                  *(f"--{b}" for b in outer)]
+        return f"Content-Type: message/delivery-status{eol()}{eol()}" + "".join(
+            rnd.choice(blocks) + eol() for _ in range(rnd.randint(0, 6)))
     ctype = rnd.choice(["text/plain", "text/html", "application/pdf"])
     return f"Content-Type: {ctype}{eol()}{headers}{rnd.choice(['', eol()])}{lines(4)}"
 
@@ -394,7 +403,7 @@ LEFT_TO_THE_STDLIB = {
     "From line ends the headers", "From line ends the headers, no blank", "two From lines",
     "continuation after From line", "first line a continuation", "line starting with a colon",
     "boundary with a colon", "no boundary parameter", "no first boundary",
-    "boundary line ends the text", "digest", "delivery-status",
+    "boundary line ends the text", "digest",
 }
 
 
