@@ -283,6 +283,17 @@ def test_url_hosts_are_found_case_insensitively_as_before(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(
+    st.sampled_from(["http://", "HTTPS://", "hTtP://", "https:/", "Ex.Org", "a.B.c", "/", " ",
+                     "\"", "?", ":", "#"]),
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=5)), max_size=12).map("".join))
+def test_links_found_in_lower_cased_ascii_are_those_found_case_insensitively(text: str) -> None:
+    lowered = text.lower()
+    hosts = [text[m.start(1):m.end(1)] for m in token_model._LOWER_URL_RE.finditer(lowered)]
+    assert hosts == ORIGINAL_URL.findall(text)
+
+
+@settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
 def test_ascii_word_pattern_finds_the_words_of_the_unicode_one(text: str) -> None:
     assert token_model._ASCII_WORD_RE.findall(text) == token_model._WORD_RE.findall(text)

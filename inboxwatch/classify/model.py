@@ -54,6 +54,7 @@ _ASCII_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'$%.-]{1,30}")
 # "https?://" case-insensitively, spelt out: with IGNORECASE the regex engine cannot skip
 # ahead to an "h". "ſ" (U+017F) is the one other character that IGNORECASE matches to "s".
 _URL_RE = re.compile("[hH][tT][tT][pP][sS\u017f]?://([^/\\s\"'<>?#:]{1,253})")
+_LOWER_URL_RE = re.compile(r"https?://([^/\s\"'<>?#:]{1,253})")  # for lower-cased ASCII
 _NUMBER_RE = re.compile(r"^[\d.,'-]+$")
 _MONEY_RE = re.compile(r"^[$€£][\d.,]+$|^[\d.,]+[$€£]$")
 _HEX_RE = re.compile(r"^[0-9a-f]{8,}$")
@@ -94,8 +95,13 @@ def _word_tokens(text: str, prefix: str = "") -> set[str]:
     # Lower-casing the whole text at once is the same as word by word for ASCII (not for
     # every script: "İ" lower-cases to two characters, so other text goes word by word, in
     # _word_feature).
-    words = (set(_ASCII_WORD_RE.findall(text.lower())) if text.isascii()
-             else set(_WORD_RE.findall(text)))
+    if text.isascii():
+        return _word_features(set(_ASCII_WORD_RE.findall(text.lower())), prefix)
+    return _word_features(set(_WORD_RE.findall(text)), prefix)
+
+
+def _word_features(words: set[str], prefix: str = "") -> set[str]:
+    """The features of words found by ``_WORD_RE`` (or ``_ASCII_WORD_RE``)."""
     global _FEATURES
     features = _FEATURES
     new_words = words.difference(features)
@@ -124,9 +130,17 @@ def message_tokens(parsed: ParsedMessage) -> frozenset[str]:
     """The set of features of one message (presence, not frequency)."""
     tokens: set[str] = set()
     tokens.update(_word_tokens(parsed.subject[:2000], "s:"))
-    body = parsed.text or ""
-    tokens.update(_word_tokens(body))
-    hosts = set(_URL_RE.findall(body[:MAX_TEXT_CHARS]))
+    body = (parsed.text or "")[:MAX_TEXT_CHARS]
+    if body.isascii():
+        # Lower-casing ASCII keeps every offset: words and links are both found in the
+        # lower-cased body, links by the literal "http" that the regex engine skips ahead
+        # to, and a link's host is then cut from the body in its own spelling.
+        lowered = body.lower()
+        tokens.update(_word_features(set(_ASCII_WORD_RE.findall(lowered))))
+        hosts = {body[m.start(1):m.end(1)] for m in _LOWER_URL_RE.finditer(lowered)}
+    else:
+        tokens.update(_word_tokens(body))
+        hosts = set(_URL_RE.findall(body))
     hosts.update(h for link in parsed.links[:200]
                  for h in _URL_RE.findall(link.href[:500]))
     for host in list(hosts)[:100]:
