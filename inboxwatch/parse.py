@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from itertools import chain
@@ -227,13 +227,12 @@ def _has_nul_characters(parsed: ParsedMessage) -> bool:
 
 
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
-    head = raw[:65536]
-    if not raw.strip():
+    if not raw or raw.isspace():
         parsed.defects.append("empty message")
         parsed.malformed = True
         return
     msg = _message_from_bytes(raw)
-    if not msg.keys() or not _looks_like_headers(head):
+    if not msg.keys() or not _looks_like_headers(raw):
         parsed.defects.append("no RFC 5322 header block")
         parsed.malformed = True
     raw_headers: dict[str, list[str]] = {}
@@ -538,9 +537,13 @@ def _strip_line_break(text: str) -> str:
     return text[:-1] if text.endswith(("\r", "\n")) else text
 
 
-def _looks_like_headers(head: bytes) -> bool:
-    first = head.split(b"\n", 1)[0]
-    return bool(re.match(rb"^[!-9;-~]+:", first))
+def _looks_like_headers(raw: bytes) -> bool:
+    """Whether the first line (within the first 64 KiB) starts with a field name and a colon
+    (the pattern cannot pass a line break, so the line need not be cut out first)."""
+    return _FIRST_FIELD_RE.match(raw, 0, 65536) is not None
+
+
+_FIRST_FIELD_RE = re.compile(rb"[!-9;-~]+:")
 
 
 def _note_defects(parsed: ParsedMessage, msg: Message) -> None:
@@ -718,13 +721,38 @@ def _date(raw: object, parsed: ParsedMessage) -> datetime | None:
     if not raw:
         return None
     try:
-        dt = parsedate_to_datetime(str(raw))
+        dt = _plain_date(str(raw)) or parsedate_to_datetime(str(raw))
     except (TypeError, ValueError, IndexError):
         parsed.defects.append("unparseable Date header")
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+# The usual Date, ``Tue, 24 Nov 2026 10:00:00 +0100 (CET)``, read without the stdlib's
+# general (and slower) parser; _plain_date returns what parsedate_to_datetime returns.
+_PLAIN_DATE_RE = re.compile(
+    r"[ \t]*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), +)?(\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep"
+    r"|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)(?:[ \t].*)?", re.DOTALL)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _plain_date(value: str) -> datetime | None:
+    """The date in ``value`` if it has the usual form, else None. Invalid values (day 32,
+    second 60, an offset of a day or more) raise ValueError, as the stdlib's parse does."""
+    match = _PLAIN_DATE_RE.fullmatch(value) if value.isascii() else None
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
+    yy = int(year)
+    if yy < 100:  # as _parsedate_tz reads two-digit years
+        yy += 1900 if yy > 68 else 2000
+    fields = (yy, _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second))
+    offset = int(tz_hours) * 3600 + int(tz_minutes) * 60
+    if offset == 0 and sign == "-":  # -0000: the zone is unknown, a naive datetime
+        return datetime(*fields)
+    return datetime(*fields, tzinfo=timezone(timedelta(seconds=-offset if sign == "-" else offset)))
 
 
 def _walk_parts(parsed: ParsedMessage, root: Message) -> None:

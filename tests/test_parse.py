@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import email
+import email.utils
 import random
 import re
 import time
+from collections.abc import Callable
+from datetime import datetime
 from email.message import Message
 from email.utils import parseaddr
 from pathlib import Path
@@ -501,3 +504,29 @@ def test_boundary_lines_as_the_feedparsers_pattern_matches_them(rest: str, bound
         match = pattern.match(line)
         expected = None if match is None else (bool(match["end"]), match["linesep"])
         assert parse_module._BoundaryLine(boundary)(line) == expected
+
+
+_DATE_PIECES = st.tuples(
+    st.sampled_from(["", "Mon, ", "Sun,  ", "Tue,", " "]), st.sampled_from(["1", "09", "31", "32"]),
+    st.sampled_from(["Jan", "Nov", "nov"]), st.sampled_from(["2026", "0099", "0050", "99"]),
+    st.sampled_from(["10:00:00", "23:59:60", "24:00:00", "10:00"]),
+    st.sampled_from(["+0100", "-0000", "+0000", "-0930", "+2400", "+0199", "EST", ""]),
+    st.sampled_from(["", " (CET)", "\r\n (PDT)", "  "]))
+
+
+@settings(max_examples=400)
+@given(_DATE_PIECES)
+def test_usual_dates_read_as_the_stdlib_reads_them(pieces: tuple[str, ...]) -> None:
+    day_name, day, month, year, time_of_day, zone, comment = pieces
+    value = f"{day_name}{day} {month} {year} {time_of_day} {zone}{comment}"
+
+    def read(parse: Callable[[str], datetime | None]) -> object:
+        try:
+            parsed = parse(value)
+        except ValueError:
+            return ValueError
+        return parsed if parsed is None else (parsed, parsed.utcoffset())
+
+    fast = read(parse_module._plain_date)
+    if fast is not None:
+        assert fast == read(email.utils.parsedate_to_datetime)
