@@ -79,14 +79,15 @@ def _word_feature(found: str) -> str:
         return ""  # unspaced scripts (Chinese, Japanese, Thai): no word boundaries to use
     if len(word) > 24 or (len(word) >= 8 and _HEX_RE.match(word)):
         return "#junk"  # ids, hashes, encoded runs: present, not individual
-    return word
+    return found if word == found else word  # one string, not two, in _FEATURES
 
 
 # found word -> _word_feature(word). Mail is written in a common vocabulary: nearly every
 # word of a message has been seen before, and a dictionary lookup is far cheaper than the
-# tests. Bounded: emptied when full (ids and hashes would otherwise grow it forever).
+# tests. Bounded: started afresh when full (ids and hashes would grow it forever); about
+# 110 bytes a word (11 MB when full); 2,465 messages of public corpora hold 62,000 words.
 _FEATURES: dict[str, str] = {}
-MAX_REMEMBERED_WORDS = 200_000
+MAX_REMEMBERED_WORDS = 100_000
 
 
 def _word_tokens(text: str, prefix: str = "") -> set[str]:
