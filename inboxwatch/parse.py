@@ -337,6 +337,9 @@ def _message_from_bytes(raw: bytes) -> Message:
         return _parse_entity(text, 0, [], 0)[0]
     except _NotOrdinary:
         return email.message_from_bytes(raw)
+    except Exception:  # unforeseen: the stdlib decides, and raises what it raises
+        log.debug("fast parse failed", exc_info=True)
+        return email.message_from_bytes(raw)
 
 
 def _parse_entity(
@@ -511,21 +514,25 @@ def _is_boundary_line(boundaries: list[_PartEnd], line: str) -> bool:
 def _next_boundary_line(
     text: str, pos: int, boundaries: list[_PartEnd], end: int | None = None,
 ) -> int:
-    """Where the first line from ``pos`` (a line start) that one of ``boundaries`` matches
-    starts, or ``end`` (the end of the text) when none does before it."""
+    """Where the first boundary line from ``pos`` (a line start) that one of ``boundaries``
+    matches starts, or ``end`` (the end of the text) when there is none before it. Only
+    lines starting with a boundary's "--" separator are looked at (blank lines, which end
+    a delivery-status block, are found by the caller)."""
     if end is None:
         end = len(text)
-    if not boundaries:
+    separators = tuple(b.separator for b in boundaries if isinstance(b, _BoundaryLine))
+    if not separators:
         return end
-    if pos == 0 and text.startswith("--") and _is_boundary_line(boundaries, _line_at(text, 0)):
+    if pos == 0 and text.startswith(separators) and _is_boundary_line(
+            boundaries, _line_at(text, 0)):
         return 0
     scan = pos - 1 if pos else 0  # from the line break before the line at ``pos``
     while (dash := _DASH_LINE_RE.search(text, scan, end)) is not None:
         start = dash.start() + 1
-        line = _line_at(text, start)
-        if _is_boundary_line(boundaries, line):
+        if text.startswith(separators, start) and _is_boundary_line(
+                boundaries, _line_at(text, start)):
             return start
-        scan = start + len(line) - 1
+        scan = start
     return end
 
 
