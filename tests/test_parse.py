@@ -259,7 +259,9 @@ def assert_same_as_stdlib(raw: bytes) -> None:
         email.message_from_bytes(raw))
 
 
-FAST_PATH_CASES = {
+# Shapes of mail, each parsed by the fast parse and by the stdlib's; LEFT_TO_THE_STDLIB
+# names those the fast parse hands to the stdlib.
+MAIL_SHAPES = {
     "crlf": b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\nmore\r\n",
     "lf": b"From: a@example.com\nSubject: hi\n\nbody\n",
     "bare cr": b"From: a@example.com\rSubject: hi\r\rbody\rmore\r",
@@ -303,7 +305,7 @@ def multipart(body: str, params: str = 'boundary="b"', subtype: str = "mixed") -
 
 
 PART = "Content-Type: text/plain\r\n\r\nhello\r\n"
-FAST_PATH_CASES |= {
+MAIL_SHAPES |= {
     "multipart": multipart(f"--b\r\n{PART}--b\r\n{PART}--b--\r\n"),
     "multipart lf": multipart(f"--b\r\n{PART}--b--\r\n").replace(b"\r\n", b"\n"),
     "multipart bare cr": multipart(f"--b\r\n{PART}--b--\r\n").replace(b"\r\n", b"\r"),
@@ -355,7 +357,7 @@ FAST_PATH_CASES |= {
 }
 
 
-@pytest.mark.parametrize("raw", FAST_PATH_CASES.values(), ids=FAST_PATH_CASES.keys())
+@pytest.mark.parametrize("raw", MAIL_SHAPES.values(), ids=MAIL_SHAPES.keys())
 def test_fast_path_builds_what_the_stdlib_builds(raw: bytes) -> None:
     assert_same_as_stdlib(raw)
     assert_same_as_stdlib(b"X-Bench-Seq: 1\r\n" + raw)
@@ -410,9 +412,9 @@ LEFT_TO_THE_STDLIB = {
 }
 
 
-@pytest.mark.parametrize("name", FAST_PATH_CASES)
+@pytest.mark.parametrize("name", MAIL_SHAPES)
 def test_which_mail_the_fast_parse_takes(name: str) -> None:
-    text = FAST_PATH_CASES[name].decode("ascii", "surrogateescape")
+    text = MAIL_SHAPES[name].decode("ascii", "surrogateescape")
     try:
         parse_module._parse_entity(text, 0, [], 0)
     except parse_module._NotOrdinary:
@@ -442,7 +444,7 @@ def test_fast_path_matches_the_stdlib_on_any_line_mix(
     assert_same_as_stdlib(text.encode("ascii", "surrogateescape"))
 
 
-@pytest.mark.parametrize("raw", FAST_PATH_CASES.values(), ids=FAST_PATH_CASES.keys())
+@pytest.mark.parametrize("raw", MAIL_SHAPES.values(), ids=MAIL_SHAPES.keys())
 def test_parse_message_same_with_the_full_stdlib_parse(
     raw: bytes, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
