@@ -5,11 +5,12 @@ Two stages, each its own transaction, so that no mail is lost and none is duplic
 1. :func:`capture` commits the raw bytes (a :class:`~storage.tables.RawCapture` row plus its
    blob) and nothing else. It is cheap, so the IMAP worker can commit a batch and only then
    flag or move the server copies.
-2. :func:`process_pending` turns pending captures into messages: the pure analysis (parse,
-   rule tables, spam scoring) runs on every core in worker processes, then routing and the
-   store happen in one transaction per batch, marking the captures processed in the same
-   transaction. A crash between the two stages leaves captures pending; the next run
-   processes them. Duplicates (same bytes) are recognised and skipped at both stages.
+2. :func:`process_pending` turns pending captures into messages: worker processes, one
+   per core, each take a batch, analyse it (parse, rule tables, spam scoring), then route
+   and store it in one transaction that also marks the captures processed; the store
+   transactions take turns. A crash between the two stages leaves captures pending; the
+   next run processes them. Duplicates (same bytes) are recognised and skipped at both
+   stages.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert
@@ -58,7 +61,6 @@ log = logging.getLogger(__name__)
 
 INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
 BATCH_SIZE = 200
-PIPELINE_DEPTH = 3  # batches analysed ahead of the one being stored
 
 # Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
 # a batch cost more than the SQL.
@@ -178,30 +180,54 @@ def _known_uids(session: Session, mails: list[RawMail]) -> set[tuple[str | None,
     return found
 
 
-_POOL: Executor | None = None
+_POOL: ProcessPoolExecutor | None = None
+_LOG_LISTENER: QueueListener | None = None
+# In a worker: the lock its store transactions take turns with (one per pool). None in the
+# process that owns the pool, whose own (small) batches rely on the store's locking alone.
+_STORE_LOCK: Any = None
 
 
 def _pool(workers: int) -> Executor:
-    global _POOL
+    global _POOL, _LOG_LISTENER
+    if _POOL is not None and getattr(_POOL, "_broken", False):
+        # A worker died (killed, out of memory): a new pool, with a new store lock in case
+        # the dead one held it, instead of failing every later poll.
+        log.warning("a parser worker died; starting new workers")
+        shutdown_pool(wait=False)
     if _POOL is None:
         # spawn, not fork: the poller runs threads (scheduler, IDLE) and forking those is
         # unsafe; and, unlike forkserver, the workers are our own children, so they can be
         # told to die with us.
         ctx = multiprocessing.get_context("spawn")
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                    initializer=_worker_init, initargs=(os.getpid(),))
+        log_queue = ctx.Queue()
+        _LOG_LISTENER = QueueListener(log_queue, _Relay())
+        _LOG_LISTENER.start()
+        _POOL = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init,
+            initargs=(os.getpid(), ctx.Lock(), log_queue,
+                      logging.getLogger().getEffectiveLevel()))
     return _POOL
 
 
-def _worker_init(parent_pid: int) -> None:
-    """Make a parser worker exit when the process that owns the pool dies, even by SIGKILL
-    (no orphaned workers after a crashed poll).
+class _Relay(logging.Handler):
+    """Hands a worker's log record to this process's logger of the same name, so worker
+    logs go wherever this process's logging configuration sends them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+def _worker_init(parent_pid: int, store_lock: Any, log_queue: Any, log_level: int) -> None:
+    """Set up a worker: its logs go to the parent, its store transactions take turns, and it
+    exits when the process that owns the pool dies, even by SIGKILL (no orphaned workers
+    after a crashed poll).
 
     A watchdog thread, not ``prctl(PR_SET_PDEATHSIG)``: Linux sends that signal when the
     parent *thread* that spawned the worker ends, and workers are spawned from whichever
     thread first needs them (a poll's processing thread in ``inboxwatch run``), so they would
     die with it and leave the pool broken for the next poll.
     """
+    global _STORE_LOCK
     if os.getppid() != parent_pid:  # the parent died before we got here
         os._exit(0)
 
@@ -213,13 +239,20 @@ def _worker_init(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
+    _STORE_LOCK = store_lock
+    root = logging.getLogger()
+    root.handlers[:] = [QueueHandler(log_queue)]
+    root.setLevel(log_level)
 
 
-def shutdown_pool() -> None:
-    global _POOL
+def shutdown_pool(*, wait: bool = True) -> None:
+    global _POOL, _LOG_LISTENER
     if _POOL is not None:
-        _POOL.shutdown(cancel_futures=True)
+        _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
+    if _LOG_LISTENER is not None:
+        _LOG_LISTENER.stop()
+        _LOG_LISTENER = None
 
 
 def _analyze_job(job: tuple[bytes, AnalysisSettings, bool]) -> Analysis:
@@ -239,35 +272,88 @@ def process_pending(
 ) -> IngestReport:
     """Turn every pending capture into a message (or a recognised duplicate).
 
-    Pipelined: while the store step of one batch runs here, worker processes already analyse
-    the next batch, so parsing (the costly part) keeps both cores busy. Captures committed
-    while it runs are picked up too. ``stop`` set ends it after the batch in hand (the rest
-    stays pending for the next run).
+    A backlog is shared out in batches to the worker processes, each of which reads a
+    batch's bytes from the store, analyses them (parse and classify, the costly part) and
+    routes and stores them in one transaction; the store transactions take turns (a lock),
+    so no two batches route against each other's half-written state. The bytes and the
+    results never pass through this process, and both cores do all of the work. A small
+    backlog (fewer than :data:`INLINE_THRESHOLD`), an in-memory store, or ``workers=1`` is
+    done here. Captures committed while it runs are picked up too. ``stop`` set ends it after
+    the batches in hand (the rest stays pending for the next run).
     """
     workers = default_workers() if workers is None else workers
+    url = _shareable_url(engine) if workers > 1 else None
+    pool_batch = max(INLINE_THRESHOLD, batch_size // max(workers, 1))
     report = IngestReport()
-    done = 0
-    ahead: deque[tuple[list[_Pending], _Ready | _Submitted]] = deque()
+    in_flight: deque[tuple[int, Future[IngestReport]]] = deque()
+    submitted = 0
     last_id = 0
 
-    def queue_next() -> None:
-        nonlocal last_id
-        batch = _load_pending(engine, after_id=last_id, batch_size=batch_size)
-        if batch:
-            last_id = batch[-1].id
-            ahead.append((batch, _start_analysis(batch, _settings(engine, ctx), workers)))
-
-    for _ in range(PIPELINE_DEPTH):
-        queue_next()
-    while ahead and (limit is None or done < limit) and not (stop and stop.is_set()):
-        current, analyses = ahead.popleft()
-        results = analyses.result()
-        queue_next()  # keep the workers busy while this batch is stored
-        report.merge(_store_pending(engine, current, results, ctx))
-        done += len(current)
+    def finished(size: int, result: IngestReport) -> None:
+        report.merge(result)
         if on_progress:
-            on_progress(len(current))
-    return report
+            on_progress(size)
+
+    def stopping() -> bool:
+        return (stop is not None and stop.is_set()) or (limit is not None and submitted >= limit)
+
+    while True:
+        # Keep every worker busy with one batch and one more waiting.
+        while len(in_flight) < 2 * workers and not stopping():
+            ids = _pending_ids(engine, after_id=last_id,
+                               limit=pool_batch if url is not None else batch_size)
+            if not ids:
+                break
+            last_id = ids[-1]
+            submitted += len(ids)
+            if url is None or (len(ids) < INLINE_THRESHOLD and not in_flight):
+                finished(len(ids), _process_batch(engine, ctx, ids))
+                continue
+            in_flight.append((len(ids), _pool(workers).submit(_process_in_worker, url, ctx,
+                                                               ids)))
+        if not in_flight:
+            return report
+        if stop is not None and stop.is_set():
+            for _, future in in_flight:
+                future.cancel()  # not started: its captures stay pending
+        size, future = in_flight.popleft()
+        if not future.cancelled():
+            finished(size, future.result())
+
+
+def _shareable_url(engine: Engine) -> str | None:
+    """The store's URL for the workers to open, or None when they cannot share it (an
+    in-memory SQLite database exists in this process only)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and (
+            url.database in (None, "", ":memory:") or "mode=memory" in str(url)):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+_WORKER_ENGINE: tuple[str, Engine] | None = None  # in a worker: the store it last opened
+
+
+def _process_in_worker(url: str, ctx: RoutingContext, ids: list[int]) -> IngestReport:
+    """A worker's whole job for one batch (the store is opened once, and again only when
+    another store is asked for)."""
+    global _WORKER_ENGINE
+    if _WORKER_ENGINE is None or _WORKER_ENGINE[0] != url:
+        from storage import open_engine
+
+        if _WORKER_ENGINE is not None:
+            _WORKER_ENGINE[1].dispose()
+        _WORKER_ENGINE = (url, open_engine(url))
+    return _process_batch(_WORKER_ENGINE[1], ctx, ids)
+
+
+def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> IngestReport:
+    """Analyse, route and store the captures ``ids``."""
+    batch = _load_captures(engine, ids)
+    settings = _settings(engine, ctx)
+    analyses = [_analyze_job((p.raw, settings, p.header_only)) for p in batch]
+    with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
+        return _store_pending(engine, batch, analyses, ctx)
 
 
 def _settings(engine: Engine, ctx: RoutingContext) -> AnalysisSettings:
@@ -286,48 +372,22 @@ class _Pending:
     header_only: bool
 
 
-def _load_pending(engine: Engine, *, after_id: int, batch_size: int) -> list[_Pending]:
+def _pending_ids(engine: Engine, *, after_id: int, limit: int) -> list[int]:
+    with Session(engine) as session:
+        stmt = select(RawCapture.id).where(
+            col(RawCapture.processed_at).is_(None), col(RawCapture.id) > after_id,
+        ).order_by(col(RawCapture.id)).limit(limit)
+        return [cid for cid in session.exec(stmt).all() if cid is not None]
+
+
+def _load_captures(engine: Engine, ids: list[int]) -> list[_Pending]:
     with Session(engine) as session:
         stmt = select(RawCapture.id, RawCapture.sha256, RawCapture.header_only).where(
-            col(RawCapture.processed_at).is_(None), col(RawCapture.id) > after_id,
-        ).order_by(col(RawCapture.id)).limit(batch_size)
+            col(RawCapture.id).in_(ids)).order_by(col(RawCapture.id))
         rows = [(cid, sha, header_only) for cid, sha, header_only in session.exec(stmt).all()
                 if cid is not None]
         raw = get_blobs(session, [sha for _, sha, _ in rows])
         return [_Pending(cid, raw.get(sha, b""), header_only) for cid, sha, header_only in rows]
-
-
-class _Ready:
-    """The analyses of a batch that was small enough to do in-process."""
-
-    def __init__(self, analyses: list[Analysis]) -> None:
-        self._analyses = analyses
-
-    def result(self) -> list[Analysis]:
-        return self._analyses
-
-
-class _Submitted:
-    def __init__(self, futures: list[Future[list[Analysis]]]) -> None:
-        self._futures = futures
-
-    def result(self) -> list[Analysis]:
-        return [a for f in self._futures for a in f.result()]
-
-
-def _start_analysis(batch: list[_Pending], settings: AnalysisSettings,
-                    workers: int) -> _Ready | _Submitted:
-    jobs = [(p.raw, settings, p.header_only) for p in batch]
-    if workers <= 1 or len(jobs) < INLINE_THRESHOLD:
-        return _Ready([_analyze_job(j) for j in jobs])
-    pool = _pool(workers)
-    chunk = max(1, len(jobs) // (workers * 4))
-    return _Submitted([pool.submit(_analyze_chunk, jobs[i:i + chunk])
-                       for i in range(0, len(jobs), chunk)])
-
-
-def _analyze_chunk(jobs: list[tuple[bytes, AnalysisSettings, bool]]) -> list[Analysis]:
-    return [_analyze_job(j) for j in jobs]
 
 
 def _store_pending(engine: Engine, batch: list[_Pending], analyses: list[Analysis],

@@ -17,7 +17,8 @@ The promise (PRODUCT.md "No mail lost, none duplicated"):
 - A UIDVALIDITY change restarts the folder from UID 1 and skips every message whose bytes
   (hence Message-ID and SHA-256) are already stored.
 - Parsing stays off the fetch path: :class:`PendingProcessor` turns captures into messages in
-  a background thread (whose analysis runs in the ingest process pool) while fetching goes on.
+  a background thread (the ingest worker processes do the analysis and the storing) while
+  fetching goes on.
 
 :func:`poll_mailbox` is one complete pass (lease, connect, sync, process, heartbeat) as used by
 ``inboxwatch poll`` and by the scheduler's polling jobs.

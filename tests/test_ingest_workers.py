@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
@@ -78,3 +80,72 @@ def test_pool_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
         shutdown_pool()
         engine.dispose()
     assert stored == [INLINE_THRESHOLD + 10] * 2
+
+
+def _messages(start: int, count: int) -> list[bytes]:
+    return [f"From: c{n}@example.org\r\nSubject: batch {n}\r\n"
+            f"Message-ID: <b{n}@example.org>\r\n\r\nbody {n}\r\n".encode()
+            for n in range(start, start + count)]
+
+
+def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Path) -> None:
+    """A backlog is analysed and stored by the workers (every capture once, in batches that
+    take turns); when a worker is killed, the next run starts new workers instead of failing
+    with a broken pool."""
+    from sqlmodel import Session, func, select
+
+    from inboxwatch import ingest
+    from inboxwatch.ingest import RawMail, capture, process_pending, shutdown_pool
+    from inboxwatch.route import RoutingContext
+    from storage import open_engine
+    from storage.tables import Message, RawCapture
+
+    engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
+    routing = RoutingContext(own_domains=("helpdesk.example.com",))
+
+    def backlog(start: int, count: int) -> int:
+        with Session(engine) as session:
+            capture(session, [RawMail(raw, origin=f"{start}-{i}")
+                              for i, raw in enumerate(_messages(start, count))])
+            session.commit()
+        return process_pending(engine, routing, workers=2, batch_size=100).stored
+
+    try:
+        assert backlog(0, 450) == 450
+        pool = ingest._POOL
+        assert pool is not None
+        victim = next(iter(pool._processes))  # type: ignore[attr-defined]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{victim}/cmdline") \
+                and b"spawn_main" in Path(f"/proc/{victim}/cmdline").read_bytes():
+            time.sleep(0.05)
+        time.sleep(0.5)  # the pool notices the death
+        assert backlog(1000, 300) == 300
+        assert ingest._POOL is not pool
+    finally:
+        shutdown_pool()
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Message)).one() == 750
+        assert not session.exec(select(RawCapture.id).where(
+            RawCapture.processed_at == None)).all()  # noqa: E711
+    engine.dispose()
+
+
+def test_a_worker_logs_through_this_process(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from inboxwatch.ingest import _pool, shutdown_pool
+
+    caplog.set_level(logging.INFO)
+    try:
+        _pool(2).submit(logging.getLogger("inboxwatch.probe").warning,
+                        "from a worker").result(timeout=60)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not [
+                r for r in caplog.records if r.name == "inboxwatch.probe"]:
+            time.sleep(0.05)
+    finally:
+        shutdown_pool()
+    record = next(r for r in caplog.records if r.name == "inboxwatch.probe")
+    assert record.getMessage() == "from a worker" and record.process != os.getpid()
