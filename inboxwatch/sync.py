@@ -26,7 +26,6 @@ The promise (PRODUCT.md "No mail lost, none duplicated"):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import queue
@@ -384,7 +383,7 @@ def _commit_batch(engine: Engine, mailbox: MailboxConfig, folder: str, uidvalidi
 def _split_known(session: Session, mails: list[RawMail]) -> tuple[list[RawMail], list[RawMail]]:
     """Separate mail whose bytes are already stored (as a message or a capture), or appear
     earlier in the same batch."""
-    shas = [hashlib.sha256(m.raw).hexdigest() for m in mails]
+    shas = [m.sha256 for m in mails]
     known: set[str] = set()
     keys = sorted(set(shas))
     for i in range(0, len(keys), 500):
