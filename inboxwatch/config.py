@@ -110,7 +110,7 @@ class MailboxConfig:
     interval_seconds: int = 60
     idle: bool = True
     max_message_bytes: int = 26_214_400
-    batch_size: int = 200
+    batch_size: int = 500  # messages a batch; batches also stop at 32 MiB of mail
     timeout_seconds: float = 60.0
 
     @property

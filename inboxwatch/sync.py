@@ -156,13 +156,18 @@ def sync_folder(conn: MailboxConnection, engine: Engine, *, folder: str | None =
                 on_batch()
 
     try:
-        for start in range(0, len(todo), mailbox.batch_size):
+        start = 0
+        while start < len(todo):
             if stop is not None and stop.is_set():
                 report.interrupted = True
                 log.info("%s: stopping after the batch in hand", mailbox.name)
                 break
-            chunk = todo[start:start + mailbox.batch_size]
-            fetched = _fetch_batch(conn, chunk, status.uidvalidity, folder, report, budget)
+            window = todo[start:start + mailbox.batch_size]
+            meta = conn.metadata(window)
+            chunk = _within_bytes(window, meta, mailbox.max_message_bytes)
+            start += len(chunk)
+            fetched = _fetch_batch(conn, chunk, meta, status.uidvalidity, folder, report,
+                                   budget)
             committer.submit(chunk, fetched)
             act_on_committed(wait=False)
     finally:
@@ -252,10 +257,28 @@ def _checkpoint(engine: Engine, mailbox: str, folder: str, uidvalidity: int,
         return checkpoint
 
 
-def _fetch_batch(conn: MailboxConnection, uids: list[int], uidvalidity: int, folder: str,
-                 report: SyncReport, budget: _ReopenBudget) -> _Fetched:
+# The most bytes of mail one batch holds in memory (a single larger message is a batch of
+# its own): a batch is fetched whole, and a few are in memory at once.
+BATCH_BYTES = 32 * 1024 * 1024
+HEADER_ONLY_BYTES = 64 * 1024  # what an oversize message's header block is reckoned at
+
+
+def _within_bytes(window: list[int], meta: dict[int, MessageMeta],
+                  max_message_bytes: int) -> list[int]:
+    """The first UIDs of ``window`` whose bodies fit in :data:`BATCH_BYTES` (at least one)."""
+    total = 0
+    for n, uid in enumerate(window):
+        size = meta[uid].size if uid in meta else 0
+        total += size if size <= max_message_bytes else HEADER_ONLY_BYTES
+        if total > BATCH_BYTES and n > 0:
+            return window[:n]
+    return window
+
+
+def _fetch_batch(conn: MailboxConnection, uids: list[int], meta: dict[int, MessageMeta],
+                 uidvalidity: int, folder: str, report: SyncReport,
+                 budget: _ReopenBudget) -> _Fetched:
     mailbox = conn.mailbox
-    meta = conn.metadata(uids)
     whole = [u for u in uids if u in meta and meta[u].size <= mailbox.max_message_bytes]
     oversize = [u for u in uids if u in meta and meta[u].size > mailbox.max_message_bytes]
     out = _Fetched()

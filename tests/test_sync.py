@@ -213,3 +213,22 @@ def test_sync_folder_reports_connection_facts(dovecot: Dovecot, tmp_path: Path,
         again = sync_folder(conn, engine)
     assert (report.new, report.captured, report.bodies_fetched) == (3, 3, 3)
     assert (again.new, again.captured, again.bodies_fetched) == (0, 0, 0)
+
+
+def test_a_batch_holds_a_bounded_number_of_bytes() -> None:
+    """Batches stop at BATCH_BYTES of mail (memory stays bounded with large messages); one
+    larger message is a batch alone; oversize ones count only for their header block."""
+    from inboxwatch.imap import MessageMeta
+    from inboxwatch.sync import BATCH_BYTES, HEADER_ONLY_BYTES, _within_bytes
+
+    def meta(sizes: dict[int, int]) -> dict[int, MessageMeta]:
+        return {uid: MessageMeta(uid, size, (), None) for uid, size in sizes.items()}
+
+    third = BATCH_BYTES // 3
+    assert _within_bytes([1, 2, 3, 4], meta({1: third, 2: third, 3: third, 4: third}),
+                         10 * BATCH_BYTES) == [1, 2, 3]
+    assert _within_bytes([7, 8], meta({7: 2 * BATCH_BYTES, 8: 10}), 10 * BATCH_BYTES) == [7]
+    # over max_message_bytes: stored header-only, so reckoned small; unknown UIDs cost nothing
+    assert _within_bytes([1, 2, 3], meta({1: 5 * BATCH_BYTES, 2: 5 * BATCH_BYTES}),
+                         BATCH_BYTES) == [1, 2, 3]
+    assert HEADER_ONLY_BYTES < BATCH_BYTES
