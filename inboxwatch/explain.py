@@ -24,11 +24,6 @@ class RuleHit:
         return {"step": self.step, "rule": self.rule, "evidence": self.evidence,
                 "score": self.score}
 
-    def __reduce__(self) -> tuple[type[RuleHit], tuple[str, str, str, float]]:
-        # Hits travel back from the parser workers by the thousand; the dataclass default
-        # pickling looks the fields up again for every one.
-        return (RuleHit, (self.step, self.rule, self.evidence, self.score))
-
 
 def hits_to_json(hits: list[RuleHit]) -> list[dict[str, Any]]:
     return [h.to_json() for h in hits]

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from logging.handlers import QueueHandler, QueueListener
 from typing import Any
@@ -34,12 +34,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from inboxwatch.classify import feedback_version
 from inboxwatch.explain import hits_to_json
 from inboxwatch.reply import follow_up_stored_message
 from inboxwatch.route import (
     Analysis,
-    AnalysisSettings,
     Decision,
     RoutingContext,
     analyze,
@@ -262,11 +260,6 @@ def shutdown_pool(*, wait: bool = True) -> None:
         _LOG_LISTENER = None
 
 
-def _analyze_job(job: tuple[bytes, AnalysisSettings, bool]) -> Analysis:
-    raw, settings, header_only = job
-    return analyze(raw, settings, header_only=header_only)
-
-
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -357,19 +350,9 @@ def _process_in_worker(url: str, ctx: RoutingContext, ids: list[int]) -> IngestR
 def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> IngestReport:
     """Analyse, route and store the captures ``ids``."""
     batch = _load_captures(engine, ids)
-    settings = _settings(engine, ctx)
-    analyses = [_analyze_job((p.raw, settings, p.header_only)) for p in batch]
+    analyses = [analyze(p.raw, ctx.settings, header_only=p.header_only) for p in batch]
     with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
         return _store_pending(engine, batch, analyses, ctx)
-
-
-def _settings(engine: Engine, ctx: RoutingContext) -> AnalysisSettings:
-    """The analysis settings for a batch: the spam evidence is kept for re-scoring only
-    when operators have given feedback (checked per batch, so new feedback applies to the
-    next batch analysed)."""
-    with Session(engine) as session:
-        has_feedback = feedback_version(session).rows > 0
-    return replace(ctx.settings, keep_evidence=has_feedback)
 
 
 @dataclass(frozen=True, slots=True)

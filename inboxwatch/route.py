@@ -9,7 +9,7 @@ appends its evidence to the decision's explanation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
@@ -40,10 +40,6 @@ class AnalysisSettings:
 
     own_domains: tuple[str, ...] = ()
     loop_header: str = LOOP_HEADER
-    # Keep the spam evidence (the message's tokens) for re-scoring at routing time: needed
-    # only when operators have given feedback, and otherwise the largest part of a result
-    # to ship back from a worker.
-    keep_evidence: bool = True
 
 
 @dataclass(slots=True)
@@ -60,18 +56,6 @@ class Analysis:
     spam_hits: list[RuleHit] = field(default_factory=list)
     spam_evidence: classify.SpamEvidence | None = None  # for re-scoring with feedback
     bounced_message_ids: list[str] = field(default_factory=list)  # what a bounce reports on
-
-    # Pickled (back from the parser workers) as a plain tuple: the dataclass default looks
-    # the fields up again for every object.
-    def __getstate__(self) -> tuple[object, ...]:
-        return tuple([getattr(self, name) for name in _ANALYSIS_FIELDS])
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        for name, value in zip(_ANALYSIS_FIELDS, state, strict=True):
-            setattr(self, name, value)
-
-
-_ANALYSIS_FIELDS = tuple(f.name for f in fields(Analysis))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +183,7 @@ def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False
         analysis.bounced_message_ids = classify.bounced_message_ids(parsed)
     evidence = classify.collect_evidence(parsed, settings.own_domains)
     spam = classify.verdict(evidence, classify.base_model())
-    analysis.spam_evidence = evidence if settings.keep_evidence else None
+    analysis.spam_evidence = evidence
     analysis.spam_category = spam.category
     analysis.spam_score = spam.score
     analysis.spam_hits = list(spam.hits)
@@ -346,8 +330,7 @@ def _apply_spam(decision: Decision, analysis: Analysis, session: Session,
     """Step 6: score, categorise and explain; phishing needs a person's attention.
 
     The analysis was scored with the shipped model in a worker process; when operators have
-    given feedback, the evidence is re-scored here with the model that includes it. (A batch
-    analysed before the first feedback ever given carries no evidence and keeps its score.)
+    given feedback since, the evidence is re-scored here with the model that includes it.
     """
     spam_category, score, spam_hits = (analysis.spam_category, analysis.spam_score,
                                        analysis.spam_hits)

@@ -67,33 +67,3 @@ def test_pipelined_processing_with_workers(engine: Engine, routing: RoutingConte
     with Session(engine) as session:
         subjects = set(session.exec(select(Message.subject)).all())
     assert subjects == {f"m{i}" for i in range(450)}
-
-
-LEARNED = (b"From: Offers <offers@deals-example.biz>\r\nTo: support@helpdesk.example.com\r\n"
-           b"Subject: Quarterly zorbex membership {n}\r\nMessage-ID: <learn-{n}@deals>\r\n\r\n"
-           b"Renew the zorbex platinum membership now and keep the quibbly loyalty points. "
-           b"Zorbex platinum members get quibbly vouchers every quarter. {n}\r\n")
-
-
-def test_spam_evidence_travels_back_only_when_feedback_can_rescore_it(
-        engine: Engine, routing: RoutingContext) -> None:
-    """Without operator feedback the worker's verdict stands and the tokens are not shipped
-    back; once feedback exists, the next batch carries its evidence and is re-scored."""
-    from inboxwatch.classify import learn
-    from inboxwatch.ingest import _settings
-
-    def mail(n: int) -> RawMail:
-        return RawMail(LEARNED.replace(b"{n}", str(n).encode()))
-
-    assert _settings(engine, routing).keep_evidence is False
-    first = ingest(engine, routing, [mail(i) for i in range(4)], workers=1)
-    with Session(engine) as session:
-        before = session.get(Message, first.message_ids[-1]).spam_score  # type: ignore[union-attr]
-        for pk in first.message_ids[:3]:
-            learn(session, pk, "spam")
-        session.commit()
-    assert _settings(engine, routing).keep_evidence is True
-    later = ingest(engine, routing, [mail(99)], workers=1)
-    with Session(engine) as session:
-        after = session.get(Message, later.message_ids[0]).spam_score  # type: ignore[union-attr]
-    assert after > before + 3, (before, after)
