@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 from itertools import chain
 
 from mailparser.utils import decode_header_part, get_addresses
@@ -599,13 +600,21 @@ def _decode_header_value(value: object) -> str:
     if not text.isascii() and _has_surrogates(text):  # isascii is O(1): most values are
         text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
     if "=?" in text:
-        try:
-            text = decode_header_part(text)
-        except Exception:  # noqa: BLE001, S110 - unknown charset, bad base64: keep the raw
-            pass
-        if _has_surrogates(text):
-            text = text.encode("utf-8", "replace").decode("utf-8")
+        text = _decode_words(text) if len(text) <= 1000 else _decode_words.__wrapped__(text)
     return _unfold(text)
+
+
+@lru_cache(maxsize=1024)
+def _decode_words(text: str) -> str:
+    """RFC 2047 encoded words decoded (slow in the stdlib, and a message's subject and
+    sender name are decoded twice: as header fields and as subject and address)."""
+    try:
+        text = decode_header_part(text)
+    except Exception:  # noqa: BLE001, S110 - unknown charset, bad base64: keep the raw
+        pass
+    if _has_surrogates(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _has_surrogates(text: str) -> bool:
@@ -869,6 +878,12 @@ def _payload_bytes(part: Message, parsed: ParsedMessage) -> bytes:
 
 
 def _part_filename(part: Message) -> str | None:
+    # get_filename() is a "filename" parameter of Content-Disposition, else a "name" one of
+    # Content-Type, and it parses both headers to look: a part whose two headers never spell
+    # "name" has neither (most body parts), and is answered without the parse.
+    if not any(value is not None and "name" in str(value).lower()
+               for value in (part.get("content-disposition"), part.get("content-type"))):
+        return None
     try:
         name = part.get_filename()
     except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
