@@ -15,6 +15,7 @@ Two stages, each its own transaction, so that no mail is lost and none is duplic
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -248,6 +249,14 @@ def _worker_init(parent_pid: int, store_lock: Any, log_queue: Any, log_level: in
     root = logging.getLogger()
     root.handlers[:] = [QueueHandler(log_queue)]
     root.setLevel(log_level)
+    # Load the content model now, then take everything loaded so far out of the garbage
+    # collector's sight: its full collections walked that whole heap again and again (in a
+    # process doing the same work, GC took 0.14 ms a message, 0.05 ms with it frozen).
+    from inboxwatch.classify import base_model
+
+    base_model()
+    gc.collect()
+    gc.freeze()
 
 
 def shutdown_pool(*, wait: bool = True) -> None:
