@@ -33,8 +33,7 @@ def test_workers_die_with_a_killed_importer(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(workers) < 2:
         time.sleep(0.2)
-        workers = [c for c in _children(proc.pid)
-                   if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        workers = [c for c in _children(proc.pid) if _is_worker(c)]
     assert proc.poll() is None, "the import ended before its workers could be observed"
     assert len(workers) >= 2
     proc.send_signal(signal.SIGKILL)
@@ -82,6 +81,13 @@ def test_pool_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
     assert stored == [INLINE_THRESHOLD + 10] * 2
 
 
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone (or going) meanwhile
+        return False
+
+
 def _messages(start: int, count: int) -> list[bytes]:
     return [f"From: c{n}@example.org\r\nSubject: batch {n}\r\n"
             f"Message-ID: <b{n}@example.org>\r\n\r\nbody {n}\r\n".encode()
@@ -117,8 +123,7 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
         victim = next(iter(pool._processes))  # type: ignore[attr-defined]
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and os.path.exists(f"/proc/{victim}/cmdline") \
-                and b"spawn_main" in Path(f"/proc/{victim}/cmdline").read_bytes():
+        while time.monotonic() < deadline and _is_worker(victim):
             time.sleep(0.05)
         time.sleep(0.5)  # the pool notices the death
         assert backlog(1000, 300) == 300
