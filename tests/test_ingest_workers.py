@@ -125,7 +125,8 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _is_worker(victim):
             time.sleep(0.05)
-        time.sleep(0.5)  # the pool notices the death
+        while time.monotonic() < deadline and not getattr(pool, "_broken", False):
+            time.sleep(0.05)  # until the pool has noticed the death
         assert backlog(1000, 300) == 300
         assert ingest._POOL is not pool
     finally:
