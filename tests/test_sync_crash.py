@@ -54,11 +54,14 @@ def test_sigkill_at_random_moments_then_poll_to_completion(
                                 stderr=subprocess.DEVNULL)
         # Kill while starting, while capturing, or while processing captures.
         mode = rng.choice(["time", "capture", "process"])
+        if mode == "capture" and captured0 >= TOTAL:
+            mode = "process"  # nothing left to capture: waiting for captures would outlast it
         deadline = time.monotonic() + 30
         if mode == "time":
             time.sleep(rng.uniform(0.2, 3.0))
         else:
-            target = rng.randint(1, 400)
+            left = TOTAL - (captured0 if mode == "capture" else stored0)
+            target = max(1, min(rng.randint(1, 400), left - 1))
             while proc.poll() is None and time.monotonic() < deadline:
                 captured, stored = _counts(engine)
                 if (captured - captured0 if mode == "capture" else stored - stored0) >= target:
