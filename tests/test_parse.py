@@ -158,7 +158,7 @@ def test_long_and_nul_names() -> None:
     assert safe_filename("\u202etxt.exe") == "txt.exe"
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_safe_filename_never_escapes(name: str) -> None:
     out = safe_filename(name)
@@ -168,7 +168,7 @@ def test_safe_filename_never_escapes(name: str) -> None:
     assert out.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL"}
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000))
 def test_parse_never_raises_on_bytes(raw: bytes) -> None:
     p = parse_message(raw)
@@ -397,7 +397,7 @@ def random_mime(rnd: random.Random, depth: int = 0, outer: tuple[str, ...] = ())
     return f"Content-Type: {ctype}{eol()}{headers}{rnd.choice(['', eol()])}{lines(4)}"
 
 
-@settings(max_examples=300,
+@settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(st.randoms(use_true_random=False))
 def test_fast_parse_matches_the_stdlib_on_random_mime(rnd: random.Random) -> None:
@@ -431,7 +431,7 @@ _HEADERISH_LINES = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_HEADERISH_LINES, st.sampled_from(["\r\n", "\n", "\r", "\r\r\n"])),
                 max_size=12),
        st.booleans())
@@ -497,7 +497,7 @@ def test_nul_anywhere_is_dropped_and_nothing_else_changes() -> None:
     assert parse_message(encoded).subject == "nulhere"  # NUL from decoding, not raw bytes
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="-b \t\r\nx", max_size=10), st.sampled_from(["b", "b-", "=_ b", "a:b"]))
 def test_boundary_lines_as_the_feedparsers_pattern_matches_them(rest: str, boundary: str) -> None:
     pattern = re.compile("(?P<sep>" + re.escape("--" + boundary)
@@ -516,7 +516,7 @@ _DATE_PIECES = st.tuples(
     st.sampled_from(["", " (CET)", "\r\n (PDT)", "  "]))
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(_DATE_PIECES)
 def test_usual_dates_read_as_the_stdlib_reads_them(pieces: tuple[str, ...]) -> None:
     day_name, day, month, year, time_of_day, zone, comment = pieces
