@@ -359,7 +359,8 @@ def _process_in_worker(url: str, ctx: RoutingContext, ids: list[int]) -> IngestR
 def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> IngestReport:
     """Analyse, route and store the captures ``ids``."""
     batch = _load_captures(engine, ids)
-    analyses = [analyze(p.raw, ctx.settings, header_only=p.header_only) for p in batch]
+    settings = ctx.settings
+    analyses = [analyze(p.raw, settings, header_only=p.header_only) for p in batch]
     with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
         return _store_pending(engine, batch, analyses, ctx)
 
@@ -380,9 +381,12 @@ def _pending_ids(engine: Engine, *, after_id: int, limit: int) -> list[int]:
 
 
 def _load_captures(engine: Engine, ids: list[int]) -> list[_Pending]:
+    """The bytes of those of ``ids`` still pending (another process may have stored some
+    since they were listed: they are not analysed again)."""
     with Session(engine) as session:
         stmt = select(RawCapture.id, RawCapture.sha256, RawCapture.header_only).where(
-            col(RawCapture.id).in_(ids)).order_by(col(RawCapture.id))
+            col(RawCapture.id).in_(ids), col(RawCapture.processed_at).is_(None),
+        ).order_by(col(RawCapture.id))
         rows = [(cid, sha, header_only) for cid, sha, header_only in session.exec(stmt).all()
                 if cid is not None]
         raw = get_blobs(session, [sha for _, sha, _ in rows])
