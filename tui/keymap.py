@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 __all__ = [
     "PERMISSION_LABELS",
@@ -90,7 +90,7 @@ APP_KEYS: tuple[KeySpec, ...] = (
 ALL_KEYS = TRIAGE_KEYS + APP_KEYS
 
 
-def bindings(specs: tuple[KeySpec, ...]) -> list[Binding]:
+def bindings(specs: tuple[KeySpec, ...]) -> list[BindingType]:
     """Textual bindings for a table of :class:`KeySpec` rows, ids included."""
     return [Binding(s.key, s.action, s.description, show=s.show, id=s.id) for s in specs]
 

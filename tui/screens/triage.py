@@ -8,6 +8,7 @@ in help) when the operator lacks it, and pressing it anyway says why. Writes go 
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -300,7 +301,7 @@ class TriageScreen(Screen[None]):
             self.notify(f"Not allowed: {why}", severity="error", markup=False)
         return not why
 
-    def _targets(self) -> list[int]:
+    def _targets(self) -> builtins.list[int]:  # "list" is the property
         pks = self.list.target_pks()
         if not pks:
             self.notify("No message selected.", severity="warning", markup=False)
