@@ -490,22 +490,21 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
 
 
 def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert message rows in one executemany; their new primary keys, in order.
+    """Insert message rows; their new primary keys, in order.
 
-    The keys are read back by SHA-256 (unique) rather than with RETURNING, which SQLite
-    can only pair with the rows reliably by inserting them one statement at a time.
+    One executemany with RETURNING, which SQLAlchemy sends as multi-row INSERTs (its
+    "insertmanyvalues"), not one statement a row: SQLite runs each statement that fires a
+    trigger (the full-text index's) in a savepoint of its own, and FTS5 writes out its
+    pending index at every savepoint, so a statement a row made an index segment a message,
+    and the merges that follow. The keys come back paired with each row's SHA-256 (unique):
+    the rows of a multi-row RETURNING come in no promised order.
     """
     if not rows:
         return []
-    # A Core INSERT: every row has the same columns, so the rows share one statement (the
-    # ORM's bulk insert split them by which columns were None, and did per-row bookkeeping).
-    session.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]
-    shas = [row["sha256"] for row in rows]
-    found: dict[str, int] = {}
-    for i in range(0, len(shas), 500):
-        stmt = select(Message.sha256, Message.id).where(col(Message.sha256).in_(shas[i:i + 500]))
-        found.update((sha, pk) for sha, pk in session.exec(stmt).all() if pk is not None)
-    return [found[sha] for sha in shas]
+    table = Message.__table__  # type: ignore[attr-defined]
+    returning = insert(table).returning(table.c.sha256, table.c.id)  # one for every row:
+    found = {sha: pk for sha, pk in session.execute(returning, rows)}  # all the same columns
+    return [found[row["sha256"]] for row in rows]
 
 
 def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) -> None:
