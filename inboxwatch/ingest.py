@@ -41,7 +41,7 @@ from inboxwatch.route import (
     Analysis,
     Decision,
     RoutingContext,
-    analyze,
+    analyze_batch,
     prefetch,
     route_message,
 )
@@ -360,7 +360,7 @@ def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> Inges
     """Analyse, route and store the captures ``ids``."""
     batch = _load_captures(engine, ids)
     settings = ctx.settings
-    analyses = [analyze(p.raw, settings, header_only=p.header_only) for p in batch]
+    analyses = analyze_batch([(p.raw, p.header_only) for p in batch], settings)
     with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
         return _store_pending(engine, batch, analyses, ctx)
 

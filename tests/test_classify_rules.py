@@ -13,7 +13,7 @@ from sqlmodel import Session
 from inboxwatch.classify import AUTO_RULES, AutoRule, bounced_message_ids, match_auto
 from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.parse import ParsedMessage, parse_message
-from inboxwatch.route import RoutingContext, analyze, route_message
+from inboxwatch.route import AnalysisSettings, RoutingContext, analyze, analyze_batch, route_message
 from storage.tables import Case, CaseUpdate, Message, Outbox, User
 
 FIXTURES = Path(__file__).parent / "data" / "classify"
@@ -35,6 +35,23 @@ def test_every_rule_row_fires_on_its_fixture(rule: AutoRule) -> None:
 def test_every_rule_row_has_a_fixture() -> None:
     missing = [r.rule for r in AUTO_RULES if not (FIXTURES / f"auto_{r.rule}.eml").exists()]
     assert missing == []
+
+
+def test_a_batch_is_analysed_exactly_as_each_message_alone() -> None:
+    """analyze_batch runs each stage over the whole batch: nothing of one message may leak
+    into another's result (the classifiers keep per-process caches)."""
+    data = FIXTURES.parent
+    raws = [p.read_bytes() for folder in ("classify", "routing", "hostile")
+            for p in sorted((data / folder).glob("*.eml"))]
+    raws += [b"", b"\xff\x00 not mail", raws[0]]  # malformed, and the same bytes twice
+    mails = [(raw, n % 7 == 0) for n, raw in enumerate(raws)]
+    settings = AnalysisSettings(own_domains=("helpdesk.example.com",))
+    batch = analyze_batch(mails, settings)
+    assert batch == [analyze(raw, settings, header_only=header_only) for raw, header_only in mails]
+    # A batch worth comparing: every kind of verdict is in it.
+    assert {a.auto_category for a in batch} >= {"bounce", "auto_reply", None}
+    assert {a.spam_category for a in batch} >= {"spam", "phishing", "marketing", None}
+    assert any(a.parsed.malformed for a in batch) and any(a.bounced_message_ids for a in batch)
 
 
 def test_rule_ids_are_unique() -> None:
