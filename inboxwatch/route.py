@@ -143,7 +143,7 @@ def case_update_emails(session: Session, message_ids: list[str]
     """Which of ``message_ids`` are our case-update emails: two maps of Message-ID to (case
     update id, case id), by ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``."""
     by_update: dict[str, tuple[int, int]] = {}
-    by_outbox: dict[str, int] = {}
+    by_outbox: dict[str, tuple[int, int]] = {}
     for i in range(0, len(message_ids), 500):
         part = message_ids[i:i + 500]
         for mid, update_id, case_id in session.exec(
@@ -152,19 +152,14 @@ def case_update_emails(session: Session, message_ids: list[str]
                 .order_by(col(CaseUpdate.id))):
             if mid is not None and update_id is not None:
                 by_update.setdefault(mid, (update_id, case_id))
-        for mid, update_id in session.exec(
-                select(Outbox.message_id, Outbox.case_update_id)
-                .where(col(Outbox.message_id).in_(part), col(Outbox.case_update_id).is_not(None))
+        for mid, update_id, case_id in session.exec(
+                select(Outbox.message_id, CaseUpdate.id, CaseUpdate.case_id)
+                .join(CaseUpdate, col(CaseUpdate.id) == col(Outbox.case_update_id))
+                .where(col(Outbox.message_id).in_(part))
                 .order_by(col(Outbox.id))):
             if update_id is not None:
-                by_outbox.setdefault(mid, update_id)
-    cases: dict[int, int] = {}
-    ids = sorted(set(by_outbox.values()))
-    for i in range(0, len(ids), 500):
-        cases.update((uid, case_id) for uid, case_id in session.exec(
-            select(CaseUpdate.id, CaseUpdate.case_id).where(col(CaseUpdate.id).in_(
-                ids[i:i + 500]))) if uid is not None)
-    return by_update, {mid: (uid, cases[uid]) for mid, uid in by_outbox.items() if uid in cases}
+                by_outbox.setdefault(mid, (update_id, case_id))
+    return by_update, by_outbox
 
 
 def _notice_candidates(parsed: ParsedMessage) -> list[str]:
