@@ -169,7 +169,14 @@ def _compile(rule: AutoRule) -> re.Pattern[str]:
     return re.compile(rule.pattern, re.IGNORECASE)
 
 
-_COMPILED = tuple(_compile(r) for r in AUTO_RULES)
+_LABELS = {Where.HEADER: "", Where.SENDER_LOCALPART: "From", Where.FROM_LOCALPART: "From",
+           Where.RETURN_PATH: "Return-Path", Where.CONTENT_TYPE: "Content-Type",
+           Where.PART_TYPE: "MIME part", Where.SUBJECT: "Subject", Where.BODY: "body",
+           Where.PART_OR_ATTACHMENT: "attachment"}
+# Each rule with its compiled pattern and the label its evidence is shown with: made once,
+# as match_auto runs every rule on every message.
+_PLAN = tuple((rule, _compile(rule), rule.header if rule.where is Where.HEADER
+               else _LABELS[rule.where]) for rule in AUTO_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,38 +193,22 @@ class AutoMatch:
         return self.strength >= 2
 
 
-def _values(parsed: ParsedMessage, rule: AutoRule) -> list[str]:
-    """The values of ``parsed`` that ``rule`` looks at (an if-chain: this runs for every
-    rule of every message)."""
-    where = rule.where
-    if where is Where.HEADER:
-        return parsed.header_all(rule.header)
-    if where is Where.SUBJECT:
-        return [parsed.subject]
-    if where is Where.BODY:
-        return [parsed.text[:MAX_BODY_CHARS]]
-    if where is Where.SENDER_LOCALPART:
-        return [a.email.partition("@")[0] for a in (parsed.from_addr, parsed.sender)
-                if a is not None]
-    if where is Where.FROM_LOCALPART:
-        return [] if parsed.from_addr is None else [parsed.from_addr.email.partition("@")[0]]
-    if where is Where.RETURN_PATH:
-        return [] if parsed.return_path is None else [parsed.return_path]
-    if where is Where.CONTENT_TYPE:
-        return [parsed.header("Content-Type") or ""]
-    if where is Where.PART_TYPE:
-        return list(dict.fromkeys(parsed.parts))
-    if where is Where.PART_OR_ATTACHMENT:
-        return list(dict.fromkeys(a.content_type for a in parsed.attachments[:50]))
-    raise AssertionError(f"unhandled rule target {where}")
-
-
-def _label(rule: AutoRule) -> str:
-    return {Where.HEADER: rule.header, Where.SENDER_LOCALPART: "From",
-            Where.FROM_LOCALPART: "From",
-            Where.RETURN_PATH: "Return-Path", Where.CONTENT_TYPE: "Content-Type",
-            Where.PART_TYPE: "MIME part", Where.SUBJECT: "Subject", Where.BODY: "body",
-            Where.PART_OR_ATTACHMENT: "attachment"}[rule.where]
+def _targets(parsed: ParsedMessage) -> dict[Where, list[str]]:
+    """The values the rules of each target but headers look at (made once a message; a
+    header rule reads its own header)."""
+    senders = [a.email.partition("@")[0] for a in (parsed.from_addr, parsed.sender)
+               if a is not None]
+    return {
+        Where.SUBJECT: [parsed.subject],
+        Where.BODY: [parsed.text[:MAX_BODY_CHARS]],
+        Where.SENDER_LOCALPART: senders,
+        Where.FROM_LOCALPART: senders[:1] if parsed.from_addr is not None else [],
+        Where.RETURN_PATH: [] if parsed.return_path is None else [parsed.return_path],
+        Where.CONTENT_TYPE: [parsed.header("Content-Type") or ""],
+        Where.PART_TYPE: list(dict.fromkeys(parsed.parts)),
+        Where.PART_OR_ATTACHMENT: list(dict.fromkeys(a.content_type
+                                                     for a in parsed.attachments[:50])),
+    }
 
 
 def _evidence(rule: AutoRule, pattern: re.Pattern[str], value: str) -> str | None:
@@ -247,12 +238,14 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
         weights[AUTO_REPLY] += 10
     decisive = bool(hits)
     decisive_bounce = False
-    for rule, pattern in zip(AUTO_RULES, _COMPILED, strict=True):
-        for value in _values(parsed, rule):
+    targets = _targets(parsed)
+    for rule, pattern, label in _PLAN:
+        where = rule.where
+        for value in parsed.header_all(rule.header) if where is Where.HEADER else targets[where]:
             shown = _evidence(rule, pattern, value)
             if shown is not None:
                 shown = shown[:200] or "<>"
-                hits.append(RuleHit("auto", rule.rule, f"{_label(rule)}: {shown.strip()}"))
+                hits.append(RuleHit("auto", rule.rule, f"{label}: {shown.strip()}"))
                 weights[rule.category] += rule.weight
                 decisive = decisive or rule.decisive
                 decisive_bounce = decisive_bounce or (rule.decisive and rule.category == BOUNCE)
