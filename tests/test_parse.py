@@ -471,6 +471,76 @@ def test_html_white_space_markers_and_boundaries(html: str, expected: str) -> No
     assert html_to_text(html) == expected
 
 
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<b>a</b> <i>b</i><span>c</span>\n<span>d</span>", "**a** _b_c d"),
+    ("<div><p>x<b>y</b></p></div><div><table><tr><td>1<td>2</table></div>z",
+     "x**y**\n\n1 2\n\nz"),
+    ("<pre><div>x</div>\x0b<div>y</div></pre><p>a \t b</p>", "x\n\ny\n\na b"),
+    ("<pre><div>x</div>&#11;<div>y</div>\t<b> z </b></pre>", "x\n\ny\n** z **"),
+    ("<p>q<script>s</script></p><div>r<style>t</style></div>u<title>v</title>w",
+     "q\n\nr\nuw"),
+    ("<x-foo><b>a</b></x-foo><o:p>b</o:p><hwyht><p>c</p></hwyht>", "**a**b\n\nc"),
+    ("<a href='http://a.example'><p>block in link</p></a>tail",
+     "[\n\nblock in link\n\n](<http://a.example>)tail"),
+    ("<li>one<li>two</ul><b><i>x</b></i>y<p><b>unclosed",
+     "- one\n- two**_x_**y\n\n**unclosed**"),
+    ("<table><b>foster</b><tr><td>cell</td></tr></table>", "**foster**\n\ncell"),
+    # Marker characters from character references in link targets act as they always did.
+    ("<div>a &#1; b &#2;c<a href='x&#1;y'>l</a></div>", "a b c[l](<x\ny>)"),
+    ("a<a href='x&#2; &#1;y'>l</a> <a href='&#2;'>m</a>b", "a[l](<x\n\ny>) [m](<\n\n>)b"),
+])
+def test_html_walk_closes_elements_where_their_children_end(html: str, expected: str) -> None:
+    # One traversal, closing text written at the node after each element: expected values
+    # are those of the walk with an iterator per element.
+    assert html_to_text(html) == expected
+
+
+_ANCHOR_PIECES = st.sampled_from([
+    "<a href=x>", "<A HREF='y'>", "</a>", "</A >", "<a title='>' href=\"q>r\">",
+    "<a data-href=z>", "<a>", "text", "<b>", "h", "H", "<a href=", '">"', "</a", ">", "<",
+    "href=u", " ", "\n", "&amp;", "<ahref=x>", "<a\nhref = 'k'>", "<aHref=v>", "</a\t>",
+])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_ANCHOR_PIECES, max_size=30))
+def test_anchor_pattern_matches_what_the_plain_pattern_matches(pieces: list[str]) -> None:
+    plain = re.compile(
+        r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",
+        re.IGNORECASE | re.DOTALL)
+    html = "".join(pieces)
+    assert [(m.span(), m.groups()) for m in parse_module._ANCHOR_RE.finditer(html)] == [
+        (m.span(), m.groups()) for m in plain.finditer(html)]
+
+
+def test_parse_builds_the_header_index_header_all_would() -> None:
+    raw = mail("From: a@example.com\nX-Tag: one\nx-tag:  two \nSubject: =?utf-8?q?caf=C3=A9?=\n"
+               "Received: from a\n\tby b\nX-Nul: a")
+    parsed = parse_message(raw)
+    built = parsed._index
+    assert built is not None and built["x-tag"] == ["one", "two"]
+    parsed._index = None
+    assert [parsed.header_all(k) for k, _ in parsed.headers] == [
+        built[k.lower()] for k, _ in parsed.headers]
+    assert parsed._index == built
+    # Headers rebuilt without their NULs: the index is built again from them, on first use.
+    with_nul = parse_message(raw.replace(b"X-Nul: a", b"X-Nul: a\x00"))
+    assert with_nul._index is None and with_nul.header_all("x-nul") == ["a"]
+
+
+@pytest.mark.parametrize("content_type", [
+    'text/plain; charset="UTF-8"', "text/html;\r\n\tcharset=iso-8859-1; format=flowed",
+    "text/plain; CHARSET=Windows-1252", "text/plain", "text/plain; charset=", "text/plain;;",
+    "text/plain; charset*=utf-8''latin-1", "text/plain; charset*=x-bogus''abc",
+    'text/plain; charset="a;b"; charset=second', "text/plain; charset=caf\udce9",
+])
+def test_content_charset_as_the_stdlib_reads_it(content_type: str) -> None:
+    part = Message()
+    part.set_raw("Content-Type", content_type)
+    assert parse_module._content_charset(part) == part.get_content_charset()
+    assert parse_module._content_charset(Message()) is None
+
+
 def test_no_white_space_character_above_the_running_text_table() -> None:
     assert not any(chr(i).isspace() for i in range(0x3001, 0x110000))
 
