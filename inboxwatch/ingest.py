@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert
+from sqlalchemy import JSON, Dialect, Engine, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -64,8 +65,14 @@ BATCH_SIZE = 200
 # Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
 # a batch cost more than the SQL.
 _CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
-_MARK_PROCESSED = _CAPTURES.update().where(_CAPTURES.c.id == bindparam("cid")).values(
-    processed_at=bindparam("processed_at"), message_pk=bindparam("message_pk"))
+_MESSAGES = Message.__table__  # type: ignore[attr-defined]
+# The columns _message_row serialises itself: with json.dumps's own settings (so the same
+# text), less its bookkeeping for circular references (values made from a parsed message
+# have none).
+_JSON_COLUMNS = frozenset(column.name for column in _MESSAGES.c if isinstance(column.type, JSON))
+_JSON_TEXT = json.JSONEncoder(check_circular=False).encode
+# Positional parameters in our own SQL, by the driver's paramstyle.
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,31 +487,75 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
         category = row["category"]
         report.by_category[category] = report.by_category.get(category, 0) + 1
         report.message_ids.append(pk)
-    now = utcnow()
     if captures:
-        session.execute(_MARK_PROCESSED, [
-            {"cid": cap.id, "processed_at": now,
-             "message_pk": ids[found] if found >= 0 else -1 - found}
-            for cap, found in zip(captures, target, strict=True)])
+        _mark_processed(session, [(cap.id, ids[found] if found >= 0 else -1 - found)
+                                  for cap, found in zip(captures, target, strict=True)])
     return report
+
+
+def _mark_processed(session: Session, stored: list[tuple[int, int]]) -> None:
+    """Mark captures processed, each with its message's key: ``(capture id, message id)``.
+
+    An executemany of our own SQL, the time put in the driver's form once, not once a row
+    by the Core statement (whose per-row parameter handling cost more than the UPDATEs)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    quote, mark = dialect.identifier_preparer.quote, _PLACEHOLDERS[dialect.paramstyle]
+    now: Any = utcnow()
+    if (process := _bind_processor(_CAPTURES.c.processed_at, dialect)) is not None:
+        now = process(now)
+    connection.exec_driver_sql(
+        f"UPDATE {quote(_CAPTURES.name)} SET processed_at = {mark}, message_pk = {mark} "
+        f"WHERE id = {mark}", [(now, message_pk, cid) for cid, message_pk in stored])
 
 
 def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert message rows; their new primary keys, in order.
 
-    One executemany with RETURNING, which SQLAlchemy sends as multi-row INSERTs (its
-    "insertmanyvalues"), not one statement a row: SQLite runs each statement that fires a
+    Multi-row INSERTs of as many rows as SQLAlchemy's "insertmanyvalues" would put in one
+    (all of a batch), not one statement a row: SQLite runs each statement that fires a
     trigger (the full-text index's) in a savepoint of its own, and FTS5 writes out its
     pending index at every savepoint, so a statement a row made an index segment a message,
-    and the merges that follow. The keys come back paired with each row's SHA-256 (unique):
-    the rows of a multi-row RETURNING come in no promised order.
+    and the merges that follow. Sent as SQL of our own, with the values already in the
+    driver's form (the JSON columns serialised by :func:`_message_row`, every other column
+    through its type's processor for this dialect), not as an executemany of the Core
+    statement: that statement's per-row parameter handling cost as much as the SQL.
+    The keys come back paired with each row's SHA-256 (unique): the rows of a multi-row
+    RETURNING come in no promised order.
     """
     if not rows:
         return []
-    table = Message.__table__  # type: ignore[attr-defined]
-    returning = insert(table).returning(table.c.sha256, table.c.id)  # one for every row:
-    found = {sha: pk for sha, pk in session.execute(returning, rows)}  # all the same columns
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])  # every row has the same columns, in the same order
+    processors = [(i, process) for i, name in enumerate(columns) if name not in _JSON_COLUMNS
+                  and (process := _bind_processor(_MESSAGES.c[name], dialect)) is not None]
+    quote, mark = dialect.identifier_preparer.quote, _PLACEHOLDERS[dialect.paramstyle]
+    head = (f"INSERT INTO {quote(_MESSAGES.name)} ({', '.join(map(quote, columns))}) "
+            "VALUES ")
+    # The JSON text goes to PostgreSQL (psycopg) untyped, and the server takes it as JSON.
+    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
+    tail = f" RETURNING {quote('sha256')}, {quote('id')}"
+    per_statement = min(dialect.insertmanyvalues_page_size,
+                        dialect.insertmanyvalues_max_parameters // len(columns))
+    found: dict[str, int] = {}
+    for start in range(0, len(rows), per_statement):
+        page = rows[start:start + per_statement]
+        params: list[Any] = []
+        for row in page:
+            values = list(row.values())
+            for i, process in processors:
+                values[i] = process(values[i])
+            params += values
+        sql = head + ", ".join([row_marks] * len(page)) + tail
+        found.update(connection.exec_driver_sql(sql, tuple(params)).all())
     return [found[row["sha256"]] for row in rows]
+
+
+def _bind_processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of ``column`` before the driver gets it (None:
+    nothing)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) -> None:
@@ -551,28 +602,38 @@ def _received_at(cap: _Capture, analysis: Analysis) -> datetime:
 
 
 def _message_row(cap: _Capture, analysis: Analysis, decision: Decision) -> dict[str, Any]:
-    """The ``message`` row for a routed capture (every column but the generated ones)."""
+    """The ``message`` row for a routed capture (every column but the generated ones; the
+    JSON ones as the text they are stored as)."""
     p = analysis.parsed
     return {
         "sha256": cap.sha256, "message_id": p.message_id, "mailbox": cap.mailbox,
         "source": cap.source, "received_at": _received_at(cap, analysis), "sent_at": p.date,
         "from_addr": p.from_addr.email if p.from_addr else "",
         "from_name": p.from_addr.name if p.from_addr else "",
-        "to_addrs": [a.email for a in p.to], "cc_addrs": [a.email for a in p.cc],
+        "to_addrs": _json([a.email for a in p.to]), "cc_addrs": _json([a.email for a in p.cc]),
         "reply_to": p.reply_to[0].email if p.reply_to else None,
         "subject": p.subject, "in_reply_to": p.in_reply_to[0] if p.in_reply_to else None,
-        "references": p.references, "body_text": p.text, "has_html": p.html is not None,
-        "links": [{"text": link.text, "href": link.href} for link in p.links[:200]],
-        "auth_results": _auth_results(p.header_all("Authentication-Results")),
+        "references": _json(p.references), "body_text": p.text, "has_html": p.html is not None,
+        "links": _json([{"text": link.text, "href": link.href} for link in p.links[:200]]),
+        "auth_results": _json(_auth_results(p.header_all("Authentication-Results"))),
         "size": cap.size, "attachment_count": len(p.attachments),
         "disposition": decision.disposition, "status": decision.status,
         "reason": decision.reason, "category": decision.category,
-        "spam_score": decision.spam_score, "explanation": hits_to_json(decision.explanation),
-        "defects": p.defects[:50], "malformed": p.malformed, "header_only": cap.header_only,
+        "spam_score": decision.spam_score,
+        "explanation": _json(hits_to_json(decision.explanation)),
+        "defects": _json(p.defects[:50]), "malformed": p.malformed, "header_only": cap.header_only,
         "case_id": decision.case_id, "case_update_id": decision.case_update_id,
         "deleted_at": None, "deleted_by": None, "deleted_label": None,
         "status_changed_at": None,
     }
+
+
+def _json(value: list[Any] | dict[str, Any]) -> str:
+    """A JSON column's text: what its type stores (``json.dumps`` of the value), without the
+    call for the empty lists and dicts that most of these columns hold."""
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return _JSON_TEXT(value)
 
 
 def _auth_results(values: list[str]) -> dict[str, str]:

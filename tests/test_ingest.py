@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, Engine, func
 from sqlmodel import Session, col, select
 
 from inboxwatch.ingest import RawMail, capture, ingest, process_pending
 from inboxwatch.route import RoutingContext
 from storage.tables import Blob, Message, RawCapture
 
+EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 RAW = b"From: a@example.com\r\nSubject: hello\r\nMessage-ID: <1@example.com>\r\n\r\nbody\r\n"
 
 
@@ -67,3 +70,26 @@ def test_pipelined_processing_with_workers(engine: Engine, routing: RoutingConte
     with Session(engine) as session:
         subjects = set(session.exec(select(Message.subject)).all())
     assert subjects == {f"m{i}" for i in range(450)}
+
+
+def test_message_rows_are_stored_as_their_column_types_store_them(
+        engine: Engine, routing: RoutingContext) -> None:
+    """The message INSERT is SQL of ingest's own, with the JSON and timestamps put in the
+    driver's form there: the stored text is what the columns' types would have written."""
+    mails = [RawMail(path.read_bytes(), origin=path.name)
+             for path in sorted(EXAMPLES.glob("*.eml"))]
+    assert ingest(engine, routing, mails, workers=1).stored == len(mails)
+    table = Message.__table__  # type: ignore[attr-defined]
+    columns = [c for c in table.c if isinstance(c.type, JSON | DateTime)]
+    with Session(engine) as session:
+        dialect = session.get_bind().dialect
+        stored = {row[0]: row[1:] for row in session.connection().exec_driver_sql(
+            f"SELECT id, {', '.join(dialect.identifier_preparer.quote(c.name) for c in columns)}"
+            " FROM message").all()}
+        for message in session.exec(select(Message)).all():
+            expected = []
+            for c in columns:
+                value = getattr(message, c.name)
+                process = c.type.dialect_impl(dialect).bind_processor(dialect)
+                expected.append(process(value) if process and value is not None else value)
+            assert list(stored[message.id]) == expected
