@@ -39,6 +39,7 @@ __all__ = [
     "PHISHING_SHARE",
     "SPAM_RULES",
     "SPAM_THRESHOLD",
+    "GuardedAlternation",
     "GuardedPattern",
     "SpamEvidence",
     "SpamRule",
@@ -134,6 +135,30 @@ class GuardedPattern:
             if needle in text:
                 return self.compiled.search(text)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedAlternation:
+    """``a|b|...``, each alternative searched on its own: the same match, far faster when
+    the alternatives share no first literal.
+
+    Such an alternation is tried by the regex engine at every position where any
+    alternative could start (for a dozen words, nearly every letter of the text); an
+    alternative alone starts with a literal the engine skips ahead to, or is skipped by
+    its needles. The alternation's match is the leftmost, and of those starting at one
+    position the first alternative's: the earliest start of the separate searches, the
+    earlier alternative on a tie.
+    """
+
+    alternatives: tuple[GuardedPattern, ...]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        first: re.Match[str] | None = None
+        for alternative in self.alternatives:
+            found = alternative.search(text)
+            if found is not None and (first is None or found.start() < first.start()):
+                first = found
+        return first
 
 
 # Phrases that ask the reader to hand over credentials or act on a threat to an account.
@@ -459,19 +484,36 @@ _REMOVAL_RE = GuardedPattern(
     ("remove", "taken ", "deleted ", "unsubscribe", "opt-out", "opt out", "optout",
      "want to hear from", "want to receive", "no longer wish to receive"))
 # "\d(?<!\w\d)" is "\b\d" written so that the pattern starts with a character class, which
-# the regex engine can skip ahead to (twice as fast on long text).
-_MONEY_RE = GuardedPattern(
-    r"[$€£]\s?\d[\d,]*(\.\d\d)?|\d(?<!\w\d)[\d,]*(\.\d\d)?\s?(dollars|usd|€|£)\b",
-    ("$", "€", "£", "dollars", "usd"))
+# the regex engine can skip ahead to (twice as fast on long text). Searched apart, the "$10"
+# branch is tried only at currency signs, and the "10 dollars" branch (run at every digit
+# when the two were one pattern) only in text that names a currency.
+_MONEY_RE = GuardedAlternation((
+    GuardedPattern(r"[$€£]\s?\d[\d,]*(\.\d\d)?", ("$", "€", "£")),
+    GuardedPattern(r"\d(?<!\w\d)[\d,]*(\.\d\d)?\s?(dollars|usd|€|£)\b",
+                   ("dollars", "usd", "€", "£")),
+))
 _FREE_MONEY = r" (grant|money|gift|bonus)"
-_URGENCY_RE = GuardedPattern(
-    r"act now|order (now|today)|limited (time|offer)|don'?t (delay|wait|miss)|"
-    r"guarantee(d)?\b|risk[- ]free|100% (free|satisfied|guaranteed)|while supplies last|"
-    r"call (now|today|toll[- ]free)|once in a lifetime|no obligation|"
-    rf"offer expires|this expires|apply (now|today)|free{_FREE_MONEY}|cash{_FREE_MONEY}",
-    ("act now", "order ", "limited ", "don't ", "dont ", "guarantee", "risk", "100% ",
-     "while supplies last", "call ", "once in a lifetime", "no obligation", " expires",
-     "apply ", "free ", "cash "))
+# Searched only in text that names money, which is longer than most; sixteen searches there
+# cost a third of what the engine's try of one alternation at every letter did. Each is
+# guarded by its literal all the same: most are absent, and "in" rules them out faster.
+_URGENCY_RE = GuardedAlternation((
+    GuardedPattern(r"act now", ("act now",)),
+    GuardedPattern(r"order (now|today)", ("order ",)),
+    GuardedPattern(r"limited (time|offer)", ("limited ",)),
+    GuardedPattern(r"don'?t (delay|wait|miss)", ("don't ", "dont ")),
+    GuardedPattern(r"guarantee(d)?\b", ("guarantee",)),
+    GuardedPattern(r"risk[- ]free", ("risk",)),
+    GuardedPattern(r"100% (free|satisfied|guaranteed)", ("100% ",)),
+    GuardedPattern(r"while supplies last", ("while supplies last",)),
+    GuardedPattern(r"call (now|today|toll[- ]free)", ("call ",)),
+    GuardedPattern(r"once in a lifetime", ("once in a lifetime",)),
+    GuardedPattern(r"no obligation", ("no obligation",)),
+    GuardedPattern(r"offer expires", ("offer expires",)),
+    GuardedPattern(r"this expires", ("this expires",)),
+    GuardedPattern(r"apply (now|today)", ("apply ",)),
+    GuardedPattern(f"free{_FREE_MONEY}", ("free ",)),
+    GuardedPattern(f"cash{_FREE_MONEY}", ("cash ",)),
+))
 _CLICK_HERE_RE = GuardedPattern(r"click (here|below|now)\b", ("click ",))
 # Run on lower-cased HTML. The font and colour markup is counted one kind at a time: no
 # two of these can overlap, so the counts add up to what one alternation would find, and a
