@@ -251,10 +251,7 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
     parsed._index = index
     for key, value in msg.raw_items():
         text = str(value)
-        if "\n" in text or "=?" in text or not text.isascii() or len(text) > MAX_HEADER_CHARS:
-            decoded = _decode_header_value(text)
-        else:  # most values: what _decode_header_value returns for them, without the calls
-            decoded = text.strip()
+        decoded = _decode_header_value(text)
         name = key.lower()
         raw_headers.setdefault(name, []).append(text)
         index.setdefault(name, []).append(decoded)
@@ -752,10 +749,7 @@ def _addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
             text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
         simple = _simple_addresses(text)
         if simple is not None:
-            # The names come stripped and on one line: ASCII ones with no encoded word
-            # are already what decoding them returns.
-            out.extend(Address(name if name.isascii() and "=?" not in name
-                               else _unfold(_decode_header_value(name)), addr.lower())
+            out.extend(Address(_unfold(_decode_header_value(name)), addr.lower())
                        for name, addr in simple)
             continue
         evidence: list[str] = []
