@@ -1,7 +1,7 @@
 """Saving message attachments to a directory the operator chose, safely.
 
 Promises: the bytes come from the store (by SHA-256), never from the network or the mail
-again; the file name is the sanitised name (:func:`inboxwatch.parse.safe_filename`); an
+again; the file name is the sanitised name (:func:`safe_filename`); an
 existing file is never overwritten (a numeric suffix ``name (2).ext`` is added); nothing is
 ever written outside the chosen directory; nothing is opened or executed. Files are created
 with ``O_EXCL`` so a race with another writer cannot clobber a file either.
@@ -9,20 +9,73 @@ with ``O_EXCL`` so a race with another writer cannot clobber a file either.
 
 from __future__ import annotations
 
+import mimetypes
 import os
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session
 
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.parse import numbered_names, safe_filename
 from storage.queries import get_blob
 from storage.tables import MessageAttachment
 
-__all__ = ["SavedAttachment", "save_attachments", "unique_path"]
+__all__ = [
+    "SavedAttachment", "numbered_names", "safe_filename", "save_attachments", "unique_path",
+]
 
 _MAX_SUFFIX = 10_000
+FILENAME_MAX_BYTES = 180
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL", "CLOCK$",
+    *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),
+}
+
+
+def safe_filename(name: str, *, index: int = 1, content_type: str = "") -> str:
+    """A file name that is safe on every platform and can never leave its directory.
+
+    Path separators, control and format characters, NUL, Windows reserved device names and
+    leading dots are neutralised; length is capped in UTF-8 bytes keeping the extension.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(
+        ch for ch in name if unicodedata.category(ch)[0] != "C" and ch not in '<>:"|?*'
+    )
+    name = name.strip().lstrip(".").strip()
+    if not name or set(name) <= {"."}:
+        name = f"attachment-{index}{_guess_extension(content_type)}"
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED or name.upper() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    ext = ext[:20]
+    suffix = f".{ext}" if ext else ""
+    budget = FILENAME_MAX_BYTES - len(suffix.encode())
+    stem_bytes = stem.encode("utf-8")[:budget]
+    stem = stem_bytes.decode("utf-8", "ignore").rstrip(" .") or f"attachment-{index}"
+    return stem + suffix
+
+
+def numbered_names(name: str) -> Iterator[str]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext``...: for names that must not clash."""
+    yield name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+    n = 2
+    while True:
+        yield f"{stem} ({n}){suffix}"
+        n += 1
+
+
+def _guess_extension(content_type: str) -> str:
+    return mimetypes.guess_extension(content_type or "") or ".bin"
 
 
 @dataclass(frozen=True, slots=True)

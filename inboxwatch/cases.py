@@ -28,9 +28,9 @@ from typing import Any, Protocol
 from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
+from inboxwatch.attachments import numbered_names
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import NotFound, UsageError
-from inboxwatch.parse import numbered_names
 from inboxwatch.users import SYSTEM_ACTOR, find_user_by_email
 from storage.queries import attachments_of, get_blob
 from storage.tables import (

@@ -18,15 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inboxwatch import parse as parse_module
-from inboxwatch.parse import (
-    MAX_HTML_DEPTH,
-    _message_from_bytes,
-    html_to_text,
-    parse_message,
-    safe_filename,
-    strip_envelope_line,
-)
+from inboxwatch.attachments import safe_filename
+from inboxwatch.parse import fastmime, headers, htmltext, parse_message, parts, strip_envelope_line
+from inboxwatch.parse.fastmime import message_from_bytes
+from inboxwatch.parse.htmltext import MAX_HTML_DEPTH, html_to_text
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 
@@ -255,7 +250,7 @@ def message_state(msg: Message) -> dict[str, object]:
 
 
 def assert_same_as_stdlib(raw: bytes) -> None:
-    assert message_state(_message_from_bytes(raw)) == message_state(
+    assert message_state(message_from_bytes(raw)) == message_state(
         email.message_from_bytes(raw))
 
 
@@ -416,8 +411,8 @@ LEFT_TO_THE_STDLIB = {
 def test_which_mail_the_fast_parse_takes(name: str) -> None:
     text = MAIL_SHAPES[name].decode("ascii", "surrogateescape")
     try:
-        parse_module._parse_entity(text, 0, [], 0)
-    except parse_module._NotOrdinary:
+        fastmime._parse_entity(text, 0, [], 0)
+    except fastmime._NotOrdinary:
         assert name in LEFT_TO_THE_STDLIB
     else:
         assert name not in LEFT_TO_THE_STDLIB
@@ -445,11 +440,11 @@ def test_fast_path_matches_the_stdlib_on_any_line_mix(
 
 
 @pytest.mark.parametrize("raw", MAIL_SHAPES.values(), ids=MAIL_SHAPES.keys())
-def test_parse_message_same_with_the_full_stdlib_parse(
+def test_parse_message_same_with_the_fast_mime_switch_off(
     raw: bytes, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fast = parse_message(raw)
-    monkeypatch.setattr(parse_module, "_message_from_bytes", email.message_from_bytes)
+    monkeypatch.setattr(fastmime, "ENABLED", False)
     assert parse_message(raw) == fast
 
 
@@ -509,7 +504,7 @@ def test_anchor_pattern_matches_what_the_plain_pattern_matches(pieces: list[str]
         r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",
         re.IGNORECASE | re.DOTALL)
     html = "".join(pieces)
-    assert [(m.span(), m.groups()) for m in parse_module._ANCHOR_RE.finditer(html)] == [
+    assert [(m.span(), m.groups()) for m in htmltext._ANCHOR_RE.finditer(html)] == [
         (m.span(), m.groups()) for m in plain.finditer(html)]
 
 
@@ -537,8 +532,8 @@ def test_parse_builds_the_header_index_header_all_would() -> None:
 def test_content_charset_as_the_stdlib_reads_it(content_type: str) -> None:
     part = Message()
     part.set_raw("Content-Type", content_type)
-    assert parse_module._content_charset(part) == part.get_content_charset()
-    assert parse_module._content_charset(Message()) is None
+    assert parts._content_charset(part) == part.get_content_charset()
+    assert parts._content_charset(Message()) is None
 
 
 def test_no_white_space_character_above_the_running_text_table() -> None:
@@ -575,7 +570,7 @@ def test_boundary_lines_as_the_feedparsers_pattern_matches_them(rest: str, bound
     for line in (rest, "--" + boundary + rest, "--" + boundary + "--" + rest):
         match = pattern.match(line)
         expected = None if match is None else (bool(match["end"]), match["linesep"])
-        assert parse_module._BoundaryLine(boundary)(line) == expected
+        assert fastmime._BoundaryLine(boundary)(line) == expected
 
 
 _DATE_PIECES = st.tuples(
@@ -599,6 +594,6 @@ def test_usual_dates_read_as_the_stdlib_reads_them(pieces: tuple[str, ...]) -> N
             return ValueError
         return parsed if parsed is None else (parsed, parsed.utcoffset())
 
-    fast = read(parse_module._plain_date)
+    fast = read(headers.plain_date)
     if fast is not None:
         assert fast == read(email.utils.parsedate_to_datetime)
