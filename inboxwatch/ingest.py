@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
@@ -31,21 +30,18 @@ from datetime import UTC, datetime, timedelta
 from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
-from sqlalchemy import JSON, Dialect, Engine, insert
+from sqlalchemy import Engine, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from inboxwatch.analysis import Analysis, Decision, RoutingContext, analyze_batch
+from inboxwatch.cases import apply_auto_case_update
 from inboxwatch.explain import hits_to_json
-from inboxwatch.reply import follow_up_stored_message
-from inboxwatch.route import (
-    Analysis,
-    Decision,
-    RoutingContext,
-    analyze_batch,
-    prefetch,
-    route_message,
-)
+from inboxwatch.lookups import batch_lookups
+from inboxwatch.notify import queue_new_message_notice
+from inboxwatch.route import route_message
+from storage.bulk import chunked, insert_rows, known_shas, update_rows
 from storage.queries import get_blobs, put_blobs
 from storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
@@ -62,17 +58,10 @@ log = logging.getLogger(__name__)
 INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
 BATCH_SIZE = 200
 
-# Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping for
-# a batch cost more than the SQL.
+# Core statements and storage.bulk on the tables, not ORM bulk operations: the ORM's
+# per-row bookkeeping for a batch cost more than the SQL.
 _CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
-# The columns _message_row serialises itself: with json.dumps's own settings (so the same
-# text), less its bookkeeping for circular references (values made from a parsed message
-# have none).
-_JSON_COLUMNS = frozenset(column.name for column in _MESSAGES.c if isinstance(column.type, JSON))
-_JSON_TEXT = json.JSONEncoder(check_circular=False).encode
-# Positional parameters in our own SQL, by the driver's paramstyle.
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +122,8 @@ def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
     batch = [(m.sha256, m) for m in mails]
     if not batch:
         return report
-    known_shas = _known_import_shas(session, {sha for sha, m in batch if m.uid is None})
+    known = known_shas(session, (sha for sha, m in batch if m.uid is None),
+                       processed_captures=False)
     known_uids = _known_uids(session, [m for _, m in batch if m.uid is not None])
     rows: list[dict[str, object]] = []
     blobs: dict[str, bytes] = {}
@@ -143,8 +133,8 @@ def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
             duplicate = key in known_uids
             known_uids.add(key)
         else:
-            duplicate = sha in known_shas
-            known_shas.add(sha)
+            duplicate = sha in known
+            known.add(sha)
         if duplicate:
             report.duplicates += 1
             continue
@@ -163,20 +153,6 @@ def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
     return report
 
 
-def _known_import_shas(session: Session, shas: set[str]) -> set[str]:
-    if not shas:
-        return set()
-    found: set[str] = set()
-    ordered = sorted(shas)
-    for i in range(0, len(ordered), 500):
-        chunk = ordered[i:i + 500]
-        found.update(session.exec(select(Message.sha256).where(
-            col(Message.sha256).in_(chunk))).all())
-        found.update(session.exec(select(RawCapture.sha256).where(
-            col(RawCapture.sha256).in_(chunk), col(RawCapture.processed_at).is_(None))).all())
-    return found
-
-
 def _known_uids(session: Session, mails: list[RawMail]) -> set[tuple[str | None, str | None,
                                                                     int | None, int | None]]:
     found: set[tuple[str | None, str | None, int | None, int | None]] = set()
@@ -185,10 +161,10 @@ def _known_uids(session: Session, mails: list[RawMail]) -> set[tuple[str | None,
         assert m.uid is not None
         groups.setdefault((m.mailbox, m.folder, m.uidvalidity), []).append(m.uid)
     for (mailbox, folder, uidvalidity), uids in groups.items():
-        for i in range(0, len(uids), 500):
+        for chunk in chunked(uids):
             stmt = select(RawCapture.uid).where(
                 RawCapture.mailbox == mailbox, RawCapture.folder == folder,
-                RawCapture.uidvalidity == uidvalidity, col(RawCapture.uid).in_(uids[i:i + 500]))
+                RawCapture.uidvalidity == uidvalidity, col(RawCapture.uid).in_(chunk))
             found.update((mailbox, folder, uidvalidity, uid) for uid in session.exec(stmt).all())
     return found
 
@@ -457,7 +433,7 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
     ORM objects: building and flushing those cost more than the rest of the store step),
     then their attachments, the follow-ups, and the captures marked processed."""
     report = IngestReport()
-    lookups = prefetch(session, analyses)
+    lookups = batch_lookups(session, analyses)
     rows: list[dict[str, Any]] = []
     new: list[tuple[Analysis, Decision]] = []
     row_of_sha: dict[str, int] = {}
@@ -476,7 +452,7 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
         target.append(len(rows))
         rows.append(_message_row(cap, analysis, decision))
         new.append((analysis, decision))
-    ids = _insert_messages(session, rows)
+    ids = insert_rows(session, _MESSAGES, rows, key="sha256")
     _insert_attachments(session, [(pk, analysis) for pk, (analysis, _) in
                                   zip(ids, new, strict=True)])
     _follow_up(session, ids, new, ctx)
@@ -494,68 +470,11 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
 
 
 def _mark_processed(session: Session, stored: list[tuple[int, int]]) -> None:
-    """Mark captures processed, each with its message's key: ``(capture id, message id)``.
-
-    An executemany of our own SQL, the time put in the driver's form once, not once a row
-    by the Core statement (whose per-row parameter handling cost more than the UPDATEs)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    quote, mark = dialect.identifier_preparer.quote, _PLACEHOLDERS[dialect.paramstyle]
-    now: Any = utcnow()
-    if (process := _bind_processor(_CAPTURES.c.processed_at, dialect)) is not None:
-        now = process(now)
-    connection.exec_driver_sql(
-        f"UPDATE {quote(_CAPTURES.name)} SET processed_at = {mark}, message_pk = {mark} "
-        f"WHERE id = {mark}", [(now, message_pk, cid) for cid, message_pk in stored])
-
-
-def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert message rows; their new primary keys, in order.
-
-    Multi-row INSERTs of as many rows as SQLAlchemy's "insertmanyvalues" would put in one
-    (all of a batch), not one statement a row: SQLite runs each statement that fires a
-    trigger (the full-text index's) in a savepoint of its own, and FTS5 writes out its
-    pending index at every savepoint, so a statement a row made an index segment a message,
-    and the merges that follow. Sent as SQL of our own, with the values already in the
-    driver's form (the JSON columns serialised by :func:`_message_row`, every other column
-    through its type's processor for this dialect), not as an executemany of the Core
-    statement: that statement's per-row parameter handling cost as much as the SQL.
-    The keys come back paired with each row's SHA-256 (unique): the rows of a multi-row
-    RETURNING come in no promised order.
-    """
-    if not rows:
-        return []
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])  # every row has the same columns, in the same order
-    processors = [(i, process) for i, name in enumerate(columns) if name not in _JSON_COLUMNS
-                  and (process := _bind_processor(_MESSAGES.c[name], dialect)) is not None]
-    quote, mark = dialect.identifier_preparer.quote, _PLACEHOLDERS[dialect.paramstyle]
-    head = (f"INSERT INTO {quote(_MESSAGES.name)} ({', '.join(map(quote, columns))}) "
-            "VALUES ")
-    # The JSON text goes to PostgreSQL (psycopg) untyped, and the server takes it as JSON.
-    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
-    tail = f" RETURNING {quote('sha256')}, {quote('id')}"
-    per_statement = min(dialect.insertmanyvalues_page_size,
-                        dialect.insertmanyvalues_max_parameters // len(columns))
-    found: dict[str, int] = {}
-    for start in range(0, len(rows), per_statement):
-        page = rows[start:start + per_statement]
-        params: list[Any] = []
-        for row in page:
-            values = list(row.values())
-            for i, process in processors:
-                values[i] = process(values[i])
-            params += values
-        sql = head + ", ".join([row_marks] * len(page)) + tail
-        found.update(connection.exec_driver_sql(sql, tuple(params)).all())
-    return [found[row["sha256"]] for row in rows]
-
-
-def _bind_processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """What SQLAlchemy does to a value of ``column`` before the driver gets it (None:
-    nothing)."""
-    return column.type.dialect_impl(dialect).bind_processor(dialect)
+    """Mark captures processed, each with its message's key: ``(capture id, message id)``,
+    in one executemany (the time put in the driver's form once, not once a row)."""
+    now = utcnow()
+    update_rows(session, _CAPTURES, ("processed_at", "message_pk"), where="id",
+                params=[(now, message_pk, cid) for cid, message_pk in stored])
 
 
 def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) -> None:
@@ -578,8 +497,9 @@ def _insert_attachments(session: Session, stored: list[tuple[int, Analysis]]) ->
 
 def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decision]],
                ctx: RoutingContext) -> None:
-    """Auto case updates and notices for the stored messages that set one in motion (only
-    those are loaded as ORM objects)."""
+    """What freshly stored messages set in motion, in the ingest transaction: an auto case
+    update for a related reply, a notice for an inbound message when ``ctx.system`` is
+    configured (only those messages are loaded as ORM objects)."""
     wanted = {pk: (analysis, decision) for pk, (analysis, decision) in zip(ids, new, strict=True)
               if (decision.disposition == "case_update" and decision.case_id is not None)
               or (ctx.system is not None and decision.disposition == "inbound")}
@@ -588,7 +508,14 @@ def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decis
     loaded = {m.id: m for m in session.exec(select(Message).where(
         col(Message.id).in_(list(wanted)))).all()}
     for pk, (analysis, decision) in wanted.items():
-        follow_up_stored_message(session, loaded[pk], analysis, decision, ctx)
+        message = loaded[pk]
+        if message.disposition == "case_update" and decision.case_id is not None:
+            # The case update, with the message's attachments as case files.
+            apply_auto_case_update(session, message, decision.case_id, decision.case_update_id)
+        elif ctx.system is not None and message.disposition == "inbound":
+            # Its New Inbound Message Notice, unless a notice rule suppresses it.
+            queue_new_message_notice(session, message, ctx.system,
+                                     headers=analysis.parsed.headers)
 
 
 def _received_at(cap: _Capture, analysis: Analysis) -> datetime:
@@ -602,38 +529,27 @@ def _received_at(cap: _Capture, analysis: Analysis) -> datetime:
 
 
 def _message_row(cap: _Capture, analysis: Analysis, decision: Decision) -> dict[str, Any]:
-    """The ``message`` row for a routed capture (every column but the generated ones; the
-    JSON ones as the text they are stored as)."""
+    """The ``message`` row for a routed capture (columns left out take their defaults)."""
     p = analysis.parsed
     return {
         "sha256": cap.sha256, "message_id": p.message_id, "mailbox": cap.mailbox,
         "source": cap.source, "received_at": _received_at(cap, analysis), "sent_at": p.date,
         "from_addr": p.from_addr.email if p.from_addr else "",
         "from_name": p.from_addr.name if p.from_addr else "",
-        "to_addrs": _json([a.email for a in p.to]), "cc_addrs": _json([a.email for a in p.cc]),
+        "to_addrs": [a.email for a in p.to], "cc_addrs": [a.email for a in p.cc],
         "reply_to": p.reply_to[0].email if p.reply_to else None,
         "subject": p.subject, "in_reply_to": p.in_reply_to[0] if p.in_reply_to else None,
-        "references": _json(p.references), "body_text": p.text, "has_html": p.html is not None,
-        "links": _json([{"text": link.text, "href": link.href} for link in p.links[:200]]),
-        "auth_results": _json(_auth_results(p.header_all("Authentication-Results"))),
+        "references": p.references, "body_text": p.text, "has_html": p.html is not None,
+        "links": [{"text": link.text, "href": link.href} for link in p.links[:200]],
+        "auth_results": _auth_results(p.header_all("Authentication-Results")),
         "size": cap.size, "attachment_count": len(p.attachments),
         "disposition": decision.disposition, "status": decision.status,
         "reason": decision.reason, "category": decision.category,
         "spam_score": decision.spam_score,
-        "explanation": _json(hits_to_json(decision.explanation)),
-        "defects": _json(p.defects[:50]), "malformed": p.malformed, "header_only": cap.header_only,
+        "explanation": hits_to_json(decision.explanation),
+        "defects": p.defects[:50], "malformed": p.malformed, "header_only": cap.header_only,
         "case_id": decision.case_id, "case_update_id": decision.case_update_id,
-        "deleted_at": None, "deleted_by": None, "deleted_label": None,
-        "status_changed_at": None,
     }
-
-
-def _json(value: list[Any] | dict[str, Any]) -> str:
-    """A JSON column's text: what its type stores (``json.dumps`` of the value), without the
-    call for the empty lists and dicts that most of these columns hold."""
-    if not value:
-        return "[]" if isinstance(value, list) else "{}"
-    return _JSON_TEXT(value)
 
 
 def _auth_results(values: list[str]) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Routing step 4: which case update does this message answer, and may it attach itself?
 
-Three ways to find the case update, tried in order (PRODUCT.md "Routing", step 4):
+Three ways to find the case update, tried in order (docs/product.md "Routing", step 4):
 
 (a) ``token`` — a signed reply token in a recipient address (To, Cc, Delivered-To,
     X-Original-To, Envelope-To): ``updates+<token>@domain``, verified with the installation's
@@ -16,7 +16,7 @@ Then the sender and the message decide (the outcomes of :data:`OUTCOMES`):
 - sender not an active user -> inbound, ``unknown_sender``, case pre-linked;
 - active, but unrelated -> inbound, ``unrelated_to_case``, case pre-linked;
 - active and related -> **auto case update** (disposition ``case_update``, closed), created in
-  the store step by :func:`follow_up_stored_message`.
+  the store step (:func:`inboxwatch.ingest.process_pending`).
 
 **Relatedness** (:func:`is_related`): a message is related when its ``In-Reply-To`` or
 ``References`` name one of our Message-IDs for that case, or when its subject, after
@@ -35,11 +35,12 @@ from email.utils import getaddresses
 
 from sqlmodel import Session, col, select
 
+from inboxwatch.analysis import Analysis, Decision, RoutingContext
 from inboxwatch.explain import RuleHit
+from inboxwatch.lookups import BatchLookups, referenced_ids
 from inboxwatch.parse import ParsedMessage
-from inboxwatch.route import Analysis, Decision, Prefetched, RoutingContext, case_update_emails
 from inboxwatch.tokens import find_reply_tokens
-from storage.tables import Case, CaseParticipant, CaseUpdate, Message, User, UserEmail
+from storage.tables import Case, CaseParticipant, CaseUpdate, User, UserEmail
 
 __all__ = [
     "OUTCOMES",
@@ -47,7 +48,6 @@ __all__ = [
     "REPLY_PREFIXES",
     "ReplyMatch",
     "find_reply_target",
-    "follow_up_stored_message",
     "is_related",
     "normalize_subject",
     "referenced_ids",
@@ -61,7 +61,6 @@ REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "wg", "antw", "vs", "vl", "tr",
                   "odp", "ref", "res", "enc", "r")
 MIN_CONTAINED_CHARS = 8
 MIN_WORD_OVERLAP = 0.6
-MAX_REFERENCES_LOOKED_AT = 200
 _STOPWORDS = frozenset(
     "the and for you your our with from this that are was were have has not but about into "
     "der die das und den dem des ein eine mit von fur och att som med les des une pour".split())
@@ -150,12 +149,6 @@ def is_related(session: Session, parsed: ParsedMessage, match: ReplyMatch) -> tu
     return False, f"no reference to our Message-IDs and subject {shown!r} unrelated to the case"
 
 
-def referenced_ids(parsed: ParsedMessage) -> list[str]:
-    """In-Reply-To first, then References newest first; bounded."""
-    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
-    return list(dict.fromkeys(ids))[:MAX_REFERENCES_LOOKED_AT]
-
-
 def _our_message_ids_for_case(session: Session, case_id: int) -> set[str]:
     rows = session.exec(select(CaseUpdate.outbound_message_id).where(
         CaseUpdate.case_id == case_id, col(CaseUpdate.outbound_message_id).is_not(None))).all()
@@ -170,12 +163,10 @@ def _recipient_addresses(parsed: ParsedMessage) -> list[str]:
 
 
 def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingContext,
-                      hits: list[RuleHit],
-                      prefetched: Prefetched | None = None) -> ReplyMatch | None:
+                      hits: list[RuleHit], lookups: BatchLookups) -> ReplyMatch | None:
     """Steps 4(a)-(c): the case update this answers, or None. Appends evidence to ``hits``.
 
-    ``prefetched`` (see :func:`inboxwatch.route.prefetch`) holds which Message-IDs of a
-    whole batch are our case-update emails, instead of a query per message."""
+    ``lookups`` hold which Message-IDs of the batch are our case-update emails."""
     # (a) a signed token in a recipient address
     for token in find_reply_tokens(_recipient_addresses(parsed), ctx.reply_address,
                                    ctx.reply_secret):
@@ -195,9 +186,7 @@ def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingConte
     # (b) In-Reply-To / References naming one of our case-update emails
     referenced = referenced_ids(parsed)
     if referenced:
-        by_update, by_outbox = (
-            (prefetched.case_emails, prefetched.outbox_emails) if prefetched is not None
-            else case_update_emails(session, referenced))
+        by_update, by_outbox = lookups.case_emails, lookups.outbox_emails
         # Our case-update emails by their own record first; the outbox only when none is.
         by_id = {mid: by_update[mid] for mid in referenced if mid in by_update} or \
             {mid: by_outbox[mid] for mid in referenced if mid in by_outbox}
@@ -248,7 +237,7 @@ def _active_user(session: Session, email: str) -> User | None:
 
 
 def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
-                decision: Decision, prefetched: Prefetched | None = None) -> bool:
+                decision: Decision, lookups: BatchLookups) -> bool:
     """Apply step 4 to ``decision``; True when it decided (the later steps are skipped).
 
     Auto-generated mail (bounces, auto-replies, loops) is never turned into a case update,
@@ -257,7 +246,7 @@ def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
     if analysis.auto_category is not None:
         return False
     parsed = analysis.parsed
-    match = find_reply_target(session, parsed, ctx, decision.explanation, prefetched)
+    match = find_reply_target(session, parsed, ctx, decision.explanation, lookups)
     if match is None:
         return False
     decision.explanation.append(RuleHit("route", f"reply_via_{match.via}", match.evidence))
@@ -276,23 +265,3 @@ def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
     decision.disposition, decision.status, decision.reason, rule = OUTCOMES[outcome]
     decision.explanation.append(RuleHit("route", rule, evidence))
     return True
-
-
-def follow_up_stored_message(session: Session, message: Message, analysis: Analysis,
-                             decision: Decision, ctx: RoutingContext) -> None:
-    """What a freshly stored message sets in motion, in the ingest transaction.
-
-    An auto case update is created for a related reply (the case update with the message's
-    attachments as case files: :func:`inboxwatch.cases.apply_auto_case_update`); an inbound
-    message gets its New Inbound Message Notice queued (:mod:`inboxwatch.notify`) when
-    ``ctx.system`` is configured and no notice rule suppresses it.
-    """
-    if message.disposition == "case_update" and decision.case_id is not None:
-        from inboxwatch.cases import apply_auto_case_update
-
-        apply_auto_case_update(session, message, decision.case_id, decision.case_update_id)
-        return
-    if ctx.system is not None and message.disposition == "inbound":
-        from inboxwatch.notify import queue_new_message_notice
-
-        queue_new_message_notice(session, message, ctx.system, headers=analysis.parsed.headers)

@@ -50,9 +50,9 @@ from inboxwatch.imap import (
 from inboxwatch.ingest import IngestReport, RawMail, capture, process_pending
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease
 from inboxwatch.route import RoutingContext
+from storage.bulk import known_shas
 from storage.tables import (
     MailboxState,
-    Message,
     RawCapture,
     SyncCheckpoint,
     UnfetchedMessage,
@@ -407,14 +407,7 @@ def _split_known(session: Session, mails: list[RawMail]) -> tuple[list[RawMail],
     """Separate mail whose bytes are already stored (as a message or a capture), or appear
     earlier in the same batch."""
     shas = [m.sha256 for m in mails]
-    known: set[str] = set()
-    keys = sorted(set(shas))
-    for i in range(0, len(keys), 500):
-        part = keys[i:i + 500]
-        known.update(session.exec(select(Message.sha256).where(
-            col(Message.sha256).in_(part))).all())
-        known.update(session.exec(select(RawCapture.sha256).where(
-            col(RawCapture.sha256).in_(part))).all())
+    known = known_shas(session, shas, processed_captures=True)
     fresh: list[RawMail] = []
     skipped: list[RawMail] = []
     for sha, mail in zip(shas, mails, strict=True):

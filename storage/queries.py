@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.bulk import chunked
 from storage.engine import insert_ignoring_duplicates, search_condition
 from storage.tables import Blob, Message, MessageAttachment
 
@@ -49,9 +50,8 @@ def put_blobs(session: Session, blobs: list[tuple[str, bytes]]) -> None:
 def get_blobs(session: Session, sha256s: list[str]) -> dict[str, bytes]:
     """Many blobs in a few queries: SHA-256 -> bytes (missing ones are left out)."""
     found: dict[str, bytes] = {}
-    unique = sorted(set(sha256s))
-    for i in range(0, len(unique), 500):
-        stmt = select(Blob.sha256, Blob.data).where(col(Blob.sha256).in_(unique[i:i + 500]))
+    for chunk in chunked(sorted(set(sha256s))):
+        stmt = select(Blob.sha256, Blob.data).where(col(Blob.sha256).in_(chunk))
         found.update((sha, bytes(data)) for sha, data in session.execute(stmt).all())
     return found
 

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from inboxwatch.analysis import LOOP_HEADER, RoutingContext
 from inboxwatch.cli import main
 from inboxwatch.config import Config, SmtpConfig, SystemConfig
 from inboxwatch.ingest import RawMail, ingest
@@ -33,7 +34,6 @@ from inboxwatch.notify import (
     load_notice_templates,
     queue_case_update_email,
 )
-from inboxwatch.route import LOOP_HEADER, RoutingContext
 from storage.tables import Case, CaseUpdate, Outbox, User, UserEmail, utcnow
 
 SYSTEM = SystemConfig(notifications_address="notify@helpdesk.example.com",

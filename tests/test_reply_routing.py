@@ -282,7 +282,8 @@ def test_is_related_prefers_references(desk: Desk) -> None:
 def test_reply_to_an_email_known_only_to_the_outbox(desk: Desk) -> None:
     """A case-update email recorded only in the outbox is found as well, the same way in a
     batch (looked up once for the whole batch) and for a single message."""
-    from inboxwatch.route import analyze, prefetch, route_message
+    from inboxwatch.lookups import batch_lookups
+    from inboxwatch.route import analyze, route_message
 
     outbox_id = "<outbox-only-9@helpdesk.example.com>"
     with Session(desk.engine) as s:
@@ -300,7 +301,7 @@ def test_reply_to_an_email_known_only_to_the_outbox(desk: Desk) -> None:
     analysis = analyze(raw, desk.ctx.settings)
     with Session(desk.engine) as s:
         alone = route_message(s, analysis, desk.ctx)
-        batched = route_message(s, analysis, desk.ctx, prefetch(s, [analysis]))
+        batched = route_message(s, analysis, desk.ctx, batch_lookups(s, [analysis]))
     for decision in (alone, batched):
         assert (decision.case_id, decision.case_update_id) == (2, update_id)
         assert "reply_via_references" in [h.rule for h in decision.explanation]

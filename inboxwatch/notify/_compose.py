@@ -15,8 +15,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from inboxwatch.analysis import LOOP_HEADER
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.route import LOOP_HEADER
 from storage.tables import utcnow
 
 __all__ = [

@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from inboxwatch.analysis import LOOP_HEADER
 from inboxwatch.config import SystemConfig
 from inboxwatch.notify._compose import build_email, check_address
 from inboxwatch.notify._outbox import queue_email
 from inboxwatch.notify._templates import TemplateProblem, load_notice_templates, render_pair
-from inboxwatch.route import LOOP_HEADER
 from inboxwatch.sanitize import clean
 from storage.tables import Message, Outbox, utcnow
 

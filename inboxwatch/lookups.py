@@ -1,0 +1,117 @@
+"""What routing looks up in the store, for a whole batch at once.
+
+Routing a message asks the store a few questions: is this exact mail stored already, is it
+one of our own notices (or an answer to one), which of the Message-IDs it refers to are our
+case-update emails, and what does the content model with operators' feedback say.
+:func:`batch_lookups` answers them for a batch of analyses in a few queries; routing a single
+message (tests, re-routing) asks the same function for a batch of one, so there is one code
+path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from inboxwatch import classify
+from inboxwatch.analysis import Analysis
+from inboxwatch.parse import ParsedMessage
+from storage.bulk import chunked, stored_message_ids
+from storage.tables import CaseUpdate, Outbox
+
+__all__ = [
+    "MAX_BOUNCED_IDS",
+    "MAX_REFERENCES_LOOKED_AT",
+    "NOTICE_KINDS",
+    "BatchLookups",
+    "batch_lookups",
+    "case_update_emails",
+    "id_forms",
+    "notice_candidates",
+    "referenced_ids",
+]
+
+MAX_BOUNCED_IDS = 20  # Message-IDs of a bounce looked up as our case-update emails
+MAX_REFERENCES_LOOKED_AT = 200
+NOTICE_KINDS = ("notice", "digest")
+
+
+@dataclass(slots=True)
+class BatchLookups:
+    """Lookups for a whole batch, made in a few queries instead of several per message.
+
+    ``stored`` maps the SHA-256 of already-stored messages in the batch to their ids (the
+    ingest step adds each message it stores, so in-batch duplicates are caught too);
+    ``notice_ids`` are those of the batch's Message-IDs and In-Reply-To ids that are our own
+    notices; ``model`` is the content model including operator feedback. ``case_emails``
+    and ``outbox_emails`` map the Message-IDs the batch refers to (In-Reply-To, References,
+    what a bounce reports on) that are our case-update emails, by
+    ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``, to (case update id,
+    case id). Routing writes no case update before the batch is routed, so these hold for
+    the whole batch.
+    """
+
+    stored: dict[str, int]
+    notice_ids: set[str]
+    model: classify.TokenModel
+    case_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+    outbox_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def batch_lookups(session: Session, analyses: list[Analysis]) -> BatchLookups:
+    """The answers for ``analyses`` (see :class:`BatchLookups`)."""
+    stored = stored_message_ids(session, (a.parsed.raw_sha256 for a in analyses))
+    ids = sorted({form for a in analyses for form in id_forms(notice_candidates(a.parsed))})
+    notice_ids: set[str] = set()
+    for chunk in chunked(ids):
+        notice_ids.update(session.exec(select(Outbox.message_id).where(
+            col(Outbox.message_id).in_(chunk), col(Outbox.kind).in_(NOTICE_KINDS))).all())
+    case_emails, outbox_emails = case_update_emails(session, sorted(
+        {mid for a in analyses for mid in _referred_ids(a)}))
+    return BatchLookups(stored=stored, notice_ids=notice_ids,
+                      model=classify.current_model(session), case_emails=case_emails,
+                      outbox_emails=outbox_emails)
+
+
+def _referred_ids(analysis: Analysis) -> list[str]:
+    return [*referenced_ids(analysis.parsed),
+            *id_forms(analysis.bounced_message_ids[:MAX_BOUNCED_IDS])]
+
+
+def case_update_emails(session: Session, message_ids: list[str]
+                       ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Which of ``message_ids`` are our case-update emails: two maps of Message-ID to (case
+    update id, case id), by ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``."""
+    by_update: dict[str, tuple[int, int]] = {}
+    by_outbox: dict[str, tuple[int, int]] = {}
+    for part in chunked(message_ids):
+        for mid, update_id, case_id in session.exec(
+                select(CaseUpdate.outbound_message_id, CaseUpdate.id, CaseUpdate.case_id)
+                .where(col(CaseUpdate.outbound_message_id).in_(part))
+                .order_by(col(CaseUpdate.id))):
+            if mid is not None and update_id is not None:
+                by_update.setdefault(mid, (update_id, case_id))
+        for mid, update_id, case_id in session.exec(
+                select(Outbox.message_id, CaseUpdate.id, CaseUpdate.case_id)
+                .join(CaseUpdate, col(CaseUpdate.id) == col(Outbox.case_update_id))
+                .where(col(Outbox.message_id).in_(part))
+                .order_by(col(Outbox.id))):
+            if update_id is not None:
+                by_outbox.setdefault(mid, (update_id, case_id))
+    return by_update, by_outbox
+
+
+def notice_candidates(parsed: ParsedMessage) -> list[str]:
+    return [*([parsed.message_id] if parsed.message_id else []), *parsed.in_reply_to[:5]]
+
+
+def id_forms(message_ids: list[str]) -> list[str]:
+    """Each Message-ID with and without its angle brackets: stored either way."""
+    return [form for mid in message_ids for form in (mid, mid.strip("<>"))]
+
+
+def referenced_ids(parsed: ParsedMessage) -> list[str]:
+    """In-Reply-To first, then References newest first; bounded."""
+    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    return list(dict.fromkeys(ids))[:MAX_REFERENCES_LOOKED_AT]
