@@ -17,6 +17,8 @@ from sqlmodel import Session
 from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
 from inboxwatch.classify import model as token_model
+from inboxwatch.classify.guards import GuardedPattern
+from inboxwatch.classify.lexicon import ABUSED_LINK_HOSTS, CREDENTIAL_LURES
 from inboxwatch.classify.model import TokenModel
 from inboxwatch.classify.spam import (
     _CLICK_HERE_RE,
@@ -26,16 +28,15 @@ from inboxwatch.classify.spam import (
     _MONEY_RE,
     _REMOVAL_RE,
     _URGENCY_RE,
-    ABUSED_LINK_HOSTS,
-    CREDENTIAL_LURES,
+    MessageScan,
+    SpamRule,
+    _is_abused_host,
+)
+from inboxwatch.classify.verdict import (
     HAM_CUTOFF,
     SPAM_CUTOFF,
     SPAM_THRESHOLD,
     UNSURE_POINTS,
-    GuardedPattern,
-    SpamRule,
-    _is_abused_host,
-    _lower_cased,
     collect_evidence,
     content_points,
     verdict,
@@ -265,10 +266,10 @@ def test_lower_cased_subject_and_body_joined_as_lower_casing_them_joined(
         subject: str, text: str) -> None:
     parsed = parse_message(b"From: a@example.org\r\n\r\nx\r\n")
     parsed.subject, parsed.text = subject, text
-    assert _lower_cased(parsed).with_subject(subject) == f"{subject}\n{text}".lower()
+    assert MessageScan(parsed).with_subject(subject) == f"{subject}\n{text}".lower()
 
 
-def test_shared_lower_cased_text_follows_the_message_it_is_asked_for() -> None:
+def test_lower_cased_text_is_the_scanned_message_s() -> None:
     parsed = _parsed("plain_human")
     assert "click_here" not in [h.rule for h in collect_evidence(parsed, OWN).rule_hits]
     parsed.text = "Please CLICK HERE to see the invoice."  # a new string: new views

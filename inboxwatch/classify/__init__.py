@@ -30,13 +30,8 @@ from inboxwatch.classify.rules import (
     bounced_message_ids,
     match_auto,
 )
-from inboxwatch.classify.spam import (
-    SPAM_RULES,
-    SpamEvidence,
-    SpamVerdict,
-    collect_evidence,
-    verdict,
-)
+from inboxwatch.classify.spam import SPAM_RULES
+from inboxwatch.classify.verdict import SpamEvidence, SpamVerdict, collect_evidence, verdict
 from inboxwatch.errors import NotFound, UsageError
 from inboxwatch.parse import ParsedMessage, parse_message
 from storage.queries import get_blob

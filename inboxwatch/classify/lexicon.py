@@ -1,0 +1,137 @@
+"""Word lists the spam checks use: extensions, impersonated brands and their real domains,
+credential-lure phrases, abused link hosts, bulk mailers, free-mail domains.
+
+Data only, kept apart from the checks in :mod:`inboxwatch.classify.spam` so that the lists
+can be reviewed (and extended) without reading code.
+"""
+
+from __future__ import annotations
+
+from inboxwatch.classify.guards import GuardedPattern
+
+__all__ = [
+    "ABUSED_LINK_HOSTS", "BULK_MAILERS", "CREDENTIAL_LURES", "DOCUMENT_EXTENSIONS",
+    "FREEMAIL_DOMAINS", "IMPERSONATED_BRANDS", "MACRO_EXTENSIONS", "RISKY_EXTENSIONS",
+]
+
+
+RISKY_EXTENSIONS = frozenset({
+    "exe", "scr", "js", "jse", "vbs", "vbe", "bat", "cmd", "ps1", "jar", "iso", "img",
+    "lnk", "hta", "msi", "com", "pif", "cpl", "wsf", "reg", "vhd", "one",
+})
+
+
+MACRO_EXTENSIONS = frozenset({"docm", "xlsm", "pptm", "dotm", "xltm", "xlam", "ppsm"})
+
+
+DOCUMENT_EXTENSIONS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "txt", "jpg", "jpeg",
+                                 "png", "gif", "zip", "rar", "html", "htm", "rtf", "csv"})
+
+
+# Brands phishing pretends to be, and the registered domains they really send from.
+IMPERSONATED_BRANDS: dict[str, tuple[str, ...]] = {
+    "paypal": ("paypal.com",),
+    "apple": ("apple.com", "icloud.com"),
+    "icloud": ("apple.com", "icloud.com"),
+    "microsoft": ("microsoft.com", "office.com", "outlook.com", "live.com", "office365.com"),
+    "office 365": ("microsoft.com", "office.com", "office365.com"),
+    "outlook": ("microsoft.com", "outlook.com", "office.com"),
+    "onedrive": ("microsoft.com", "onedrive.com"),
+    "sharepoint": ("microsoft.com", "sharepoint.com"),
+    "netflix": ("netflix.com",),
+    "amazon": ("amazon.com", "amazon.co.uk", "amazon.de", "amazonses.com"),
+    "docusign": ("docusign.net", "docusign.com"),
+    "dropbox": ("dropbox.com",),
+    "dhl": ("dhl.com", "dhl.de"),
+    "fedex": ("fedex.com",),
+    "usps": ("usps.com", "usps.gov"),
+    "wells fargo": ("wellsfargo.com",),
+    "bank of america": ("bankofamerica.com", "bofa.com"),
+    "chase": ("chase.com",),
+    "coinbase": ("coinbase.com",),
+    "binance": ("binance.com",),
+    "metamask": ("metamask.io",),
+    "facebook": ("facebook.com", "facebookmail.com", "meta.com"),
+    "instagram": ("instagram.com", "mail.instagram.com"),
+    "linkedin": ("linkedin.com",),
+    "google": ("google.com", "gmail.com", "youtube.com"),
+    "american express": ("americanexpress.com", "aexp.com"),
+    "norton": ("norton.com", "nortonlifelock.com"),
+    "mcafee": ("mcafee.com",),
+    "ledger": ("ledger.com",),
+    "trezor": ("trezor.io",),
+    "stellar": ("stellar.org",),
+    "trust wallet": ("trustwallet.com",),
+    "blockchain": ("blockchain.com",),
+    "postnl": ("postnl.nl",),
+    "webmail": (),
+    "mail administrator": (),
+    "it support": (),
+    "help desk": (),
+}
+
+
+# Phrases that ask the reader to hand over credentials or act on a threat to an account.
+# Matched against lower-cased text: IGNORECASE defeats the regex engine's literal-prefix
+# search and made these the costliest step of classification. A pattern that starts with a
+# literal needs no needles: the engine's own prefix search is as fast as "in".
+CREDENTIAL_LURES: tuple[GuardedPattern, ...] = (
+    GuardedPattern(r"verify your (account|identity|email|information|details)"),
+    GuardedPattern(r"confirm your (account|identity|email|information|details|password)"),
+    GuardedPattern(r"(account|mailbox|access) (has been |was |will be )?(suspended|locked|"
+                   r"limited|disabled|restricted|deactivated|terminated|closed|on hold)",
+                   ("account ", "mailbox ", "access ")),
+    GuardedPattern(r"unusual (sign[- ]?in|login|activity)"),
+    GuardedPattern(r"(suspicious|unauthori[sz]ed) (activity|login|sign[- ]?in|access|"
+                   r"transaction)", ("suspicious ", "unauthori")),
+    GuardedPattern(r"update your (payment|billing|account|card)"),
+    GuardedPattern(r"password (will )?(expire|expires|expired)"),
+    GuardedPattern(r"mailbox (is )?(full|quota|storage)"),
+    GuardedPattern(r"storage (is )?(full|quota)"),
+    GuardedPattern(r"click (here|below|the link) to (verify|confirm|login|log in|sign in|"
+                   r"restore|unlock|reactivate|update|validate)"),
+    GuardedPattern(r"(reset|validate|re-?activate) your (password|account)",
+                   ("your password", "your account")),
+    GuardedPattern(r"(failed|pending|held) (delivery|payment|messages)",
+                   (" delivery", " payment", " messages")),
+    GuardedPattern(r"your (package|parcel|shipment) (could not|couldn't|cannot) be delivered"),
+    GuardedPattern(r"security (alert|notice|warning)"),
+    GuardedPattern(r"within (24|48|72) hours"),
+    GuardedPattern(r"(seed|recovery|secret|mnemonic) (phrase|words)", (" phrase", " words")),
+    GuardedPattern(r"wallet (has been |was |is )?(suspended|locked|disabled|compromised|"
+                   r"deactivated)"),
+    GuardedPattern(r"(claim|receive|withdraw) your (reward|prize|bonus|funds|bitcoin|btc|"
+                   r"crypto)", ("claim your ", "receive your ", "withdraw your ")),
+    GuardedPattern(r"you ha(ve|s) (won|been selected)"),
+    GuardedPattern(r"withdrawal (error|failed|pending)"),
+)
+
+
+# Hosts where anyone can publish a page in minutes: where credential forms are hosted.
+ABUSED_LINK_HOSTS: tuple[str, ...] = (
+    "bit.ly", "tinyurl.com", "is.gd", "cutt.ly", "rebrand.ly", "t.ly", "shorturl.at",
+    "ipfs.io", "web.app", "firebaseapp.com", "firebasestorage.googleapis.com", "r2.dev",
+    "pages.dev", "workers.dev", "storage.googleapis.com", "blob.core.windows.net",
+    "forms.gle", "sites.google.com", "000webhostapp.com", "weebly.com", "wixsite.com",
+    "ngrok.io", "ngrok-free.app", "glitch.me", "repl.co", "herokuapp.com", "vercel.app",
+    "netlify.app", "github.io", "typedream.app", "webflow.io", "square.site", "godaddysites.com",
+)
+
+
+# -- the 2002-era junk signal, independent of vocabulary (SpamAssassin's classic rules) --
+
+# Mass-mailing programs that name themselves in X-Mailer (SpamAssassin's RATWARE rules).
+BULK_MAILERS: tuple[str, ...] = (
+    "advanced mass sender", "aureate group mail", "bulk mailer", "dynamic mailer",
+    "ehoosend", "emailer platinum", "group mail", "jixing", "mail bomber", "mailking",
+    "mass mailer", "massmail", "send-safe", "stealth mailer", "worldmerge", "extractor",
+    "direct email", "floodgate", "e-mail sender", "express mailer",
+)
+
+
+FREEMAIL_DOMAINS = frozenset({
+    "hotmail.com", "yahoo.com", "aol.com", "msn.com", "gmail.com", "outlook.com",
+    "mail.ru", "bk.ru", "list.ru", "inbox.ru", "yandex.ru", "juno.com", "excite.com",
+    "lycos.com", "netscape.net", "usa.net", "163.com", "126.com", "sina.com", "qq.com",
+    "gmx.com", "gmx.net", "web.de", "live.com", "yahoo.co.uk", "rediffmail.com",
+})

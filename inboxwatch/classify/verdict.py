@@ -1,0 +1,156 @@
+"""Spam, phishing and marketing: a score in points, a verdict, and the evidence for both.
+
+Two kinds of evidence are added up, SpamAssassin style:
+
+* :data:`~inboxwatch.classify.spam.SPAM_RULES` — one row per check
+  (:mod:`inboxwatch.classify.spam`), each with its points and whether it is *phishing*
+  evidence (deception aimed at credentials or money) rather than junk;
+* the content classifier (:mod:`inboxwatch.classify.model`), whose indicator in ``[0, 1]``
+  becomes points by :func:`content_points`; its middle range is "unsure" and can never make
+  a message junk on its own.
+
+:func:`verdict` turns the sum into a category: ``phishing`` when the message scores as junk
+and enough of the score is phishing evidence (or the phishing evidence alone is damning),
+``spam`` when it scores as junk otherwise, ``marketing`` for bulk mail that is not junk
+(:data:`BULK_RULES`). Nothing here deletes anything; the category only sorts and alerts.
+
+The pure half (:func:`collect_evidence`) runs in worker processes; :func:`verdict` is cheap
+and is re-run by routing when operator feedback has changed the classifier since.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from inboxwatch.classify.model import ContentScore, TokenModel, message_tokens
+from inboxwatch.classify.spam import SPAM_RULES, MessageScan
+from inboxwatch.explain import RuleHit
+from inboxwatch.parse import ParsedMessage
+
+__all__ = [
+    "BULK_RULES", "HAM_CUTOFF", "PHISHING_ALONE", "PHISHING_SHARE", "SPAM_CUTOFF",
+    "SPAM_THRESHOLD", "UNSURE_POINTS", "BulkRule", "SpamEvidence", "SpamVerdict",
+    "collect_evidence", "content_points", "verdict",
+]
+
+
+SPAM_THRESHOLD = 5.0  # points at which a message is junk (spam or phishing)
+
+
+PHISHING_SHARE = 3.0  # junk with at least this many phishing points is phishing
+
+
+PHISHING_ALONE = 6.0  # phishing points that make a message phishing whatever else it says
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRule:
+    rule: str
+    header: str
+    pattern: str  # case-insensitive; "." = present
+
+
+# Bulk senders (newsletters, campaigns): marketing, unless the mail is junk. A discussion
+# list (List-Post) is not marketing, even though it has List-Unsubscribe.
+BULK_RULES: tuple[BulkRule, ...] = (
+    BulkRule("list_unsubscribe", "List-Unsubscribe", r"."),
+    BulkRule("one_click_unsubscribe", "List-Unsubscribe-Post", r"one-click"),
+    BulkRule("precedence_bulk", "Precedence", r"^\s*bulk\b"),
+    BulkRule("campaign_header", "X-Campaign", r"."),
+    BulkRule("campaign_id", "X-CampaignID", r"."),
+    BulkRule("mailchimp", "X-MC-User", r"."),
+    BulkRule("feedback_id", "Feedback-ID", r"."),
+)
+
+
+_BULK_RES = tuple(re.compile(r.pattern, re.IGNORECASE) for r in BULK_RULES)
+
+
+@dataclass(frozen=True, slots=True)
+class SpamEvidence:
+    """What the pure analysis found; picklable. :func:`verdict` turns it into a category."""
+
+    rule_hits: tuple[RuleHit, ...] = ()
+    phishing_points: float = 0.0
+    bulk_hits: tuple[RuleHit, ...] = ()
+    tokens: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class SpamVerdict:
+    category: str | None  # spam | phishing | marketing | None
+    score: float
+    hits: tuple[RuleHit, ...]
+
+
+def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -> SpamEvidence:
+    """Run every rule of :data:`SPAM_RULES` and :data:`BULK_RULES`, and extract tokens."""
+    hits: list[RuleHit] = []
+    phishing = 0.0
+    scan = MessageScan(parsed, own_domains)
+    for rule in SPAM_RULES:
+        evidence = rule.check(parsed, scan)
+        if evidence is not None:
+            hits.append(RuleHit("spam", rule.rule, evidence, rule.points))
+            phishing += rule.points if rule.phishing else 0.0
+    bulk: list[RuleHit] = []
+    if not parsed.header_all("List-Post"):
+        for brule, pattern in zip(BULK_RULES, _BULK_RES, strict=True):
+            value = parsed.header(brule.header)
+            if value is not None and pattern.search(value[:1000]):
+                bulk.append(RuleHit("spam", brule.rule, f"{brule.header}: {value[:120]}"))
+    return SpamEvidence(tuple(hits), phishing, tuple(bulk), message_tokens(parsed))
+
+
+FULL_CONFIDENCE_CLUES = 10  # a verdict resting on fewer indicative tokens counts less
+
+
+HAM_CUTOFF = 0.05  # below: the classifier says ham (a little below zero points)
+
+
+SPAM_CUTOFF = 0.6  # from here: the classifier says spam (the junk threshold and more)
+
+
+UNSURE_POINTS = 4.0  # the most an "unsure" indicator adds: never junk without a rule
+
+
+def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) -> float:
+    """The classifier's share of the score, in SpamBayes' three bands: below
+    :data:`HAM_CUTOFF` ham (down to -1), from :data:`SPAM_CUTOFF` spam (the junk threshold,
+    rising to 12), and between them "unsure" — up to :data:`UNSURE_POINTS`, so content alone
+    never makes unsure mail junk: a model trained on 2002 mail reads today's "locked out of
+    my account" as half spam, and only rule evidence may tip it over. Capped both ways: the
+    model must not talk away an authentication failure, nor drown the rules. A spam verdict
+    from a short message with few known words is scaled down."""
+    if indicator < HAM_CUTOFF:
+        points = max(-1.0, (indicator - HAM_CUTOFF) / HAM_CUTOFF)
+    elif indicator < SPAM_CUTOFF:
+        points = UNSURE_POINTS * (indicator - HAM_CUTOFF) / (SPAM_CUTOFF - HAM_CUTOFF)
+    else:
+        points = min(12.0, SPAM_THRESHOLD + (indicator - SPAM_CUTOFF) * 7.0 / 0.3)
+    if points > 0:
+        points *= min(1.0, clue_count / FULL_CONFIDENCE_CLUES)
+    return points
+
+
+def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
+    """Score the evidence with ``model`` and decide the category (see module docstring)."""
+    content: ContentScore = model.score(evidence.tokens)
+    points = round(content_points(content.indicator, content.clue_count), 2)
+    clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
+    hits = [*evidence.rule_hits,
+            RuleHit("spam", "content_classifier",
+                    f"indicator {content.indicator:.3f} from {content.clue_count} clues: "
+                    f"{clues}", points)]
+    score = round(sum(h.score for h in hits), 2)
+    category: str | None = None
+    if evidence.phishing_points >= PHISHING_ALONE or (
+            score >= SPAM_THRESHOLD and evidence.phishing_points >= PHISHING_SHARE):
+        category = "phishing"
+    elif score >= SPAM_THRESHOLD:
+        category = "spam"
+    elif evidence.bulk_hits:
+        category = "marketing"
+        hits.extend(evidence.bulk_hits)
+    return SpamVerdict(category, score, tuple(hits))
