@@ -20,8 +20,8 @@ from sqlmodel import Session, func, select
 from inboxwatch.ingest import capture, process_pending
 from inboxwatch.route import RoutingContext
 from inboxwatch.sources import Skipped, iter_mail
-from storage import open_engine
-from storage.tables import Message
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Message
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 

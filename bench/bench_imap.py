@@ -38,8 +38,8 @@ from inboxwatch.ingest import shutdown_pool
 from inboxwatch.route import RoutingContext
 from inboxwatch.scheduler import WorkerService
 from inboxwatch.sync import poll_mailbox, sync_folder
-from storage import open_engine
-from storage.tables import Message
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Message
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, free_port, write_config
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

@@ -71,8 +71,8 @@ def processing_phase(count: int, search_index: bool) -> dict[str, float]:
     from sqlmodel import Session
 
     from inboxwatch.ingest import RawMail, capture, process_pending
-    from storage import open_engine
-    from storage.engine import drop_fulltext_index
+    from inboxwatch_storage import open_engine
+    from inboxwatch_storage.engine import drop_fulltext_index
 
     raws, _ = corpus_messages(count)
     mails = [RawMail(raw, origin=str(n)) for n, raw in enumerate(raws)]

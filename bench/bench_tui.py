@@ -48,13 +48,13 @@ from textual._compositor import CompositorUpdate
 from textual._wait import SLEEP_GRANULARITY
 from textual.screen import Screen
 
-from storage import open_engine
-from storage.tables import Blob, Message
-from tui.app import InboxwatchApp
-from tui.screens.triage import TriageScreen
-from tui.widgets import detail as detail_module
-from tui.widgets.detail import SETTLE_SECONDS
-from tui.widgets.message_list import MessageList
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Blob, Message
+from inboxwatch_tui.app import InboxwatchApp
+from inboxwatch_tui.screens.triage import TriageScreen
+from inboxwatch_tui.widgets import detail as detail_module
+from inboxwatch_tui.widgets.detail import SETTLE_SECONDS
+from inboxwatch_tui.widgets.message_list import MessageList
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def import_seconds() -> float:
     """How long a fresh Python process takes to import what ``inboxwatch tui`` imports
     before it can open the store: the CLI with every command registered (as ``main`` builds
     its parser), the storage layer and the app."""
-    code = ("import time; t = time.perf_counter(); import inboxwatch.cli, storage, tui.app; "
+    code = ("import time; t = time.perf_counter(); import inboxwatch.cli, storage, inboxwatch_tui.app; "
             "inboxwatch.cli.build_parser(); print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                          capture_output=True, text=True).stdout

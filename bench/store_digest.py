@@ -70,7 +70,7 @@ def main() -> None:
     from sqlmodel import Session
 
     from inboxwatch.ingest import RawMail, capture, process_pending
-    from storage import open_engine
+    from inboxwatch_storage import open_engine
 
     raws, files = corpus_messages(args.count)
     mails = [RawMail(raw, origin=str(n)) for n, raw in enumerate(raws)]

@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from inboxwatch.errors import InboxwatchError
-from storage.queries import get_blob
-from storage.tables import MessageAttachment
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import MessageAttachment
 
 __all__ = [
     "SavedAttachment", "numbered_names", "safe_filename", "save_attachments", "unique_path",

@@ -1,7 +1,7 @@
 """The audit log: who did what, when, with the state before and after.
 
 Every service action (:mod:`inboxwatch.triage`, :mod:`inboxwatch.users`) writes one
-:class:`~storage.tables.AuditEntry` in the same transaction as the change it records, so an
+:class:`~inboxwatch_storage.tables.AuditEntry` in the same transaction as the change it records, so an
 entry exists exactly when the change does. Entries are never deleted, not even when the
 message they describe is purged.
 """
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry
-
-if TYPE_CHECKING:
-    from inboxwatch.users import Actor
+from inboxwatch.roles import Actor
+from inboxwatch_storage.tables import AuditEntry
 
 __all__ = ["AuditInfo", "audit_trail", "record_audit"]
 

@@ -31,9 +31,10 @@ from sqlmodel import Session, col, select
 from inboxwatch.attachments import numbered_names
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import NotFound, UsageError
-from inboxwatch.users import SYSTEM_ACTOR, find_user_by_email
-from storage.queries import attachments_of, get_blob
-from storage.tables import (
+from inboxwatch.roles import SYSTEM_ACTOR
+from inboxwatch.users import find_user_by_email
+from inboxwatch_storage.queries import attachments_of, get_blob
+from inboxwatch_storage.tables import (
     Case,
     CaseFile,
     CaseParticipant,
@@ -362,7 +363,7 @@ def apply_auto_case_update(session: Session, message: Message, case_id: int,
     **after** the message and its attachments are stored (the ingest step inserted them,
     so ``message.id`` is set), inside the same transaction; it flushes and never commits.
 
-    It creates a :class:`~storage.tables.CaseUpdate` whose text is the message's body,
+    It creates a :class:`~inboxwatch_storage.tables.CaseUpdate` whose text is the message's body,
     whose author is the sender (when a user has that address) and whose
     ``source_message_pk`` is the message; every non-inline attachment becomes a case file
     (byte-identical, unique name) linked to the update. The message gets

@@ -10,7 +10,7 @@ from inboxwatch.config import default_data_dir
 from inboxwatch.ingest import IngestReport, ingest
 from inboxwatch.route import RoutingContext
 from inboxwatch.sources import iter_mail
-from storage import open_engine
+from inboxwatch_storage import open_engine
 
 __all__ = ["DEMO_CONTEXT", "build_demo_store", "demo_db_url", "examples_dir"]
 
@@ -107,7 +107,7 @@ def seed_demo_people_and_cases(engine: Engine) -> None:
     from sqlmodel import Session
 
     from inboxwatch.users import bootstrap_first_admin, ensure_contact, seed_roles
-    from storage.tables import Case, CaseUpdate
+    from inboxwatch_storage.tables import Case, CaseUpdate
 
     with Session(engine) as session:
         bootstrap_first_admin(session)

@@ -28,8 +28,8 @@ from inboxwatch.classify.model import in_training_split
 from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.route import RoutingContext
 from inboxwatch.sources import Skipped, iter_mail
-from storage import open_engine
-from storage.tables import CATEGORY_VALUES, Message
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import CATEGORY_VALUES, Message
 
 __all__ = ["EvalReport", "LabelRow", "evaluate", "label_files"]
 

@@ -2,7 +2,7 @@
 
 Two stages, each its own transaction, so that no mail is lost and none is duplicated:
 
-1. :func:`capture` commits the raw bytes (a :class:`~storage.tables.RawCapture` row plus its
+1. :func:`capture` commits the raw bytes (a :class:`~inboxwatch_storage.tables.RawCapture` row plus its
    blob) and nothing else. It is cheap, so the IMAP worker can commit a batch and only then
    flag or move the server copies.
 2. :func:`process_pending` turns pending captures into messages: worker processes, one
@@ -41,9 +41,9 @@ from inboxwatch.explain import hits_to_json
 from inboxwatch.lookups import batch_lookups
 from inboxwatch.notify import queue_new_message_notice
 from inboxwatch.route import route_message
-from storage.bulk import chunked, insert_rows, known_shas, update_rows
-from storage.queries import get_blobs, put_blobs
-from storage.tables import Message, MessageAttachment, RawCapture, utcnow
+from inboxwatch_storage.bulk import chunked, insert_rows, known_shas, update_rows
+from inboxwatch_storage.queries import get_blobs, put_blobs
+from inboxwatch_storage.tables import Message, MessageAttachment, RawCapture, utcnow
 
 __all__ = [
     "IngestReport",
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
 BATCH_SIZE = 200
 
-# Core statements and storage.bulk on the tables, not ORM bulk operations: the ORM's
+# Core statements and inboxwatch_storage.bulk on the tables, not ORM bulk operations: the ORM's
 # per-row bookkeeping for a batch cost more than the SQL.
 _CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
@@ -331,7 +331,7 @@ def _process_in_worker(url: str, ctx: RoutingContext, ids: list[int]) -> IngestR
     another store is asked for)."""
     global _WORKER_ENGINE
     if _WORKER_ENGINE is None or _WORKER_ENGINE[0] != url:
-        from storage import open_engine
+        from inboxwatch_storage import open_engine
 
         if _WORKER_ENGINE is not None:
             _WORKER_ENGINE[1].dispose()

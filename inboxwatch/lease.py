@@ -1,6 +1,6 @@
 """One poller per mailbox at a time, across processes and hosts: a renewable lease.
 
-A lease is a :class:`~storage.tables.MailboxLease` row: the mailbox, its owner (host, pid and
+A lease is a :class:`~inboxwatch_storage.tables.MailboxLease` row: the mailbox, its owner (host, pid and
 a random token) and when it expires. Taking it is one INSERT, or one conditional UPDATE when
 the row exists and has expired, so two pollers racing for it cannot both win, on SQLite or
 PostgreSQL alike. The holder renews it while it works (:meth:`MailboxLease.renew`); a holder
@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from storage.tables import MailboxLease, utcnow
+from inboxwatch_storage.tables import MailboxLease, utcnow
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "Lease", "LeaseHeld", "acquire_lease", "new_owner_id"]
 

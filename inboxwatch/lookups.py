@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from inboxwatch import classify
 from inboxwatch.analysis import Analysis
 from inboxwatch.parse import ParsedMessage
-from storage.bulk import chunked, stored_message_ids
-from storage.tables import CaseUpdate, Outbox
+from inboxwatch_storage.bulk import chunked, stored_message_ids
+from inboxwatch_storage.tables import CaseUpdate, Outbox
 
 __all__ = [
     "MAX_BOUNCED_IDS",

@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from inboxwatch.explain import RuleHit, hits_from_json
-from storage.queries import attachments_of
-from storage.tables import Message
+from inboxwatch_storage.queries import attachments_of
+from inboxwatch_storage.tables import Message
 
 __all__ = ["AttachmentInfo", "MessageDetail", "message_detail"]
 

@@ -40,7 +40,7 @@ from inboxwatch.explain import RuleHit
 from inboxwatch.lookups import BatchLookups, referenced_ids
 from inboxwatch.parse import ParsedMessage
 from inboxwatch.tokens import find_reply_tokens
-from storage.tables import Case, CaseParticipant, CaseUpdate, User, UserEmail
+from inboxwatch_storage.tables import Case, CaseParticipant, CaseUpdate, User, UserEmail
 
 __all__ = [
     "OUTCOMES",

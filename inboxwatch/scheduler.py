@@ -14,7 +14,7 @@ per mailbox at its ``interval_seconds``:
 
 Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
 cron ``poll`` never fetches the same mailbox, and writes its heartbeat
-(:class:`~storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job delivers the
+(:class:`~inboxwatch_storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job delivers the
 outbox through :func:`inboxwatch.notify.deliver_pending`.
 
 :meth:`WorkerService.stop_event` set (SIGTERM/SIGINT in the CLI) makes every mailbox finish the
@@ -52,7 +52,7 @@ from inboxwatch.sync import (
     record_poll_failure,
     sync_folder,
 )
-from storage.tables import utcnow
+from inboxwatch_storage.tables import utcnow
 
 __all__ = [
     "IDLE_RENEW_SECONDS",

@@ -2,7 +2,7 @@
 
 The promise (PRODUCT.md "No mail lost, none duplicated"):
 
-- A :class:`~storage.tables.SyncCheckpoint` per mailbox+folder records the folder's
+- A :class:`~inboxwatch_storage.tables.SyncCheckpoint` per mailbox+folder records the folder's
   UIDVALIDITY and the last UID committed. A poll asks the server only for UIDs above it, so a
   poll with nothing new fetches no body at all.
 - New UIDs are handled in batches: metadata first (UID, RFC822.SIZE, FLAGS, INTERNALDATE),
@@ -13,7 +13,7 @@ The promise (PRODUCT.md "No mail lost, none duplicated"):
   anywhere re-fetches at most the uncommitted batch; ``applied_uid`` lets the next poll finish
   flagging a batch committed just before a crash.
 - A message the server lists but will not give us becomes an
-  :class:`~storage.tables.UnfetchedMessage` (retried on every poll, never flagged).
+  :class:`~inboxwatch_storage.tables.UnfetchedMessage` (retried on every poll, never flagged).
 - A UIDVALIDITY change restarts the folder from UID 1 and skips every message whose bytes
   (hence Message-ID and SHA-256) are already stored.
 - Parsing stays off the fetch path: :class:`PendingProcessor` turns captures into messages in
@@ -50,8 +50,8 @@ from inboxwatch.imap import (
 from inboxwatch.ingest import IngestReport, RawMail, capture, process_pending
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease
 from inboxwatch.route import RoutingContext
-from storage.bulk import known_shas
-from storage.tables import (
+from inboxwatch_storage.bulk import known_shas
+from inboxwatch_storage.tables import (
     MailboxState,
     RawCapture,
     SyncCheckpoint,
@@ -572,7 +572,7 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
 
     Never raises for the mailbox's own problems: the error (authentication, unreachable,
     missing folder, dropped connection) is in the result, recorded in
-    :class:`~storage.tables.MailboxState` and logged unless ``log_errors`` is False (the
+    :class:`~inboxwatch_storage.tables.MailboxState` and logged unless ``log_errors`` is False (the
     ``poll`` command prints it as its one error line instead).
     """
     result = PollResult(mailbox=mailbox.name)

@@ -7,7 +7,7 @@ actions"). Every action:
   exit 5, naming the permission; nothing is changed);
 - runs as **one transaction**: it commits at the end, and any error rolls back everything,
   so nothing is ever half-done;
-- writes one :class:`~storage.tables.AuditEntry` per message or case it changes (who, what,
+- writes one :class:`~inboxwatch_storage.tables.AuditEntry` per message or case it changes (who, what,
   when, the state before and after);
 - raises :class:`~inboxwatch.errors.NotFound` with a one-line message for a message id that
   does not exist or was deleted, or a case number that does not exist;
@@ -33,20 +33,22 @@ from sqlmodel import Session, col, select
 from inboxwatch.audit import record_audit
 from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
 from inboxwatch.errors import NotFound, UsageError
-from inboxwatch.users import (
+from inboxwatch.roles import (
     CREATE_CASE,
     CREATE_CASE_UPDATE,
     DELETE_INBOUND_MESSAGE,
     MODIFY_INBOUND_MESSAGE_STATUS,
     VIEW_INBOUND_MESSAGES,
     Actor,
+)
+from inboxwatch.users import (
     ensure_contact,
     find_user_by_email,
     normalize_email,
     transaction,
 )
-from storage.queries import attachments_of
-from storage.tables import (
+from inboxwatch_storage.queries import attachments_of
+from inboxwatch_storage.tables import (
     STATUS_VALUES,
     Blob,
     CaseFile,

@@ -1,9 +1,10 @@
 """Users, their email addresses, roles and permissions, and who is acting.
 
-The six permissions and the four built-in roles of PRODUCT.md are data
-(:data:`PERMISSIONS`, :data:`BUILTIN_ROLES`), seeded idempotently into the store by
-:func:`seed_roles`. Every service action names the permission it needs and calls
-:meth:`Actor.require`, so the CLI and the TUI obey the same rules.
+The six permissions and the four built-in roles (docs/product.md) are data in
+:mod:`inboxwatch.roles` (:data:`PERMISSIONS`, :data:`BUILTIN_ROLES`, :class:`Actor`),
+seeded idempotently into the store by :func:`seed_roles`. Every service action names the
+permission it needs and calls :meth:`Actor.require`, so the CLI and the TUI obey the same
+rules.
 
 The acting user is the one whose ``login`` equals the OS login name
 (:func:`resolve_actor`); an admin may act as another user with ``--as EMAIL``. Clients and
@@ -29,14 +30,19 @@ from sqlmodel import Session, col, select
 
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import InboxwatchError, NotFound, PermissionDenied, UsageError
-from storage.tables import Permission, Role, RolePermission, User, UserEmail, UserRole
+from inboxwatch.roles import (
+    BUILTIN_ROLES,
+    DEFAULT_CONTACT_ROLE,
+    DEFAULT_STAFF_ROLE,
+    MANAGE_USERS,
+    PERMISSIONS,
+    SYSTEM_ACTOR,
+    VIEW_INBOUND_MESSAGES,
+    Actor,
+)
+from inboxwatch_storage.tables import Permission, Role, RolePermission, User, UserEmail, UserRole
 
 __all__ = [
-    "BUILTIN_ROLES",
-    "PERMISSIONS",
-    "SYSTEM_ACTOR",
-    "Actor",
-    "RoleSpec",
     "UnknownOperator",
     "UserInfo",
     "add_user",
@@ -53,45 +59,6 @@ __all__ = [
     "user_info",
 ]
 
-VIEW_INBOUND_MESSAGES = "view_inbound_messages"
-MODIFY_INBOUND_MESSAGE_STATUS = "modify_inbound_message_status"
-CREATE_CASE = "create_case"
-CREATE_CASE_UPDATE = "create_case_update"
-DELETE_INBOUND_MESSAGE = "delete_inbound_message"
-MANAGE_USERS = "manage_users"
-
-PERMISSIONS: tuple[str, ...] = (
-    VIEW_INBOUND_MESSAGES,
-    MODIFY_INBOUND_MESSAGE_STATUS,
-    CREATE_CASE,
-    CREATE_CASE_UPDATE,
-    DELETE_INBOUND_MESSAGE,
-    MANAGE_USERS,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RoleSpec:
-    """A built-in role: its description and the permissions it grants."""
-
-    description: str
-    permissions: frozenset[str]
-
-
-BUILTIN_ROLES: dict[str, RoleSpec] = {
-    "admin": RoleSpec("everything, including managing users", frozenset(PERMISSIONS)),
-    "operator": RoleSpec("triages inbound mail: every action but managing users",
-                         frozenset(PERMISSIONS) - {MANAGE_USERS}),
-    "viewer": RoleSpec("reads inbound messages, changes nothing",
-                       frozenset({VIEW_INBOUND_MESSAGES})),
-    "client": RoleSpec("a client of the help desk: no access", frozenset()),
-}
-
-# What ``users add`` gives when no --role is named: staff (with a login) operate, anyone
-# else is a client.
-DEFAULT_STAFF_ROLE = "operator"
-DEFAULT_CONTACT_ROLE = "client"
-
 _EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 _LOGIN_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,99}")
@@ -101,36 +68,6 @@ class UnknownOperator(InboxwatchError):
     """The OS login (or the ``--as`` address) is not an active inboxwatch user."""
 
     exit_code = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who performs an action, with the permissions their roles grant."""
-
-    user_id: int | None
-    name: str
-    label: str  # what the audit log records: first email, else login, else name
-    roles: frozenset[str]
-    permissions: frozenset[str]
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
-
-    def require(self, permission: str) -> None:
-        """Raise :class:`PermissionDenied` naming ``permission`` unless the actor has it."""
-        if permission not in PERMISSIONS:
-            raise ValueError(f"unknown permission {permission!r}")
-        if permission not in self.permissions:
-            raise PermissionDenied(permission, self.label)
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-
-SYSTEM_ACTOR = Actor(user_id=None, name="system", label="system", roles=frozenset(),
-                     permissions=frozenset(PERMISSIONS))
-"""The poller acting on its own (auto case updates): all permissions, audited as 'system'."""
 
 
 @dataclass(frozen=True, slots=True)

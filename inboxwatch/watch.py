@@ -25,8 +25,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from inboxwatch.sanitize import clean_line, shorten
-from storage.queries import MessageFilter, MessageRow, counts_by, list_messages
-from storage.tables import CATEGORY_VALUES, STATUS_VALUES, Message
+from inboxwatch_storage.queries import MessageFilter, MessageRow, counts_by, list_messages
+from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES, Message
 
 __all__ = ["WatchSnapshot", "format_age", "render_snapshot", "run_watch", "take_snapshot"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from inboxwatch.route import RoutingContext
-from storage import open_engine
+from inboxwatch_storage import open_engine
 
 pytest_plugins = ["tests.dovecot", "tests.postgres"]
 
@@ -37,8 +38,22 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
+@pytest.fixture(scope="session")
+def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the current schema, made once: running the migrations for every test
+    was most of the fast suite's time."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    open_engine(f"sqlite:///{path}").dispose()  # a checkpointed, closed WAL database
+    return path
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(db_url: str, _store_template: Path) -> Iterator[Engine]:
+    """A fresh store at ``db_url``: a copy of the template, opened as every command opens
+    a store (``open_engine`` checks the schema is current)."""
+    target = Path(db_url.removeprefix("sqlite:///"))
+    if not target.exists():
+        shutil.copyfile(_store_template, target)
     eng = open_engine(db_url)
     yield eng
     eng.dispose()
@@ -55,3 +70,27 @@ def routing() -> RoutingContext:
 
 def require_env(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
+
+
+# The real part a fixture stands for -> the marker of every test that uses it (directly or
+# through another fixture), so that `make fast` (-m "not ...") leaves them out without
+# anyone remembering to mark a new test.
+FIXTURE_MARKERS = {
+    "dovecot": "dovecot",
+    "dovecot_no_idle": "dovecot",
+    "postgres_url": "postgres",
+    "smtp": "smtp",
+    "demo_env": "tmux",
+    "snap_compare": "tui",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        for marker in sorted({m for f, m in FIXTURE_MARKERS.items() if f in names}):
+            item.add_marker(marker)
+        # Hypothesis tests (the equivalence proofs of the fast paths, among others) run
+        # hundreds of examples each: the full suite runs them, `make fast` does not.
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker("property")

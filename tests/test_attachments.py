@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from inboxwatch.attachments import save_attachments, unique_path
 from inboxwatch.errors import InboxwatchError
-from storage.tables import MessageAttachment
+from inboxwatch_storage.tables import MessageAttachment
 from tests.tui_support import EXAMPLES, import_mail
 
 

@@ -14,7 +14,7 @@ from inboxwatch.classify import AUTO_RULES, AutoRule, bounced_message_ids, match
 from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.parse import ParsedMessage, parse_message
 from inboxwatch.route import AnalysisSettings, RoutingContext, analyze, analyze_batch, route_message
-from storage.tables import Case, CaseUpdate, Message, Outbox, User
+from inboxwatch_storage.tables import Case, CaseUpdate, Message, Outbox, User
 
 FIXTURES = Path(__file__).parent / "data" / "classify"
 

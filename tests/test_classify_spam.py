@@ -45,7 +45,7 @@ from inboxwatch.errors import UsageError
 from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.parse import ParsedMessage, parse_message
 from inboxwatch.route import RoutingContext, analyze, route_message
-from storage.tables import ClassifierFeedback, Message
+from inboxwatch_storage.tables import ClassifierFeedback, Message
 
 FIXTURES = Path(__file__).parent / "data" / "classify"
 EXAMPLES = Path(__file__).parents[1] / "examples" / "mail"

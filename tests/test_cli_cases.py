@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from inboxwatch.cli import main
 from inboxwatch.route import RoutingContext
-from storage.tables import AuditEntry, Case, Message, User
+from inboxwatch_storage.tables import AuditEntry, Case, Message, User
 from tests.triage_support import CSV_QUESTION, PLAIN_QUESTION, THREE_ATTACHMENTS, import_examples
 
 

@@ -17,12 +17,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from inboxwatch.cli import main
-from storage import open_engine
-from storage.tables import CaseFile, CaseUpdate, Message
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import CaseFile, CaseUpdate, Message
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, write_config
 from tests.test_notify import Captured, Smtp, free_port
-
-pytestmark = pytest.mark.dovecot
 
 
 def _config(tmp_path: Path, dovecot: Dovecot, user: str, smtp_port: int) -> Path:

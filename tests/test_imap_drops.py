@@ -16,10 +16,8 @@ from inboxwatch.config import load_config
 from inboxwatch.imap import ConnectionLost, connect
 from inboxwatch.route import RoutingContext
 from inboxwatch.sync import poll_mailbox, sync_folder
-from storage.tables import Message, RawCapture, UnfetchedMessage
+from inboxwatch_storage.tables import Message, RawCapture, UnfetchedMessage
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
-
-pytestmark = pytest.mark.dovecot
 
 
 class CuttingProxy:

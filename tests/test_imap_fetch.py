@@ -42,7 +42,6 @@ def test_unsolicited_fetch_without_uid_is_not_a_message() -> None:
     assert _uid_of(b"1 (XUID 44 BODY[] {3}") is None
 
 
-@pytest.mark.dovecot
 def test_same_answers_as_imapclient(dovecot: Dovecot, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)
@@ -79,7 +78,6 @@ def test_same_answers_as_imapclient(dovecot: Dovecot, tmp_path: Path,
     assert bodies[uids[-1]].endswith(b"empty body\r\n\r\n")
 
 
-@pytest.mark.dovecot
 def test_imaplib_protocol_trace_is_off(dovecot: Dovecot, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch,
                                        caplog: pytest.LogCaptureFixture) -> None:

@@ -71,7 +71,6 @@ def test_idle_is_entered_once_and_left_before_other_commands() -> None:
     assert client.commands == ["IDLE", "DONE"]
 
 
-@pytest.mark.dovecot
 def test_service_renews_idle_periodically(dovecot: Dovecot, tmp_path: Path, engine: Engine,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)

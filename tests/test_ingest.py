@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from inboxwatch.ingest import RawMail, capture, ingest, process_pending
 from inboxwatch.route import RoutingContext
-from storage.tables import Blob, Message, RawCapture
+from inboxwatch_storage.tables import Blob, Message, RawCapture
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 RAW = b"From: a@example.com\r\nSubject: hello\r\nMessage-ID: <1@example.com>\r\n\r\nbody\r\n"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.subprocess  # runs inboxwatch or tools in other processes
+
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
@@ -53,7 +55,7 @@ def test_pool_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
 
     from inboxwatch.ingest import INLINE_THRESHOLD, RawMail, capture, process_pending, shutdown_pool
     from inboxwatch.route import RoutingContext
-    from storage import open_engine
+    from inboxwatch_storage import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
     routing = RoutingContext(own_domains=("helpdesk.example.com",))
@@ -103,8 +105,8 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
     from inboxwatch import ingest
     from inboxwatch.ingest import RawMail, capture, process_pending, shutdown_pool
     from inboxwatch.route import RoutingContext
-    from storage import open_engine
-    from storage.tables import Message, RawCapture
+    from inboxwatch_storage import open_engine
+    from inboxwatch_storage.tables import Message, RawCapture
 
     engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
     routing = RoutingContext(own_domains=("helpdesk.example.com",))

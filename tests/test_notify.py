@@ -34,7 +34,7 @@ from inboxwatch.notify import (
     load_notice_templates,
     queue_case_update_email,
 )
-from storage.tables import Case, CaseUpdate, Outbox, User, UserEmail, utcnow
+from inboxwatch_storage.tables import Case, CaseUpdate, Outbox, User, UserEmail, utcnow
 
 SYSTEM = SystemConfig(notifications_address="notify@helpdesk.example.com",
                       reply_address="updates@helpdesk.example.com",

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from inboxwatch import triage, users
+from inboxwatch import roles, triage, users
 from inboxwatch.cli import main
 from inboxwatch.errors import PermissionDenied
 from inboxwatch.route import RoutingContext
-from storage.tables import (
+from inboxwatch_storage.tables import (
     AuditEntry,
     Case,
     CaseUpdate,
@@ -34,7 +34,7 @@ from tests.triage_support import (
     make_user,
 )
 
-Action = Callable[[Session, users.Actor, dict[str, int]], Any]
+Action = Callable[[Session, roles.Actor, dict[str, int]], Any]
 
 # action name -> (the permission it needs, how to perform it on the prepared store)
 ACTIONS: dict[str, tuple[str, Action]] = {
@@ -64,16 +64,16 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "users_list": ("view_inbound_messages", lambda s, a, ids: users.list_users(s, a)),
 }
 READ_ONLY = {"find_cases", "users_list"}
-ROLES = tuple(users.BUILTIN_ROLES)
+ROLES = tuple(roles.BUILTIN_ROLES)
 
 
 def test_roles_grant_what_product_md_says() -> None:
-    perms = {r: spec.permissions for r, spec in users.BUILTIN_ROLES.items()}
-    assert perms["admin"] == set(users.PERMISSIONS) and len(users.PERMISSIONS) == 6
-    assert perms["operator"] == set(users.PERMISSIONS) - {"manage_users"}
+    perms = {r: spec.permissions for r, spec in roles.BUILTIN_ROLES.items()}
+    assert perms["admin"] == set(roles.PERMISSIONS) and len(roles.PERMISSIONS) == 6
+    assert perms["operator"] == set(roles.PERMISSIONS) - {"manage_users"}
     assert perms["viewer"] == {"view_inbound_messages"}
     assert perms["client"] == set()
-    assert {p for p, _ in ACTIONS.values()} == set(users.PERMISSIONS)  # every one exercised
+    assert {p for p, _ in ACTIONS.values()} == set(roles.PERMISSIONS)  # every one exercised
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def test_matrix(engine: Engine, prepared: dict[str, int], role: str, action: str
     permission, perform = ACTIONS[action]
     admin = make_admin(engine)
     actor = admin if role == "admin" else make_user(engine, admin, role)
-    allowed = permission in users.BUILTIN_ROLES[role].permissions
+    allowed = permission in roles.BUILTIN_ROLES[role].permissions
     before = snapshot(engine)
     with Session(engine) as session:
         if not allowed:
@@ -150,7 +150,7 @@ def test_cli_exit_code_5_names_the_permission(
     before = snapshot(engine)
     code = main(["--db", db_url, "delete", str(prepared["fresh"])])
     err = capsys.readouterr().err
-    if "delete_inbound_message" in users.BUILTIN_ROLES[role].permissions:
+    if "delete_inbound_message" in roles.BUILTIN_ROLES[role].permissions:
         assert code == 0
         return
     assert code == 5

@@ -18,9 +18,9 @@ from sqlmodel import Session
 from inboxwatch import triage
 from inboxwatch.cli import main
 from inboxwatch.route import RoutingContext
-from storage import open_engine
-from storage.queries import get_blob
-from storage.schema import current_revision, head_revision
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.schema import current_revision, head_revision
 from tests.triage_support import THREE_ATTACHMENTS, import_examples, make_admin
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"

@@ -19,8 +19,8 @@ from inboxwatch.notify import queue_new_message_notice
 from inboxwatch.reply import is_related, normalize_subject, word_overlap
 from inboxwatch.route import RoutingContext
 from inboxwatch.tokens import make_token
-from storage.queries import get_blob
-from storage.tables import (
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import (
     Case,
     CaseFile,
     CaseParticipant,

@@ -19,8 +19,8 @@ from sqlmodel import Session, func, select
 from inboxwatch.config import load_config
 from inboxwatch.route import RoutingContext
 from inboxwatch.scheduler import Backoff, WorkerService
-from storage import open_engine
-from storage.tables import MailboxState, Message, RawCapture
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import MailboxState, Message, RawCapture
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
 
 INBOXWATCH = [sys.executable, "-c", "from inboxwatch.cli import entry_point; entry_point()"]
@@ -77,7 +77,6 @@ def service_process(tmp_path: Path, db_url: str) -> Iterator[Callable[[Path], su
         log.close()
 
 
-@pytest.mark.dovecot
 def test_run_idles_reconnects_after_kicks_and_stops_on_sigterm(
         dovecot: Dovecot, tmp_path: Path, db_url: str,
         service_process: Callable[[Path], subprocess.Popen[bytes]]) -> None:
@@ -129,7 +128,6 @@ def test_run_idles_reconnects_after_kicks_and_stops_on_sigterm(
     assert "Traceback" not in log
 
 
-@pytest.mark.dovecot
 def test_server_without_idle_falls_back_to_polling(
         dovecot_no_idle: Dovecot, tmp_path: Path, engine: object,
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
@@ -157,7 +155,6 @@ def test_server_without_idle_falls_back_to_polling(
     assert "does not support IDLE; polling every 1s" in caplog.text
 
 
-@pytest.mark.dovecot
 def test_several_mailboxes_at_once(dovecot: Dovecot, tmp_path: Path, engine: object,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import Engine

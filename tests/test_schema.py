@@ -10,12 +10,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import storage.tables  # noqa: F401
+import inboxwatch_storage.tables  # noqa: F401
 from inboxwatch.cli import main
-from storage import open_engine
-from storage.engine import make_engine
-from storage.migrations.filters import include_object
-from storage.schema import (
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.engine import make_engine
+from inboxwatch_storage.migrations.filters import include_object
+from inboxwatch_storage.schema import (
     HEAD_REVISION,
     SchemaError,
     current_revision,

@@ -13,11 +13,9 @@ from inboxwatch.cli import main
 from inboxwatch.config import load_config
 from inboxwatch.imap import connect
 from inboxwatch.sync import poll_mailbox, sync_folder
-from storage import open_engine
-from storage.tables import Message, RawCapture, SyncCheckpoint, UnfetchedMessage
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Message, RawCapture, SyncCheckpoint, UnfetchedMessage
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
-
-pytestmark = pytest.mark.dovecot
 
 
 @pytest.fixture(autouse=True)

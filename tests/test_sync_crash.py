@@ -16,9 +16,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from storage import open_engine
-from storage.tables import Message, RawCapture, UnfetchedMessage
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Message, RawCapture, UnfetchedMessage
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, make_message, write_config
+
+pytestmark = pytest.mark.subprocess  # runs inboxwatch or tools in other processes
+
 
 INBOXWATCH = [sys.executable, "-c", "from inboxwatch.cli import entry_point; entry_point()"]
 TOTAL = 2000
@@ -33,7 +36,6 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.dovecot
 def test_sigkill_at_random_moments_then_poll_to_completion(
         dovecot: Dovecot, tmp_path: Path, db_url: str) -> None:
     seed = int(os.environ.get("INBOXWATCH_CRASH_SEED", time.time_ns() % 10_000))
@@ -95,10 +97,9 @@ def test_sigkill_at_random_moments_then_poll_to_completion(
         imap.logout()
 
 
-@pytest.mark.dovecot
 def test_sigterm_finishes_the_batch_in_hand_commits_and_exits(
         dovecot: Dovecot, tmp_path: Path, db_url: str) -> None:
-    from storage.tables import SyncCheckpoint
+    from inboxwatch_storage.tables import SyncCheckpoint
 
     user = dovecot.new_user()
     dovecot.append(user, (make_message(i, tag=user, size=20_000) for i in range(1500)))

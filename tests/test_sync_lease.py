@@ -18,8 +18,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from inboxwatch.lease import LeaseHeld, acquire_lease
-from storage import open_engine
-from storage.tables import MailboxLease, utcnow
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import MailboxLease, utcnow
+
+pytestmark = pytest.mark.subprocess  # runs inboxwatch or tools in other processes
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 from inboxwatch import triage
 from inboxwatch.cases import apply_auto_case_update, unique_name
 from inboxwatch.errors import InboxwatchError, NotFound, UsageError
+from inboxwatch.roles import Actor
 from inboxwatch.route import RoutingContext
-from inboxwatch.users import Actor, find_user_by_email
-from storage.queries import get_blob
-from storage.tables import (
+from inboxwatch.users import find_user_by_email
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import (
     AuditEntry,
     Blob,
     Case,
@@ -264,7 +265,7 @@ def test_email_to_client_is_queued_in_the_same_transaction(engine: Engine, admin
     pytest.importorskip("inboxwatch.notify")
     tokens = pytest.importorskip("inboxwatch.tokens")
     from inboxwatch.config import parse_config
-    from storage.tables import Outbox
+    from inboxwatch_storage.tables import Outbox
 
     system = parse_config({"system": {
         "notifications_address": "notify@helpdesk.example.com",

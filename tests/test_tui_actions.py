@@ -11,8 +11,18 @@ from sqlmodel import Session, select
 from inboxwatch import triage
 from inboxwatch.tokens import ensure_reply_secret
 from inboxwatch.users import resolve_actor
-from storage.queries import MessageFilter, count_messages
-from storage.tables import AuditEntry, Case, CaseUpdate, ClassifierFeedback, Message
+from inboxwatch_storage.queries import MessageFilter, count_messages
+from inboxwatch_storage.tables import AuditEntry, Case, CaseUpdate, ClassifierFeedback, Message
+from inboxwatch_tui.screens.modals import (
+    CaseForm,
+    ConfirmDelete,
+    HelpScreen,
+    MarkPicker,
+    TextViewer,
+)
+from inboxwatch_tui.screens.triage import TriageScreen
+from inboxwatch_tui.screens.watcher import WatcherScreen
+from inboxwatch_tui.widgets.message_list import MessageList
 from tests.tui_support import (
     OPERATOR,
     VIEWER,
@@ -24,10 +34,9 @@ from tests.tui_support import (
     settle,
     triage_screen,
 )
-from tui.screens.modals import CaseForm, ConfirmDelete, HelpScreen, MarkPicker, TextViewer
-from tui.screens.triage import TriageScreen
-from tui.screens.watcher import WatcherScreen
-from tui.widgets.message_list import MessageList
+
+pytestmark = pytest.mark.tui  # runs the Textual app
+
 
 SIZE = (120, 40)
 

@@ -17,11 +17,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from inboxwatch.attachments import save_attachments
-from storage.tables import Message, MessageAttachment
+from inboxwatch_storage.tables import Message, MessageAttachment
+from inboxwatch_tui.app import InboxwatchApp
+from inboxwatch_tui.render import BODY_DISPLAY_LIMIT
+from inboxwatch_tui.screens.triage import TriageScreen
 from tests.tui_support import OPERATOR, add_staff, import_mail, make_app, pilot_test, settle
-from tui.app import InboxwatchApp
-from tui.render import BODY_DISPLAY_LIMIT
-from tui.screens.triage import TriageScreen
+
+pytestmark = pytest.mark.tui  # runs the Textual app
+
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 # What Textual writes on its own: SGR styles, cursor positioning, synchronized output mode.

@@ -18,7 +18,8 @@ from textual.widgets import Input, TextArea
 
 from inboxwatch import triage
 from inboxwatch.users import resolve_actor
-from storage.tables import Message
+from inboxwatch_storage.tables import Message
+from inboxwatch_tui.app import InboxwatchApp
 from tests.tui_support import (
     EXAMPLES,
     OPERATOR,
@@ -28,7 +29,9 @@ from tests.tui_support import (
     pin_times,
     pin_verdicts,
 )
-from tui.app import InboxwatchApp
+
+pytestmark = pytest.mark.tui  # runs the Textual app
+
 
 SIZE = (120, 40)
 

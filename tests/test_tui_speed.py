@@ -16,9 +16,13 @@ from sqlmodel import Session
 from textual import events
 from textual.screen import Screen
 
-import tui.widgets.detail as detail_module
-import tui.widgets.message_list as list_module
-from storage.queries import MessageFilter, count_messages
+import inboxwatch_tui.widgets.detail as detail_module
+import inboxwatch_tui.widgets.message_list as list_module
+from inboxwatch_storage.queries import MessageFilter, count_messages
+from inboxwatch_tui.screens.modals import HelpScreen
+from inboxwatch_tui.screens.triage import TriageScreen
+from inboxwatch_tui.widgets.key_bar import KeyBar
+from inboxwatch_tui.widgets.message_list import MessageList, column_widths
 from tests.tui_support import (
     VIEWER,
     make_app,
@@ -27,10 +31,9 @@ from tests.tui_support import (
     settle,
     triage_screen,
 )
-from tui.screens.modals import HelpScreen
-from tui.screens.triage import TriageScreen
-from tui.widgets.key_bar import KeyBar
-from tui.widgets.message_list import MessageList, column_widths
+
+pytestmark = pytest.mark.tui  # runs the Textual app
+
 
 SIZE = (120, 40)
 

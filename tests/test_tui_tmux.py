@@ -21,17 +21,17 @@ import pytest
 from sqlmodel import Session, select
 
 from inboxwatch.demo import build_demo_store, demo_db_url
-from storage.tables import AuditEntry, ClassifierFeedback, User
+from inboxwatch_storage.tables import AuditEntry, ClassifierFeedback, User
 from tests.conftest import require_env
 from tests.tui_support import add_staff, import_mail
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 TMUX = shutil.which("tmux")
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.tmux, pytest.mark.skipif(
     TMUX is None and not require_env("INBOXWATCH_REQUIRE_TMUX"),
     reason="tmux is not installed: the end-to-end terminal test did NOT run "
-           "(apt-get install tmux)")
+           "(apt-get install tmux)")]
 
 
 class Terminal:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from inboxwatch import users
 from inboxwatch.errors import NotFound, PermissionDenied, UsageError
-from storage.tables import AuditEntry, Permission, RolePermission
+from inboxwatch_storage.tables import AuditEntry, Permission, RolePermission
 from tests.triage_support import make_admin
 
 

@@ -15,9 +15,12 @@ from sqlmodel import Session
 
 from inboxwatch.cli import main
 from inboxwatch.lease import acquire_lease
-from storage import open_engine
-from storage.tables import MailboxState, utcnow
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import MailboxState, utcnow
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, free_port, make_message, write_config
+
+pytestmark = pytest.mark.subprocess  # runs inboxwatch or tools in other processes
+
 
 INBOXWATCH = [sys.executable, "-c", "from inboxwatch.cli import entry_point; entry_point()"]
 
@@ -28,7 +31,6 @@ def _cli(*args: str, password: str = DEFAULT_PASSWORD) -> subprocess.CompletedPr
                           timeout=120)
 
 
-@pytest.mark.dovecot
 def test_wrong_password_exits_3_with_one_line(dovecot: Dovecot, tmp_path: Path,
                                               db_url: str) -> None:
     user = dovecot.new_user()
@@ -61,7 +63,6 @@ password_env = "IW_TEST_IMAP_PW"
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.dovecot
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 def test_tls_and_starttls_with_a_private_ca(dovecot: Dovecot, tmp_path: Path, db_url: str,
                                             security: str) -> None:
@@ -80,7 +81,6 @@ def test_tls_and_starttls_with_a_private_ca(dovecot: Dovecot, tmp_path: Path, db
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.dovecot
 def test_xoauth2_token_from_password_command(dovecot: Dovecot, tmp_path: Path,
                                              db_url: str) -> None:
     user = dovecot.new_user()
@@ -106,7 +106,6 @@ password_command = "{token_script}"
     assert DEFAULT_PASSWORD not in result.stdout + result.stderr
 
 
-@pytest.mark.dovecot
 def test_overlapping_poll_is_skipped_while_another_holds_the_mailbox(
         dovecot: Dovecot, tmp_path: Path, db_url: str) -> None:
     user = dovecot.new_user()
@@ -123,7 +122,6 @@ def test_overlapping_poll_is_skipped_while_another_holds_the_mailbox(
     engine.dispose()
 
 
-@pytest.mark.dovecot
 def test_status_reports_last_success_and_goes_stale(
         dovecot: Dovecot, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,9 +8,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from inboxwatch.ingest import RawMail, ingest
+from inboxwatch.roles import Actor
 from inboxwatch.route import RoutingContext
-from inboxwatch.users import Actor, add_user, bootstrap_first_admin, resolve_actor
-from storage.tables import Message
+from inboxwatch.users import add_user, bootstrap_first_admin, resolve_actor
+from inboxwatch_storage.tables import Message
 
 MAIL = Path(__file__).resolve().parent.parent / "examples" / "mail"
 ADMIN_LOGIN = "ada"

@@ -14,11 +14,12 @@ from sqlmodel import Session, select
 
 from inboxwatch.demo import DEMO_CONTEXT
 from inboxwatch.ingest import ingest
+from inboxwatch.roles import SYSTEM_ACTOR
 from inboxwatch.sources import iter_mail
-from inboxwatch.users import SYSTEM_ACTOR, add_user
-from storage.tables import Message
-from tui.app import InboxwatchApp
-from tui.screens.triage import TriageScreen
+from inboxwatch.users import add_user
+from inboxwatch_storage.tables import Message
+from inboxwatch_tui.app import InboxwatchApp
+from inboxwatch_tui.screens.triage import TriageScreen
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -34,8 +34,8 @@ from inboxwatch.classify.spam import SPAM_RULES
 from inboxwatch.classify.verdict import SpamEvidence, SpamVerdict, collect_evidence, verdict
 from inboxwatch.errors import NotFound, UsageError
 from inboxwatch.parse import ParsedMessage, parse_message
-from storage.queries import get_blob
-from storage.tables import ClassifierFeedback, Message
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import ClassifierFeedback, Message
 
 __all__ = [
     "AUTO_RULES",

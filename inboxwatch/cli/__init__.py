@@ -18,7 +18,7 @@ from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
-from storage.schema import SchemaError
+from inboxwatch_storage.schema import SchemaError
 
 __all__ = ["build_parser", "main"]
 

@@ -42,7 +42,7 @@ class Context:
 
     @cached_property
     def engine(self) -> Engine:
-        from storage import open_engine
+        from inboxwatch_storage import open_engine
 
         return open_engine(self.database_url)
 

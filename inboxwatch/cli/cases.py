@@ -20,10 +20,11 @@ from sqlmodel import Session
 from inboxwatch import triage, users
 from inboxwatch.cases import CaseDetail, CaseInfo, CaseUpdateInfo
 from inboxwatch.cli._context import Context
+from inboxwatch.roles import Actor
 from inboxwatch.sanitize import clean, clean_line, shorten
 from inboxwatch.triage import MessageState
-from inboxwatch.users import Actor, UserInfo
-from storage.tables import STATUS_VALUES
+from inboxwatch.users import UserInfo
+from inboxwatch_storage.tables import STATUS_VALUES
 
 __all__ = ["first_admin_step", "register"]
 

@@ -15,8 +15,8 @@ from sqlmodel import Session
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import NotFound
 from inboxwatch.sanitize import clean, clean_line, shorten
-from storage.queries import MessageFilter, MessageRow, get_blob, list_messages
-from storage.tables import CATEGORY_VALUES, STATUS_VALUES
+from inboxwatch_storage.queries import MessageFilter, MessageRow, get_blob, list_messages
+from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 
 if TYPE_CHECKING:
     from inboxwatch.ingest import IngestReport
@@ -220,8 +220,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
-    from storage.engine import make_engine
-    from storage.schema import current_revision, head_revision, upgrade
+    from inboxwatch_storage.engine import make_engine
+    from inboxwatch_storage.schema import current_revision, head_revision, upgrade
 
     engine = make_engine(ctx.database_url)
     before = current_revision(engine)
@@ -236,8 +236,8 @@ def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(ctx: Context, args: argparse.Namespace) -> int:
-    from storage.engine import make_engine
-    from storage.schema import current_revision, head_revision
+    from inboxwatch_storage.engine import make_engine
+    from inboxwatch_storage.schema import current_revision, head_revision
 
     current = current_revision(make_engine(ctx.database_url))
     if ctx.json:

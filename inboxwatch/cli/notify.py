@@ -12,7 +12,7 @@ from sqlmodel import Session
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line, shorten
-from storage.tables import OUTBOX_STATUS_VALUES
+from inboxwatch_storage.tables import OUTBOX_STATUS_VALUES
 
 __all__ = ["register"]
 

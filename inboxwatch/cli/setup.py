@@ -15,7 +15,7 @@ from inboxwatch.cli._context import Context
 from inboxwatch.config import default_config_path
 from inboxwatch.errors import InboxwatchError, UsageError
 from inboxwatch.secrets import store_secret
-from storage.queries import MessageFilter, list_messages
+from inboxwatch_storage.queries import MessageFilter, list_messages
 
 __all__ = ["register"]
 

@@ -25,7 +25,9 @@ def open_tui(ctx: Context) -> int:
     """Run the triage app on the context's store, with the keymap from ``[keys]``."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the triage app needs a terminal (use `inboxwatch messages` in scripts)")
-    from tui.app import run_app  # the domain never imports textual; only this command does
+    from inboxwatch_tui.app import (
+        run_app,  # the domain never imports textual; only this command does
+    )
 
     run_app(ctx.engine, keymap=ctx.config.keys)
     return 0

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, func, select
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
-from storage.tables import MailboxState, RawCapture, UnfetchedMessage, utcnow
+from inboxwatch_storage.tables import MailboxState, RawCapture, UnfetchedMessage, utcnow
 
 if TYPE_CHECKING:
     from inboxwatch.sync import PollResult

@@ -19,8 +19,8 @@ from inboxwatch.notify._compose import Attachment, build_email, check_address
 from inboxwatch.notify._outbox import queue_email
 from inboxwatch.sanitize import clean, clean_line
 from inboxwatch.tokens import load_reply_secret, make_token, reply_address_for
-from storage.queries import get_blob
-from storage.tables import Case, CaseFile, CaseUpdate, CaseUpdateFile, Outbox, UserEmail
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import Case, CaseFile, CaseUpdate, CaseUpdateFile, Outbox, UserEmail
 
 __all__ = ["case_subject", "queue_case_update_email"]
 

@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from inboxwatch.analysis import LOOP_HEADER
 from inboxwatch.errors import InboxwatchError
-from storage.tables import utcnow
+from inboxwatch_storage.tables import utcnow
 
 __all__ = [
     "AddressProblem",

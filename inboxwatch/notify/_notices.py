@@ -26,7 +26,7 @@ from inboxwatch.notify._compose import build_email, check_address
 from inboxwatch.notify._outbox import queue_email
 from inboxwatch.notify._templates import TemplateProblem, load_notice_templates, render_pair
 from inboxwatch.sanitize import clean
-from storage.tables import Message, Outbox, utcnow
+from inboxwatch_storage.tables import Message, Outbox, utcnow
 
 __all__ = [
     "NOTICE_RULES",

@@ -1,6 +1,6 @@
 """The outbox: email is queued in the action's own transaction and delivered later.
 
-Queueing (:func:`queue_email`) only adds an :class:`~storage.tables.Outbox` row through the
+Queueing (:func:`queue_email`) only adds an :class:`~inboxwatch_storage.tables.Outbox` row through the
 caller's session, so an email exists exactly when the action that caused it committed, and
 an SMTP outage loses nothing. :func:`deliver_pending` sends what is due.
 
@@ -34,7 +34,7 @@ from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.notify._compose import OutgoingEmail
 from inboxwatch.notify._smtp import SmtpSession, describe
-from storage.tables import Outbox, utcnow
+from inboxwatch_storage.tables import Outbox, utcnow
 
 __all__ = [
     "IN_FLIGHT_SECONDS",

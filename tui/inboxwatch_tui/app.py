@@ -12,11 +12,11 @@ from textual.app import App, SystemCommand
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 
-from tui.keymap import ALL_KEYS, APP_KEYS, KeySpec, bindings, check_keymap
-from tui.screens.modals import HelpScreen
-from tui.screens.triage import TriageScreen
-from tui.screens.watcher import WatcherScreen
-from tui.services import ActorState, load_actor
+from inboxwatch_tui.keymap import ALL_KEYS, APP_KEYS, KeySpec, bindings, check_keymap
+from inboxwatch_tui.screens.modals import HelpScreen
+from inboxwatch_tui.screens.triage import TriageScreen
+from inboxwatch_tui.screens.watcher import WatcherScreen
+from inboxwatch_tui.services import ActorState, load_actor
 
 __all__ = ["InboxwatchApp"]
 

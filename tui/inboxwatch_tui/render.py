@@ -15,7 +15,7 @@ from rich.text import Text
 from inboxwatch.messages import MessageDetail
 from inboxwatch.parse import ParsedMessage
 from inboxwatch.sanitize import clean, clean_line, shorten
-from storage.queries import MessageRow
+from inboxwatch_storage.queries import MessageRow
 
 __all__ = [
     "BODY_DISPLAY_LIMIT",

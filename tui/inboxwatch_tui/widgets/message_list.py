@@ -2,7 +2,7 @@
 
 Only the rows the operator has scrolled to are loaded (pages of :data:`PAGE_SIZE`), so a
 store of 100,000 messages opens as fast as one of 100. The widget is a Textual
-``ScrollView`` using the Line API: it keeps the loaded :class:`~storage.queries.MessageRow`
+``ScrollView`` using the Line API: it keeps the loaded :class:`~inboxwatch_storage.queries.MessageRow`
 window in a plain list and renders only the lines on screen, each row's line cached by what
 it shows (the row, cursor, selection, column widths, style). Moving the cursor therefore
 re-renders two rows, scrolling by one re-renders one, and swapping in a new page of search
@@ -34,8 +34,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from storage.queries import MessageFilter, MessageRow, count_messages, list_messages
-from tui.render import row_cells
+from inboxwatch_storage.queries import MessageFilter, MessageRow, count_messages, list_messages
+from inboxwatch_tui.render import row_cells
 
 __all__ = ["COLUMNS", "PAGE_SIZE", "ListView", "MessageList"]
 

@@ -2,7 +2,7 @@
 
 Only valid while no release has shipped a database at revision 0001 (true until the first
 release); after that, schema changes get a new revision with
-``alembic revision --autogenerate``. Run: ``python -m storage.migrations.regenerate_initial``.
+``alembic revision --autogenerate``. Run: ``python -m inboxwatch_storage.migrations.regenerate_initial``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main() -> None:
     text = TARGET.read_text()
     text = text.replace(
         "from alembic import op\n",
-        "from alembic import op\n\nfrom storage.engine import create_fulltext_index, "
+        "from alembic import op\n\nfrom inboxwatch_storage.engine import create_fulltext_index, "
         "drop_fulltext_index\n", 1)
     text = text.replace("    # ### end Alembic commands ###\n",
                         "    # ### end Alembic commands ###\n"

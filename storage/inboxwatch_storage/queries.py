@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.bulk import chunked
-from storage.engine import insert_ignoring_duplicates, search_condition
-from storage.tables import Blob, Message, MessageAttachment
+from inboxwatch_storage.bulk import chunked
+from inboxwatch_storage.engine import insert_ignoring_duplicates, search_condition
+from inboxwatch_storage.tables import Blob, Message, MessageAttachment
 
 __all__ = [
     "MessageFilter",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, create_engine, event, or_, text
 from sqlalchemy.engine import make_url
 
-from storage.tables import Message
+from inboxwatch_storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.tables import Message
+from inboxwatch_storage.tables import Message
 
 __all__ = ["StoreSignature", "store_signature"]
 

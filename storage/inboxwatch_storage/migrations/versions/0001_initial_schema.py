@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from storage.engine import create_fulltext_index, drop_fulltext_index
+from inboxwatch_storage.engine import create_fulltext_index, drop_fulltext_index
 
 
 revision = '0001'

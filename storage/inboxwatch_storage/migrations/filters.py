@@ -5,5 +5,5 @@ from __future__ import annotations
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool,
                    compare_to: object) -> bool:
-    """Leave the full-text index (SQLite FTS5 tables made by storage.engine) alone."""
+    """Leave the full-text index (SQLite FTS5 tables made by inboxwatch_storage.engine) alone."""
     return not (type_ == "table" and (name or "").startswith("message_fts"))

@@ -7,7 +7,7 @@ the pane's width, so the UI thread only swaps in a list of lines. The pane draws
 Textual's Line API (:class:`TextPane`): a new message changes what the pane's own lines
 show and its scroll range, never the size of a child widget, so it costs a repaint of the
 pane instead of a reflow of every widget on the screen. Everything shown is built by
-:func:`tui.render.detail_text` (sanitised, never markup).
+:func:`inboxwatch_tui.render.detail_text` (sanitised, never markup).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from inboxwatch.messages import MessageDetail, message_detail
-from tui.render import detail_text
+from inboxwatch_tui.render import detail_text
 
 __all__ = ["SETTLE_SECONDS", "DetailPane", "TextPane", "wrap_text"]
 

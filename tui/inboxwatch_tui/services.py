@@ -16,9 +16,10 @@ from sqlmodel import Session
 from inboxwatch import triage
 from inboxwatch.cases import LocalCaseStore
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.roles import Actor
 from inboxwatch.triage import AttachableFile
-from inboxwatch.users import Actor, resolve_actor
-from tui.keymap import PERMISSION_LABELS
+from inboxwatch.users import resolve_actor
+from inboxwatch_tui.keymap import PERMISSION_LABELS
 
 __all__ = ["ActorState", "TriageService", "load_actor"]
 

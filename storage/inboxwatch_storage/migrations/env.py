@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection :mod:`storage.schema` hands it."""
+"""Alembic environment: runs on the connection :mod:`inboxwatch_storage.schema` hands it."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.tables  # noqa: F401 - registers the tables on SQLModel.metadata
-from storage.migrations.filters import include_object
+import inboxwatch_storage.tables  # noqa: F401 - registers the tables on SQLModel.metadata
+from inboxwatch_storage.migrations.filters import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -15,7 +15,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # pragma: no cover - only `alembic` run by hand
-        from storage.engine import make_engine
+        from inboxwatch_storage.engine import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as conn:

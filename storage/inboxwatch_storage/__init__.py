@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from storage.engine import make_engine
-from storage.schema import SchemaError, ensure_schema
+from inboxwatch_storage.engine import make_engine
+from inboxwatch_storage.schema import SchemaError, ensure_schema
 
 __all__ = ["SchemaError", "open_engine"]
 

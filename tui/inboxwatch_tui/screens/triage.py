@@ -1,9 +1,9 @@
 """The main screen: the message list above, the detail pane below, actions by keyboard.
 
-Every action names the permission it needs in :data:`tui.keymap.TRIAGE_KEYS`;
+Every action names the permission it needs in :data:`inboxwatch_tui.keymap.TRIAGE_KEYS`;
 :meth:`TriageScreen.check_action` disables it (dimmed in the footer, listed with the reason
 in help) when the operator lacks it, and pressing it anyway says why. Writes go through
-:class:`tui.services.TriageService` only.
+:class:`inboxwatch_tui.services.TriageService` only.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from inboxwatch.attachments import save_attachments
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.parse import parse_message
 from inboxwatch.sanitize import clean_line
-from storage.activity import StoreSignature, store_signature
-from storage.queries import get_blob
-from storage.tables import CATEGORY_VALUES, STATUS_VALUES
-from tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
-from tui.render import headers_text, human_size, raw_text
-from tui.screens.modals import (
+from inboxwatch_storage.activity import StoreSignature, store_signature
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
+from inboxwatch_tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
+from inboxwatch_tui.render import headers_text, human_size, raw_text
+from inboxwatch_tui.screens.modals import (
     CaseForm,
     CaseFormResult,
     CasePicker,
@@ -42,11 +42,11 @@ from tui.screens.modals import (
     SaveAttachments,
     TextViewer,
 )
-from tui.services import ActorState, TriageService
-from tui.widgets.detail import DetailPane
-from tui.widgets.key_bar import KeyBar
-from tui.widgets.message_list import ListView, MessageList
-from tui.widgets.status_line import StatusLine
+from inboxwatch_tui.services import ActorState, TriageService
+from inboxwatch_tui.widgets.detail import DetailPane
+from inboxwatch_tui.widgets.key_bar import KeyBar
+from inboxwatch_tui.widgets.message_list import ListView, MessageList
+from inboxwatch_tui.widgets.status_line import StatusLine
 
 __all__ = ["TriageScreen"]
 

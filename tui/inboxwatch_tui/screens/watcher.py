@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
 from inboxwatch.watch import WatchSnapshot, format_age, take_snapshot
-from storage.tables import CATEGORY_VALUES, STATUS_VALUES
-from tui.render import CATEGORY_BADGES, STATUS_LABELS, row_cells
-from tui.widgets.key_bar import KeyBar
+from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
+from inboxwatch_tui.render import CATEGORY_BADGES, STATUS_LABELS, row_cells
+from inboxwatch_tui.widgets.key_bar import KeyBar
 
 __all__ = ["WatcherScreen", "read_snapshot"]
 

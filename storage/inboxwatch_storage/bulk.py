@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Dialect, Table
 from sqlmodel import Session, col, select
 
-from storage.tables import Message, RawCapture
+from inboxwatch_storage.tables import Message, RawCapture
 
 __all__ = [
     "CHUNK",
