@@ -1,4 +1,4 @@
-"""The TOML configuration contract of PRODUCT.md, validated strictly.
+"""The TOML configuration contract of docs/product.md, validated strictly.
 
 An unknown key, a wrong type or a missing required key raises :class:`ConfigError` whose
 message names the file, the key and what was expected. Secrets are never read from the file:

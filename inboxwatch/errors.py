@@ -1,4 +1,4 @@
-"""The exceptions that end a command, each carrying its exit code (PRODUCT.md).
+"""The exceptions that end a command, each carrying its exit code (docs/product.md).
 
 0 ok · 1 error · 2 usage · 3 authentication failed · 4 server unreachable · 5 permission
 denied. The message is one line, phrased for the person who has to fix it.

@@ -9,7 +9,7 @@ each one line naming the mailbox and what to fix, never the secret:
   never came.
 
 Once connected, :class:`MailboxConnection` offers the few operations the sync needs, with the
-imapclient 4.1 traps of TESTING.md handled: explicit UID lists instead of ranges, ``BYE`` or an
+imapclient 4.1 traps of docs/testing.md handled: explicit UID lists instead of ranges, ``BYE`` or an
 early empty ``idle_check`` treated as a dead connection (:class:`ConnectionLost`).
 """
 

@@ -61,7 +61,6 @@ BATCH_SIZE = 200
 # Core statements and inboxwatch_storage.bulk on the tables, not ORM bulk operations: the ORM's
 # per-row bookkeeping for a batch cost more than the SQL.
 _CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
-_MESSAGES = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,7 +451,7 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
         target.append(len(rows))
         rows.append(_message_row(cap, analysis, decision))
         new.append((analysis, decision))
-    ids = insert_rows(session, _MESSAGES, rows, key="sha256")
+    ids = insert_rows(session, Message, rows, key="sha256")
     _insert_attachments(session, [(pk, analysis) for pk, (analysis, _) in
                                   zip(ids, new, strict=True)])
     _follow_up(session, ids, new, ctx)
@@ -473,7 +472,7 @@ def _mark_processed(session: Session, stored: list[tuple[int, int]]) -> None:
     """Mark captures processed, each with its message's key: ``(capture id, message id)``,
     in one executemany (the time put in the driver's form once, not once a row)."""
     now = utcnow()
-    update_rows(session, _CAPTURES, ("processed_at", "message_pk"), where="id",
+    update_rows(session, RawCapture, ("processed_at", "message_pk"), where="id",
                 params=[(now, message_pk, cid) for cid, message_pk in stored])
 
 

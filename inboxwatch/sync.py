@@ -1,6 +1,6 @@
 """Incremental, crash-safe sync of one mailbox folder into the store.
 
-The promise (PRODUCT.md "No mail lost, none duplicated"):
+The promise (docs/product.md "No mail lost, none duplicated"):
 
 - A :class:`~inboxwatch_storage.tables.SyncCheckpoint` per mailbox+folder records the folder's
   UIDVALIDITY and the last UID committed. A poll asks the server only for UIDs above it, so a

@@ -1,6 +1,6 @@
 """The triage actions: one service function per thing an operator does to inbound mail.
 
-The CLI and the TUI both call these and nothing else for writes (PRODUCT.md "Triage
+The CLI and the TUI both call these and nothing else for writes (docs/product.md "Triage
 actions"). Every action:
 
 - checks the actor's permission **first** (:class:`~inboxwatch.errors.PermissionDenied`,

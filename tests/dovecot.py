@@ -1,4 +1,4 @@
-"""A real Dovecot IMAP server on loopback for the IMAP worker's tests (see TESTING.md).
+"""A real Dovecot IMAP server on loopback for the IMAP worker's tests (see docs/testing.md).
 
 The session-scoped ``dovecot`` fixture writes a self-contained config under a temp dir (nothing
 from /etc/dovecot), starts ``dovecot -c CONF`` with a plain and a TLS listener on free ports and

@@ -1,4 +1,4 @@
-"""The ``inboxwatch`` command line (PRODUCT.md "Command line": a stable contract).
+"""The ``inboxwatch`` command line (docs/product.md "Command line": a stable contract).
 
 Each command group lives in its own module and registers its sub-commands on the parser;
 every command is a function ``(ctx, args) -> int`` that calls the domain's service layer.

@@ -20,8 +20,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Dialect, Table
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from inboxwatch_storage.tables import Message, RawCapture
 
@@ -82,9 +83,9 @@ def stored_message_ids(session: Session, shas: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *,
                 key: str) -> list[int]:
-    """Insert ``rows`` into ``table``; their new ``id`` values, in order.
+    """Insert ``rows`` into the table of ``model``; their new ``id`` values, in order.
 
     Multi-row INSERTs of as many rows as SQLAlchemy's "insertmanyvalues" would put in one,
     not one statement a row: SQLite runs each statement that fires a trigger (the full-text
@@ -95,11 +96,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     """
     if not rows:
         return []
+    table = _table(model)
     connection = session.connection()
     dialect = connection.dialect
     columns = _insert_columns(table, rows)
     encoders = [_encoder(table.c[name], dialect) for name in columns]
-    fillers = [_filler(table.c[name]) for name in columns]
+    fillers = [_filler(model, table.c[name]) for name in columns]
     quote, mark = dialect.identifier_preparer.quote, _PLACEHOLDERS[dialect.paramstyle]
     head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) VALUES "
     row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
@@ -119,12 +121,14 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     return [found[row[key]] for row in rows]
 
 
-def update_rows(session: Session, table: Table, columns: Sequence[str], *, where: str,
-                params: Sequence[Sequence[Any]]) -> None:
-    """``UPDATE table SET columns... WHERE where = ?`` once for each of ``params`` (the new
-    values in ``columns`` order, then the ``where`` value), as one executemany."""
+def update_rows(session: Session, model: type[SQLModel], columns: Sequence[str], *,
+                where: str, params: Sequence[Sequence[Any]]) -> None:
+    """``UPDATE table SET columns... WHERE where = ?`` on the table of ``model``, once for
+    each of ``params`` (the new values in ``columns`` order, then the ``where`` value), as
+    one executemany."""
     if not params:
         return
+    table = _table(model)
     connection = session.connection()
     dialect = connection.dialect
     names = [*columns, where]
@@ -152,9 +156,22 @@ def _insert_columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
             if column.name in given or not (column.primary_key and column.autoincrement)]
 
 
-def _filler(column: Any) -> Callable[[], Any]:
-    """What a row that leaves ``column`` out stores there: its default, else NULL for a
-    nullable column; a required column left out raises."""
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _filler(model: type[SQLModel], column: Any) -> Callable[[], Any]:
+    """What a row that leaves ``column`` out stores there: the model field's default (or
+    default factory, as the ORM would use it), else the column's, else NULL for a nullable
+    column; a required column left out raises."""
+    field = model.model_fields.get(column.name)
+    if field is not None and field.default_factory is not None:
+        factory = field.default_factory
+        return lambda: factory()  # type: ignore[call-arg]
+    if field is not None and field.default is not PydanticUndefined:
+        value = field.default
+        return lambda: value
     default = column.default
     if default is not None and default.is_callable:
         return lambda: default.arg(None)

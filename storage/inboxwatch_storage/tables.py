@@ -1,4 +1,4 @@
-"""The inboxwatch schema: one SQLModel table per concept of PRODUCT.md.
+"""The inboxwatch schema: one SQLModel table per concept of docs/product.md.
 
 Conventions: every timestamp is UTC; enumerations are short strings (their allowed values are
 the ``*_VALUES`` tuples below, checked by the domain, not by the database, so adding a value
