@@ -63,7 +63,8 @@ def import_seconds() -> float:
     """How long a fresh Python process takes to import what ``inboxwatch tui`` imports
     before it can open the store: the CLI with every command registered (as ``main`` builds
     its parser), the storage layer and the app."""
-    code = ("import time; t = time.perf_counter(); import inboxwatch.cli, storage, inboxwatch_tui.app; "
+    code = ("import time; t = time.perf_counter(); "
+            "import inboxwatch.cli, inboxwatch_storage, inboxwatch_tui.app; "
             "inboxwatch.cli.build_parser(); print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                          capture_output=True, text=True).stdout

@@ -1,9 +1,9 @@
 """The audit log: who did what, when, with the state before and after.
 
 Every service action (:mod:`inboxwatch.triage`, :mod:`inboxwatch.users`) writes one
-:class:`~inboxwatch_storage.tables.AuditEntry` in the same transaction as the change it records, so an
-entry exists exactly when the change does. Entries are never deleted, not even when the
-message they describe is purged.
+:class:`~inboxwatch_storage.tables.AuditEntry` in the same transaction as the change it
+records, so an entry exists exactly when the change does. Entries are never deleted, not
+even when the message they describe is purged.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Two stages, each its own transaction, so that no mail is lost and none is duplicated:
 
-1. :func:`capture` commits the raw bytes (a :class:`~inboxwatch_storage.tables.RawCapture` row plus its
-   blob) and nothing else. It is cheap, so the IMAP worker can commit a batch and only then
-   flag or move the server copies.
+1. :func:`capture` commits the raw bytes (a :class:`~inboxwatch_storage.tables.RawCapture`
+   row plus its blob) and nothing else. It is cheap, so the IMAP worker can commit a batch
+   and only then flag or move the server copies.
 2. :func:`process_pending` turns pending captures into messages: worker processes, one
    per core, each take a batch, analyse it (parse, rule tables, spam scoring), then route
    and store it in one transaction that also marks the captures processed; the store
@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 INLINE_THRESHOLD = 64  # fewer pending captures than this are analysed in-process
 BATCH_SIZE = 200
 
-# Core statements and inboxwatch_storage.bulk on the tables, not ORM bulk operations: the ORM's
-# per-row bookkeeping for a batch cost more than the SQL.
+# Core statements and inboxwatch_storage.bulk on the tables, not ORM bulk operations: the
+# ORM's per-row bookkeeping for a batch cost more than the SQL.
 _CAPTURES = RawCapture.__table__  # type: ignore[attr-defined]
 
 

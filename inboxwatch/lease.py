@@ -1,11 +1,12 @@
 """One poller per mailbox at a time, across processes and hosts: a renewable lease.
 
-A lease is a :class:`~inboxwatch_storage.tables.MailboxLease` row: the mailbox, its owner (host, pid and
-a random token) and when it expires. Taking it is one INSERT, or one conditional UPDATE when
-the row exists and has expired, so two pollers racing for it cannot both win, on SQLite or
-PostgreSQL alike. The holder renews it while it works (:meth:`MailboxLease.renew`); a holder
-that dies without releasing it is replaced once the lease expires, or at once when it ran on
-this host and its process is gone (a SIGKILLed ``poll`` does not block the next cron run).
+A lease is a :class:`~inboxwatch_storage.tables.MailboxLease` row: the mailbox, its owner
+(host, pid and a random token) and when it expires. Taking it is one INSERT, or one
+conditional UPDATE when the row exists and has expired, so two pollers racing for it cannot
+both win, on SQLite or PostgreSQL alike. The holder renews it while it works
+(:meth:`MailboxLease.renew`); a holder that dies without releasing it is replaced once the
+lease expires, or at once when it ran on this host and its process is gone (a SIGKILLed
+``poll`` does not block the next cron run).
 """
 
 from __future__ import annotations

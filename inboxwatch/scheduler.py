@@ -14,8 +14,8 @@ per mailbox at its ``interval_seconds``:
 
 Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
 cron ``poll`` never fetches the same mailbox, and writes its heartbeat
-(:class:`~inboxwatch_storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job delivers the
-outbox through :func:`inboxwatch.notify.deliver_pending`.
+(:class:`~inboxwatch_storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job
+delivers the outbox through :func:`inboxwatch.notify.deliver_pending`.
 
 :meth:`WorkerService.stop_event` set (SIGTERM/SIGINT in the CLI) makes every mailbox finish the
 batch in hand, commit, and return; :meth:`WorkerService.run_until_stopped` then shuts the

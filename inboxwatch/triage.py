@@ -7,8 +7,8 @@ actions"). Every action:
   exit 5, naming the permission; nothing is changed);
 - runs as **one transaction**: it commits at the end, and any error rolls back everything,
   so nothing is ever half-done;
-- writes one :class:`~inboxwatch_storage.tables.AuditEntry` per message or case it changes (who, what,
-  when, the state before and after);
+- writes one :class:`~inboxwatch_storage.tables.AuditEntry` per message or case it changes
+  (who, what, when, the state before and after);
 - raises :class:`~inboxwatch.errors.NotFound` with a one-line message for a message id that
   does not exist or was deleted, or a case number that does not exist;
 - returns a small frozen read model (:class:`MessageState`, :class:`~inboxwatch.cases.CaseInfo`,

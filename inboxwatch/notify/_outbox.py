@@ -1,8 +1,8 @@
 """The outbox: email is queued in the action's own transaction and delivered later.
 
-Queueing (:func:`queue_email`) only adds an :class:`~inboxwatch_storage.tables.Outbox` row through the
-caller's session, so an email exists exactly when the action that caused it committed, and
-an SMTP outage loses nothing. :func:`deliver_pending` sends what is due.
+Queueing (:func:`queue_email`) only adds an :class:`~inboxwatch_storage.tables.Outbox` row
+through the caller's session, so an email exists exactly when the action that caused it
+committed, and an SMTP outage loses nothing. :func:`deliver_pending` sends what is due.
 
 Delivery states: ``pending`` -> ``sending`` -> ``sent`` (or back to ``pending`` with an
 exponential backoff, or ``failed`` after a permanent refusal or :data:`MAX_ATTEMPTS`).

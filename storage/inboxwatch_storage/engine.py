@@ -1,9 +1,10 @@
 """Database engines from a URL, and the few things that differ between SQLite and PostgreSQL.
 
 SQLite is the embedded default: WAL so the TUI reads while the poller writes, a busy timeout
-so concurrent writers wait instead of failing, foreign keys on. Everything dialect-specific
-(those pragmas, the FTS5 full-text index) lives in this module; the rest of the code base is
-plain SQLAlchemy and runs unchanged on PostgreSQL.
+so concurrent writers wait instead of failing, foreign keys on. What differs between the
+dialects (those pragmas, the FTS5 full-text index, insert-or-ignore) lives in this module,
+and the driver's placeholder style in :mod:`inboxwatch_storage.bulk`; the rest of the code
+base is plain SQLAlchemy and runs unchanged on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Only valid while no release has shipped a database at revision 0001 (true until the first
 release); after that, schema changes get a new revision with
-``alembic revision --autogenerate``. Run: ``python -m inboxwatch_storage.migrations.regenerate_initial``.
+``alembic revision --autogenerate``. Run: ``python -m
+inboxwatch_storage.migrations.regenerate_initial``.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 Only the rows the operator has scrolled to are loaded (pages of :data:`PAGE_SIZE`), so a
 store of 100,000 messages opens as fast as one of 100. The widget is a Textual
-``ScrollView`` using the Line API: it keeps the loaded :class:`~inboxwatch_storage.queries.MessageRow`
-window in a plain list and renders only the lines on screen, each row's line cached by what
-it shows (the row, cursor, selection, column widths, style). Moving the cursor therefore
-re-renders two rows, scrolling by one re-renders one, and swapping in a new page of search
-results is a list assignment — no per-row widget bookkeeping as in ``DataTable``.
+``ScrollView`` using the Line API: it keeps the loaded
+:class:`~inboxwatch_storage.queries.MessageRow` window in a plain list and renders only the
+lines on screen, each row's line cached by what it shows (the row, cursor, selection, column
+widths, style). Moving the cursor therefore re-renders two rows, scrolling by one re-renders
+one, and swapping in a new page of search results is a list assignment — no per-row widget
+bookkeeping as in ``DataTable``.
 
 A new view (filter, search, sort) is read by thread workers (:meth:`MessageList.set_view`):
 first the page the operator will see, then, once it is painted, the exact count, so the UI
