@@ -36,10 +36,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inboxwatch.analysis import Analysis, Decision, RoutingContext, analyze_batch
-from inboxwatch.cases import apply_auto_case_update
 from inboxwatch.explain import hits_to_json
 from inboxwatch.lookups import batch_lookups
-from inboxwatch.notify import queue_new_message_notice
 from inboxwatch.route import route_message
 from inboxwatch_storage.bulk import chunked, insert_rows, known_shas, update_rows
 from inboxwatch_storage.queries import get_blobs, put_blobs
@@ -504,6 +502,12 @@ def _follow_up(session: Session, ids: list[int], new: list[tuple[Analysis, Decis
               or (ctx.system is not None and decision.disposition == "inbound")}
     if not wanted:
         return
+    # Imported here, not at the top: most batches set nothing in motion, and every poll,
+    # import and worker process would otherwise load the case service, the mail templates
+    # (Jinja2) and SMTP at start-up.
+    from inboxwatch.cases import apply_auto_case_update
+    from inboxwatch.notify import queue_new_message_notice
+
     loaded = {m.id: m for m in session.exec(select(Message).where(
         col(Message.id).in_(list(wanted)))).all()}
     for pk, (analysis, decision) in wanted.items():
