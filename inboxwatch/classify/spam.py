@@ -64,7 +64,7 @@ class SpamRule:
 _RULES: list[SpamRule] = []
 
 
-def spam_rule(rule: str, points: float, description: str = "", *, phishing: bool = False,
+def spam_rule(rule: str, points: float, description: str, *, phishing: bool = False,
               ) -> Callable[[Check], Check]:
     """Register the decorated check as the row ``rule`` of :data:`SPAM_RULES`."""
     def register(check: Check) -> Check:
