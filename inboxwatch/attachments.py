@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch_storage.queries import get_blob
 from inboxwatch_storage.tables import MessageAttachment
 
@@ -110,13 +111,15 @@ def _write_new(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def save_attachments(session: Session, attachment_ids: list[int],
+def save_attachments(session: Session, actor: Actor, attachment_ids: list[int],
                      directory: Path | str) -> list[SavedAttachment]:
-    """Write the given attachments into ``directory`` (which must exist) and say where.
+    """Write the given attachments into ``directory`` (which must exist) and say where
+    (needs ``view_inbound_messages``). Each file is created mode 0600.
 
     Raises :class:`InboxwatchError` when the directory is missing or an attachment or its
     bytes are not in the store.
     """
+    actor.require(VIEW_INBOUND_MESSAGES)
     target = Path(directory).expanduser()
     if not target.is_dir():
         raise InboxwatchError(f"{target} is not a directory")

@@ -1,4 +1,9 @@
-"""Read models of one message for the CLI's ``show`` and the TUI's detail pane."""
+"""The read services over inbound mail: lists, counts, one message, its raw bytes.
+
+The CLI's ``messages`` and ``show`` and the TUI's list and detail pane read through these
+functions, and each checks ``view_inbound_messages`` first: a client, or any login whose
+roles lack it, reads nothing (:class:`~inboxwatch.errors.PermissionDenied`, exit 5).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,21 @@ from typing import Any
 
 from sqlmodel import Session
 
+from inboxwatch.errors import NotFound
 from inboxwatch.explain import RuleHit, hits_from_json
-from inboxwatch_storage.queries import attachments_of
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
+from inboxwatch_storage.queries import (
+    MessageFilter,
+    MessageRow,
+    attachments_of,
+    count_messages,
+    get_blob,
+    list_messages,
+)
 from inboxwatch_storage.tables import Message
 
-__all__ = ["AttachmentInfo", "MessageDetail", "message_detail"]
+__all__ = ["AttachmentInfo", "MessageDetail", "count_inbound", "list_inbound",
+           "message_detail", "raw_message"]
 
 PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
                     "with credentials.")
@@ -126,7 +141,36 @@ class MessageDetail:
         }
 
 
-def message_detail(session: Session, message_pk: int) -> MessageDetail | None:
+def list_inbound(session: Session, actor: Actor, flt: MessageFilter, *, offset: int = 0,
+                 limit: int = 50, sort: str = "received", descending: bool = True,
+                 ) -> list[MessageRow]:
+    """One page of the messages matching ``flt`` (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    return list_messages(session, flt, offset=offset, limit=limit, sort=sort,
+                         descending=descending)
+
+
+def count_inbound(session: Session, actor: Actor, flt: MessageFilter) -> int:
+    """How many messages match ``flt`` (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    return count_messages(session, flt)
+
+
+def raw_message(session: Session, actor: Actor, message_pk: int) -> bytes:
+    """The original bytes of a message (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    m = session.get(Message, message_pk)
+    if m is None:
+        raise NotFound(f"message {message_pk} does not exist")
+    raw = get_blob(session, m.sha256)
+    if raw is None:
+        raise NotFound(f"message {message_pk}: raw bytes missing from the store")
+    return raw
+
+
+def message_detail(session: Session, actor: Actor, message_pk: int) -> MessageDetail | None:
+    """One message in full, or None if it does not exist (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
     m = session.get(Message, message_pk)
     if m is None or m.id is None:
         return None

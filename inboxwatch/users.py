@@ -6,8 +6,8 @@ seeded idempotently into the store by :func:`seed_roles`. Every service action n
 permission it needs and calls :meth:`Actor.require`, so the CLI and the TUI obey the same
 rules.
 
-The acting user is the one whose ``login`` equals the OS login name
-(:func:`resolve_actor`); an admin may act as another user with ``--as EMAIL``. Clients and
+The acting user is the one whose ``login`` equals the OS login of the process's real uid
+(:func:`resolve_actor`, :mod:`inboxwatch.identity`; never ``$LOGNAME``); an admin may act as another user with ``--as EMAIL``. Clients and
 staff are both users: a client who writes in before anyone added them becomes an *inactive
 contact* (:func:`ensure_contact`), which can own cases but can never act.
 
@@ -18,7 +18,6 @@ one audit entry; any error rolls everything back.
 
 from __future__ import annotations
 
-import getpass
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from inboxwatch import identity
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import InboxwatchError, NotFound, PermissionDenied, UsageError
 from inboxwatch.roles import (
@@ -177,12 +177,12 @@ def resolve_actor(session: Session, *, login: str | None = None,
                   as_email: str | None = None) -> Actor:
     """The user acting now: the active user whose ``login`` is the OS login name.
 
-    ``login`` defaults to :func:`getpass.getuser`. ``as_email`` switches to another active
+    ``login`` defaults to the login of the process's real uid (tests pass one). ``as_email`` switches to another active
     user and is allowed for admins only. Raises :class:`UnknownOperator` (exit 5) with what
     to do when the login is not a user, and :class:`PermissionDenied` when a non-admin uses
     ``--as``.
     """
-    login = login or getpass.getuser()
+    login = login or identity.current_login()
     user = session.exec(select(User).where(User.login == login)).first()
     if user is None:
         raise UnknownOperator(
@@ -348,7 +348,7 @@ def bootstrap_first_admin(session: Session, login: str | None = None,
     count), so ``init`` on a store that was fed mail before still gets its first admin.
     Returns the new admin, or None when the store already had one. Commits.
     """
-    login = login or getpass.getuser()
+    login = login or identity.current_login()
     _check_login(login)
     with transaction(session):
         seed_roles(session)

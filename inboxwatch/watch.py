@@ -24,6 +24,7 @@ from rich.text import Text
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch.sanitize import clean_line, shorten
 from inboxwatch_storage.queries import MessageFilter, MessageRow, counts_by, list_messages
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES, Message
@@ -69,9 +70,11 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def take_snapshot(session: Session, *, now: datetime | None = None,
+def take_snapshot(session: Session, actor: Actor, *, now: datetime | None = None,
                   newest: int = NEWEST_ARRIVALS) -> WatchSnapshot:
-    """Read one snapshot: a handful of indexed aggregate queries, fast on a large store."""
+    """Read one snapshot: a handful of indexed aggregate queries, fast on a large store
+    (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
     now = now or datetime.now(UTC)
     by_status = {s: 0 for s in STATUS_VALUES} | counts_by(session, "status")
     by_category = {c: 0 for c in CATEGORY_VALUES} | counts_by(session, "category")
@@ -155,7 +158,7 @@ def render_snapshot(snapshot: WatchSnapshot, *, title: str = "inboxwatch") -> Re
                  arrivals, Text(""), table)
 
 
-def run_watch(engine: Engine, console: Console, *, interval: float = 5.0, once: bool = False,
+def run_watch(engine: Engine, actor: Actor, console: Console, *, interval: float = 5.0, once: bool = False,
               frames: int | None = None, sleep: Callable[[float], None] = time.sleep) -> int:
     """Show the watcher until interrupted (``once``: print one frame and return).
 
@@ -165,7 +168,7 @@ def run_watch(engine: Engine, console: Console, *, interval: float = 5.0, once: 
 
     def frame() -> RenderableType:
         with Session(engine) as session:
-            return render_snapshot(take_snapshot(session))
+            return render_snapshot(take_snapshot(session, actor))
 
     if once:
         console.print(frame())

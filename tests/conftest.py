@@ -38,6 +38,22 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
+@pytest.fixture
+def admin_login(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The store at ``db_url`` with its first admin, login ``ada``, who this process now is
+    (:func:`inboxwatch.identity.current_login` replaced): for CLI tests run in-process."""
+    from sqlmodel import Session
+
+    from inboxwatch.users import bootstrap_first_admin
+
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "ada")
+    engine = open_engine(db_url)
+    with Session(engine) as session:
+        bootstrap_first_admin(session, login="ada", name="Ada Admin")
+    engine.dispose()
+    return "ada"
+
+
 @pytest.fixture(scope="session")
 def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the current schema, made once: running the migrations for every test

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from inboxwatch.attachments import save_attachments, unique_path
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.roles import SYSTEM_ACTOR
 from inboxwatch_storage.tables import MessageAttachment
 from tests.tui_support import EXAMPLES, import_mail
 
@@ -49,8 +50,8 @@ def test_save_writes_store_bytes_and_never_overwrites(engine: Engine, tmp_path: 
     with Session(engine) as session:
         att = session.exec(select(MessageAttachment).order_by(MessageAttachment.id)).first()
         assert att is not None and att.id is not None
-        first = save_attachments(session, [att.id], tmp_path)
-        second = save_attachments(session, [att.id], tmp_path)
+        first = save_attachments(session, SYSTEM_ACTOR, [att.id], tmp_path)
+        second = save_attachments(session, SYSTEM_ACTOR, [att.id], tmp_path)
     assert first[0].path != second[0].path
     for saved in (*first, *second):
         data = saved.path.read_bytes()
@@ -61,6 +62,6 @@ def test_save_writes_store_bytes_and_never_overwrites(engine: Engine, tmp_path: 
 def test_errors_are_one_clear_line(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         with pytest.raises(InboxwatchError, match="not a directory"):
-            save_attachments(session, [1], tmp_path / "missing")
+            save_attachments(session, SYSTEM_ACTOR, [1], tmp_path / "missing")
         with pytest.raises(InboxwatchError, match="no attachment 999"):
-            save_attachments(session, [999], tmp_path)
+            save_attachments(session, SYSTEM_ACTOR, [999], tmp_path)

@@ -17,7 +17,7 @@ from tests.triage_support import CSV_QUESTION, PLAIN_QUESTION, THREE_ATTACHMENTS
 
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr("getpass.getuser", lambda: "ada")
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "ada")
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(["--db", db_url, *args])

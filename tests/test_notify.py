@@ -324,7 +324,7 @@ def test_case_update_email_carries_token_and_files(engine: Engine, smtp: Smtp) -
 
 
 def test_outbox_cli_send_and_list(engine: Engine, db_url: str, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+                                  admin_login: str, capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()  # nothing listens here
     config = tmp_path / "inboxwatch.toml"
     config.write_text(f'[system]\nnotifications_address = "notify@helpdesk.example.com"\n'

@@ -146,7 +146,7 @@ def test_cli_exit_code_5_names_the_permission(
     admin = make_admin(engine)
     if role != "admin":
         make_user(engine, admin, role)
-    monkeypatch.setattr("getpass.getuser", lambda: role if role != "admin" else "ada")
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: role if role != "admin" else "ada")
     before = snapshot(engine)
     code = main(["--db", db_url, "delete", str(prepared["fresh"])])
     err = capsys.readouterr().err

@@ -13,6 +13,7 @@ from inboxwatch.tokens import ensure_reply_secret
 from inboxwatch.users import resolve_actor
 from inboxwatch_storage.queries import MessageFilter, count_messages
 from inboxwatch_storage.tables import AuditEntry, Case, CaseUpdate, ClassifierFeedback, Message
+from inboxwatch_tui.app import DeniedScreen
 from inboxwatch_tui.screens.modals import (
     CaseForm,
     ConfirmDelete,
@@ -254,14 +255,27 @@ async def test_viewer_sees_actions_disabled_and_why(store: Engine) -> None:
 
 
 @pilot_test
-async def test_unknown_login_is_read_only_with_the_reason(store: Engine) -> None:
+async def test_unknown_login_sees_why_and_no_mail(store: Engine) -> None:
     app = make_app(store, login="nobody")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.actor.actor is None
-        assert "users add" in app.actor.problem
-        status = str(app.screen.query_one("#status-line").render())
-        assert "READ-ONLY" in status
+        assert isinstance(app.screen, DeniedScreen)
+        shown = str(app.screen.query_one("#denied").render())
+        assert "users add" in shown
+        assert not app.screen.query(MessageList)
+        await pilot.press("w")  # the watcher is mail too
+        assert isinstance(app.screen, DeniedScreen)
+
+
+@pilot_test
+async def test_client_role_sees_no_mail(store: Engine) -> None:
+    add_staff(store, "clientlogin", "client")
+    app = make_app(store, login="clientlogin")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, DeniedScreen)
+        assert "view_inbound_messages" in str(app.screen.query_one("#denied").render())
 
 
 @pilot_test

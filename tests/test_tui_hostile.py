@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from inboxwatch.attachments import save_attachments
+from inboxwatch.roles import SYSTEM_ACTOR
 from inboxwatch_storage.tables import Message, MessageAttachment
 from inboxwatch_tui.app import InboxwatchApp
 from inboxwatch_tui.render import BODY_DISPLAY_LIMIT
@@ -134,7 +135,7 @@ def test_hostile_attachment_names_save_inside_the_directory(hostile_store: Engin
         ids = [a.id for a in session.exec(select(MessageAttachment)).all()
                if a.id is not None]
         assert len(ids) >= 9
-        saved = save_attachments(session, ids, tmp_path)
+        saved = save_attachments(session, SYSTEM_ACTOR, ids, tmp_path)
     for item in saved:
         assert item.path.parent == tmp_path.resolve()
         assert not FORBIDDEN.search(item.path.name)

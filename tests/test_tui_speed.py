@@ -21,6 +21,7 @@ import inboxwatch_tui.widgets.message_list as list_module
 from inboxwatch_storage.queries import MessageFilter, count_messages
 from inboxwatch_tui.screens.modals import HelpScreen
 from inboxwatch_tui.screens.triage import TriageScreen
+from inboxwatch_tui.services import StoreReader
 from inboxwatch_tui.widgets.key_bar import KeyBar
 from inboxwatch_tui.widgets.message_list import MessageList, column_widths
 from tests.tui_support import (
@@ -110,13 +111,13 @@ async def test_showing_a_message_repaints_the_pane_without_a_screen_layout(
 async def test_holding_j_reads_only_the_message_the_cursor_stops_on(
         store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[int] = []
-    original = detail_module.message_detail
+    original = StoreReader.detail
 
-    def counting(session: Any, message_pk: int) -> Any:
+    def counting(self: StoreReader, message_pk: int) -> Any:
         read.append(message_pk)
-        return original(session, message_pk)
+        return original(self, message_pk)
 
-    monkeypatch.setattr(detail_module, "message_detail", counting)
+    monkeypatch.setattr(StoreReader, "detail", counting)
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -7,7 +7,6 @@ missing (fails instead when ``INBOXWATCH_REQUIRE_TMUX=1``).
 
 from __future__ import annotations
 
-import getpass
 import os
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from sqlmodel import Session, select
 
 from inboxwatch.demo import build_demo_store, demo_db_url
+from inboxwatch.identity import current_login
 from inboxwatch_storage.tables import AuditEntry, ClassifierFeedback, User
 from tests.conftest import require_env
 from tests.tui_support import add_staff, import_mail
@@ -94,9 +94,9 @@ def test_triage_the_demo_store_in_a_real_terminal(demo_env: dict[str, str]) -> N
     engine, _ = build_demo_store(demo_db_url())  # what `inboxwatch demo` opens
     import_mail(engine, sorted(HOSTILE.glob("*.eml")))  # and some hostile mail
     with Session(engine) as session:
-        has_operator = session.exec(select(User).where(User.login == getpass.getuser())).first()
+        has_operator = session.exec(select(User).where(User.login == current_login())).first()
     if has_operator is None:  # the demo may already make the OS login its first admin
-        add_staff(engine, getpass.getuser(), "operator")
+        add_staff(engine, current_login(), "operator")
     inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
     term = Terminal(f"{inboxwatch} demo", demo_env)
     try:

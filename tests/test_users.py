@@ -36,7 +36,7 @@ def test_first_admin_only_on_a_store_without_staff(engine: Engine) -> None:
 
 def test_unknown_login_says_what_to_do(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     make_admin(engine)
-    monkeypatch.setattr("getpass.getuser", lambda: "x")
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "x")
     with Session(engine) as session, pytest.raises(users.UnknownOperator) as excinfo:
         users.resolve_actor(session)
     assert str(excinfo.value) == ("no inboxwatch user has login 'x': ask an admin to run "

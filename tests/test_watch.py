@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from inboxwatch.cli import main
+from inboxwatch.roles import SYSTEM_ACTOR
 from inboxwatch.route import RoutingContext
 from inboxwatch.watch import format_age, render_snapshot, run_watch, take_snapshot
 from tests.triage_support import PDF_QUESTION, PLAIN_QUESTION, import_examples
@@ -22,13 +23,13 @@ PHISHING = "27-phishing-display-name-spoof.eml"
 def test_snapshot_counts_and_oldest(engine: Engine, routing: RoutingContext) -> None:
     import_examples(engine, routing, PLAIN_QUESTION, PDF_QUESTION, PHISHING)
     with Session(engine) as session:
-        snap = take_snapshot(session)
+        snap = take_snapshot(session, SYSTEM_ACTOR)
         assert sum(snap.by_status.values()) == 3
         assert set(snap.by_status) >= {"awaiting_review", "needs_attention", "closed"}
         assert sum(snap.by_category.values()) == 3
         assert [r.subject for r in snap.newest][-1].startswith("VPN")  # oldest arrival last
         assert snap.oldest_awaiting_at is not None
-        later = take_snapshot(session, now=snap.taken_at + timedelta(hours=2))
+        later = take_snapshot(session, SYSTEM_ACTOR, now=snap.taken_at + timedelta(hours=2))
         assert later.oldest_awaiting_age == snap.oldest_awaiting_age + timedelta(hours=2)  # type: ignore[operator]
         assert len(snap.arrivals_per_hour) == 24
         assert snap.to_json()["oldest_awaiting_seconds"] >= 0
@@ -37,8 +38,8 @@ def test_snapshot_counts_and_oldest(engine: Engine, routing: RoutingContext) -> 
 def test_arrivals_per_hour(engine: Engine, routing: RoutingContext) -> None:
     import_examples(engine, routing, PLAIN_QUESTION)
     with Session(engine) as session:
-        received = take_snapshot(session).newest[0].received_at.replace(tzinfo=UTC)
-        snap = take_snapshot(session, now=received + timedelta(minutes=5))
+        received = take_snapshot(session, SYSTEM_ACTOR).newest[0].received_at.replace(tzinfo=UTC)
+        snap = take_snapshot(session, SYSTEM_ACTOR, now=received + timedelta(minutes=5))
         assert snap.arrivals_per_hour[-1] == 1 and sum(snap.arrivals_per_hour) == 1
 
 
@@ -47,7 +48,7 @@ def test_hostile_subject_renders_as_plain_text(engine: Engine, routing: RoutingC
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=True, color_system=None)
     with Session(engine) as session:
-        console.print(render_snapshot(take_snapshot(session)))
+        console.print(render_snapshot(take_snapshot(session, SYSTEM_ACTOR)))
     text = buffer.getvalue()
     assert "[@click=app.quit]" in text and "[bold red]URGENT" in text  # shown, not interpreted
     assert "\x1b]" not in text and "\u202e" not in text
@@ -57,7 +58,7 @@ def test_once_prints_one_frame(engine: Engine, db_url: str, routing: RoutingCont
                                monkeypatch: pytest.MonkeyPatch,
                                capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     import_examples(engine, routing, PLAIN_QUESTION)
-    monkeypatch.setattr("getpass.getuser", lambda: "ada")
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "ada")
     main(["--db", db_url, "--config", str(tmp_path / "c.toml"), "init"])
     capsys.readouterr()
     assert main(["--db", db_url, "watch", "--once"]) == 0
@@ -70,7 +71,7 @@ def test_live_refreshes(engine: Engine, routing: RoutingContext) -> None:
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, force_terminal=False)
     naps: list[float] = []
-    assert run_watch(engine, console, interval=2.0, frames=3, sleep=naps.append) == 0
+    assert run_watch(engine, SYSTEM_ACTOR, console, interval=2.0, frames=3, sleep=naps.append) == 0
     assert naps == [2.0, 2.0, 2.0] and "VPN" in buffer.getvalue()
 
 
@@ -83,7 +84,7 @@ def test_format_age(seconds: int | None, shown: str) -> None:
 
 def test_empty_store(engine: Engine) -> None:
     with Session(engine) as session:
-        snap = take_snapshot(session, now=datetime.now(UTC))
+        snap = take_snapshot(session, SYSTEM_ACTOR, now=datetime.now(UTC))
     buffer = io.StringIO()
     Console(file=buffer, width=100).print(render_snapshot(snap))
     assert "no inbound messages yet" in buffer.getvalue()

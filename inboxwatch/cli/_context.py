@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from inboxwatch.config import Config, default_db_url, load_config, resolve_config_path
 
 if TYPE_CHECKING:
+    from inboxwatch.roles import Actor
     from inboxwatch.route import RoutingContext
 
 __all__ = ["Context"]
@@ -45,6 +47,13 @@ class Context:
         from inboxwatch_storage import open_engine
 
         return open_engine(self.database_url)
+
+    def actor(self, session: Session) -> Actor:
+        """Who runs this command: the user whose login is the process's OS login, or the
+        user named by ``--as`` (admins only); exit 5 for an unknown or inactive login."""
+        from inboxwatch.users import resolve_actor
+
+        return resolve_actor(session, as_email=self.as_email)
 
     def routing_context(self) -> RoutingContext:
         """Routing settings from the config, the reply-token secret, and notices (checked

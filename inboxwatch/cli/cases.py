@@ -155,7 +155,7 @@ def _case_number(text: str) -> int:
 
 
 def _actor(ctx: Context, session: Session) -> Actor:
-    return users.resolve_actor(session, as_email=ctx.as_email)
+    return ctx.actor(session)
 
 
 def _say(ctx: Context, line: str) -> None:
@@ -383,11 +383,12 @@ def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
 
     engine = ctx.engine
     with Session(engine) as session:
-        _actor(ctx, session).require(users.VIEW_INBOUND_MESSAGES)
+        actor = _actor(ctx, session)
         if ctx.json:
-            ctx.emit_json(take_snapshot(session).to_json())
+            ctx.emit_json(take_snapshot(session, actor).to_json())
             return 0
-    return run_watch(engine, ctx.console, interval=max(0.5, args.interval), once=args.once)
+    return run_watch(engine, actor, ctx.console, interval=max(0.5, args.interval),
+                     once=args.once)
 
 
 def first_admin_step(ctx: Context) -> str | None:

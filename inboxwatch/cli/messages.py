@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import NotFound
+from inboxwatch.messages import list_inbound, message_detail, raw_message
 from inboxwatch.sanitize import clean, clean_line, shorten
-from inboxwatch_storage.queries import MessageFilter, MessageRow, get_blob, list_messages
+from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 
 if TYPE_CHECKING:
@@ -119,7 +120,8 @@ def cmd_messages(ctx: Context, args: argparse.Namespace) -> int:
                         disposition=args.disposition, search=args.search,
                         only_deleted=args.deleted)
     with Session(ctx.engine) as session:
-        rows = list_messages(session, flt, offset=args.offset, limit=args.limit)
+        rows = list_inbound(session, ctx.actor(session), flt, offset=args.offset,
+                            limit=args.limit)
     if ctx.json:
         ctx.emit_json([r.to_json() for r in rows])
         return 0
@@ -173,19 +175,16 @@ def messages_table(rows: list[MessageRow], width: int = _WIDE) -> Table:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from inboxwatch.messages import message_detail
-
     with Session(ctx.engine) as session:
-        detail = message_detail(session, args.id)
-        if detail is None:
-            raise NotFound(f"message {args.id} does not exist")
+        actor = ctx.actor(session)
         if args.raw:
-            raw = get_blob(session, detail.sha256)
-            if raw is None:
-                raise NotFound(f"message {args.id}: raw bytes missing from the store")
+            raw = raw_message(session, actor, args.id)
             sys.stdout.buffer.write(raw)
             sys.stdout.buffer.flush()
             return 0
+        detail = message_detail(session, actor, args.id)
+        if detail is None:
+            raise NotFound(f"message {args.id} does not exist")
     if ctx.json:
         ctx.emit_json(detail.to_json())
         return 0

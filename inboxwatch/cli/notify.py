@@ -62,7 +62,7 @@ def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.notify import list_outbox
 
     with Session(ctx.engine) as session:
-        rows = list_outbox(session, status=args.status, limit=args.limit)
+        rows = list_outbox(session, ctx.actor(session), status=args.status, limit=args.limit)
     if ctx.json:
         ctx.emit_json([r.to_json() for r in rows])
         return 0

@@ -14,8 +14,9 @@ from sqlmodel import Session
 from inboxwatch.cli._context import Context
 from inboxwatch.config import default_config_path
 from inboxwatch.errors import InboxwatchError, UsageError
+from inboxwatch.messages import list_inbound
 from inboxwatch.secrets import store_secret
-from inboxwatch_storage.queries import MessageFilter, list_messages
+from inboxwatch_storage.queries import MessageFilter
 
 __all__ = ["register"]
 
@@ -150,7 +151,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         else:
             return open_tui(ctx)
     with Session(engine) as session:
-        rows = list_messages(session, MessageFilter(), limit=100)
+        rows = list_inbound(session, ctx.actor(session), MessageFilter(), limit=100)
     if ctx.json:
         ctx.emit_json({"db": url, "import": report.to_json(),
                        "messages": [r.to_json() for r in rows]})

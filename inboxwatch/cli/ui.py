@@ -23,11 +23,19 @@ def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:
 
 def open_tui(ctx: Context) -> int:
     """Run the triage app on the context's store, with the keymap from ``[keys]``."""
+    from sqlmodel import Session
+
+    from inboxwatch.roles import VIEW_INBOUND_MESSAGES
+
+    engine = ctx.engine
+    with Session(engine) as session:
+        actor = ctx.actor(session)  # exit 5 before the screen opens: nothing is shown
+    actor.require(VIEW_INBOUND_MESSAGES)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the triage app needs a terminal (use `inboxwatch messages` in scripts)")
     from inboxwatch_tui.app import (
         run_app,  # the domain never imports textual; only this command does
     )
 
-    run_app(ctx.engine, keymap=ctx.config.keys)
+    run_app(engine, actor, keymap=ctx.config.keys)
     return 0

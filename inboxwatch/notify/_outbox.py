@@ -34,6 +34,7 @@ from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.notify._compose import OutgoingEmail
 from inboxwatch.notify._smtp import SmtpSession, describe
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch_storage.tables import Outbox, utcnow
 
 __all__ = [
@@ -259,9 +260,11 @@ def _subject_of(raw: bytes) -> str:
     return str(value)
 
 
-def list_outbox(session: Session, *, status: str | None = None,
+def list_outbox(session: Session, actor: Actor, *, status: str | None = None,
                 limit: int = 100) -> list[OutboxRow]:
-    """The newest outbox rows first, optionally of one status."""
+    """The newest outbox rows first, optionally of one status (needs
+    ``view_inbound_messages``: the outbox holds what was written to clients)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
     stmt = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
     if status:
         stmt = stmt.where(Outbox.status == status)

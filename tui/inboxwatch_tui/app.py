@@ -7,18 +7,36 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 
+from rich.text import Text
 from sqlalchemy import Engine
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
+from textual.widgets import Static
 
+from inboxwatch.roles import Actor
 from inboxwatch_tui.keymap import ALL_KEYS, APP_KEYS, KeySpec, bindings, check_keymap
 from inboxwatch_tui.screens.modals import HelpScreen
 from inboxwatch_tui.screens.triage import TriageScreen
 from inboxwatch_tui.screens.watcher import WatcherScreen
-from inboxwatch_tui.services import ActorState, load_actor
+from inboxwatch_tui.services import ActorState, StoreReader, load_actor
 
-__all__ = ["InboxwatchApp"]
+__all__ = ["DeniedScreen", "InboxwatchApp"]
+
+
+class DeniedScreen(Screen[None]):
+    """What a login that may not view mail sees: why, and nothing of the store."""
+
+    BINDINGS = [Binding("q,escape,enter", "app.quit", "Quit", id="denied.quit")]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"inboxwatch: not allowed: {self.reason}\n\nPress q to quit.",
+                          style="bold"), id="denied")
 
 
 class TriageCommands(Provider):
@@ -53,7 +71,7 @@ class InboxwatchApp(App[None]):
     COMMANDS = App.COMMANDS | {TriageCommands}
 
     def __init__(self, engine: Engine, *, keymap: dict[str, str] | None = None,
-                 login: str | None = None, poll_seconds: float = 2.0,
+                 login: str | None = None, actor: Actor | None = None, poll_seconds: float = 2.0,
                  clock: Callable[[], datetime] | None = None,
                  freeze_startup_heap: bool = False) -> None:
         """``freeze_startup_heap``: once the first screen is up, move every object alive
@@ -67,11 +85,14 @@ class InboxwatchApp(App[None]):
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.engine = engine
         self.user_keymap = dict(keymap or {})
-        self.actor: ActorState = load_actor(engine, login)
+        self.actor: ActorState = ActorState(actor) if actor is not None else \
+            load_actor(engine, login)
         self.poll_seconds = poll_seconds
         self.triage_specs = frozenset(s for s in ALL_KEYS if s not in APP_KEYS)
 
     def get_default_screen(self) -> Screen[None]:
+        if not self.actor.may_view:
+            return DeniedScreen(self.actor.denial)
         return TriageScreen(self.engine, self.actor, poll_seconds=self.poll_seconds)
 
     def on_mount(self) -> None:
@@ -79,9 +100,6 @@ class InboxwatchApp(App[None]):
             self.notify(problem, severity="warning", markup=False, timeout=10)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
-        if self.actor.actor is None:
-            self.notify(f"Read-only: {self.actor.problem}", severity="warning", markup=False,
-                        timeout=10)
         if self.freeze_startup_heap:
             self.call_after_refresh(gc.freeze)
 
@@ -104,8 +122,8 @@ class InboxwatchApp(App[None]):
     def action_watcher(self) -> None:
         if isinstance(self.screen, WatcherScreen):
             self.pop_screen()
-        else:
-            self.push_screen(WatcherScreen(self.engine))
+        elif self.actor.actor is not None and self.actor.may_view:
+            self.push_screen(WatcherScreen(StoreReader(self.engine, self.actor.actor)))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -113,8 +131,8 @@ class InboxwatchApp(App[None]):
                             "per hour", self.action_watcher)
 
 
-def run_app(engine: Engine, *, keymap: dict[str, str] | None = None) -> None:
-    """Run the app in the terminal until the operator quits."""
-    InboxwatchApp(engine, keymap=keymap, freeze_startup_heap=True).run()
+def run_app(engine: Engine, actor: Actor, *, keymap: dict[str, str] | None = None) -> None:
+    """Run the app in the terminal as ``actor`` until the operator quits."""
+    InboxwatchApp(engine, keymap=keymap, actor=actor, freeze_startup_heap=True).run()
 
 

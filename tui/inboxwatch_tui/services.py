@@ -1,6 +1,9 @@
-"""The TUI's one door to the service layer: who is acting, and every write action.
+"""The TUI's one door to the service layer: who is acting, what they read, what they do.
 
-Each method opens its own session, calls one function of :mod:`inboxwatch.triage` (which
+:class:`StoreReader` is every read of mail (the list, counts, a message, its raw bytes, the
+watcher, attachments saved): each goes through a service function that checks
+``view_inbound_messages``, so the TUI cannot show mail to a login whose role forbids it.
+Each method of :class:`TriageService` opens its own session, calls one function of :mod:`inboxwatch.triage` (which
 checks the permission, writes and audits in one transaction) and returns a short sentence
 for the operator. Errors from the service layer (:class:`InboxwatchError`) pass through so
 the app can show them; the TUI never writes a table itself.
@@ -9,19 +12,31 @@ the app can show them; the TUI never writes a table itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from inboxwatch import triage
+from inboxwatch.attachments import SavedAttachment, save_attachments
 from inboxwatch.cases import LocalCaseStore
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.roles import Actor
+from inboxwatch.messages import (
+    MessageDetail,
+    count_inbound,
+    list_inbound,
+    message_detail,
+    raw_message,
+)
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch.triage import AttachableFile
 from inboxwatch.users import resolve_actor
+from inboxwatch.watch import WatchSnapshot, take_snapshot
+from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_tui.keymap import PERMISSION_LABELS
 
-__all__ = ["ActorState", "TriageService", "load_actor"]
+__all__ = ["ActorState", "StoreReader", "TriageService", "load_actor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,17 @@ class ActorState:
         return f"{self.actor.label} may not {what} (needs {permission})"
 
     @property
+    def may_view(self) -> bool:
+        return self.can(VIEW_INBOUND_MESSAGES)
+
+    @property
+    def denial(self) -> str:
+        """Why this login may not open the app at all; "" when it may."""
+        if self.actor is None:
+            return self.problem or "no operator identity"
+        return self.why_not(VIEW_INBOUND_MESSAGES)
+
+    @property
     def label(self) -> str:
         if self.actor is None:
             return "read-only"
@@ -58,6 +84,40 @@ def load_actor(engine: Engine, login: str | None = None) -> ActorState:
             return ActorState(resolve_actor(session, login=login))
     except InboxwatchError as exc:
         return ActorState(None, str(exc))
+
+
+class StoreReader:
+    """Every read of mail the TUI makes, as the operator, each in its own session."""
+
+    def __init__(self, engine: Engine, actor: Actor) -> None:
+        self.engine = engine
+        self.actor = actor
+
+    def page(self, flt: MessageFilter, *, offset: int, limit: int, sort: str = "received",
+             descending: bool = True) -> list[MessageRow]:
+        with Session(self.engine) as session:
+            return list_inbound(session, self.actor, flt, offset=offset, limit=limit,
+                                sort=sort, descending=descending)
+
+    def count(self, flt: MessageFilter) -> int:
+        with Session(self.engine) as session:
+            return count_inbound(session, self.actor, flt)
+
+    def detail(self, message_pk: int) -> MessageDetail | None:
+        with Session(self.engine) as session:
+            return message_detail(session, self.actor, message_pk)
+
+    def raw(self, message_pk: int) -> bytes:
+        with Session(self.engine) as session:
+            return raw_message(session, self.actor, message_pk)
+
+    def snapshot(self, now: datetime | None, newest: int) -> WatchSnapshot:
+        with Session(self.engine) as session:
+            return take_snapshot(session, self.actor, now=now, newest=newest)
+
+    def save_attachments(self, ids: list[int], directory: Path) -> list[SavedAttachment]:
+        with Session(self.engine) as session:
+            return save_attachments(session, self.actor, ids, directory)
 
 
 class TriageService:

@@ -22,12 +22,10 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from inboxwatch.attachments import save_attachments
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.parse import parse_message
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.activity import StoreSignature, store_signature
-from inboxwatch_storage.queries import get_blob
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from inboxwatch_tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
 from inboxwatch_tui.render import headers_text, human_size, raw_text
@@ -42,7 +40,7 @@ from inboxwatch_tui.screens.modals import (
     SaveAttachments,
     TextViewer,
 )
-from inboxwatch_tui.services import ActorState, TriageService
+from inboxwatch_tui.services import ActorState, StoreReader, TriageService
 from inboxwatch_tui.widgets.detail import DetailPane
 from inboxwatch_tui.widgets.key_bar import KeyBar
 from inboxwatch_tui.widgets.message_list import ListView, MessageList
@@ -70,8 +68,12 @@ class TriageScreen(Screen[None]):
     def __init__(self, engine: Engine, actor: ActorState, *,
                  poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
+        if actor.actor is None or not actor.may_view:
+            raise ValueError(f"the triage screen needs a login that may view mail: "
+                             f"{actor.denial}")
         self.engine = engine
         self.actor = actor
+        self.reader = StoreReader(engine, actor.actor)
         self.service = TriageService(engine, actor)
         self.poll_seconds = poll_seconds
         self.signature: StoreSignature | None = None
@@ -82,8 +84,8 @@ class TriageScreen(Screen[None]):
         yield StatusLine(id="status-line")
         yield Input(placeholder="search (Enter applies, Esc cancels, empty clears)",
                     id="search")
-        yield MessageList(self.engine, id="list")
-        yield DetailPane(self.engine, id="detail")
+        yield MessageList(self.reader, id="list")
+        yield DetailPane(self.reader, id="detail")
         yield Static(id="notice")
         yield KeyBar()
 
@@ -135,8 +137,6 @@ class TriageScreen(Screen[None]):
             parts.append(f"{len(lst.selected)} selected")
         parts.append(f"as {self.actor.label}")
         line = Text("  ·  ".join(parts))
-        if self.actor.actor is None:
-            line.append(f"  READ-ONLY: {clean_line(self.actor.problem)}", style="bold red")
         if lst.total == 0:
             line.append("  (empty: import mail or wait for the poller; Ctrl+R refreshes)",
                         style="dim")
@@ -421,8 +421,7 @@ class TriageScreen(Screen[None]):
                 return
             ids, directory = answer
             try:
-                with Session(self.engine) as session:
-                    saved = save_attachments(session, ids, directory)
+                saved = self.reader.save_attachments(ids, Path(directory))
             except (InboxwatchError, OSError) as exc:
                 self.notify(clean_line(f"Could not save: {exc}"), severity="error",
                             markup=False)
@@ -437,11 +436,11 @@ class TriageScreen(Screen[None]):
         if detail is None:
             self.notify("No message to show.", markup=False)
             return None
-        with Session(self.engine) as session:
-            raw = get_blob(session, detail.sha256)
-        if raw is None:
-            self.notify("The raw source is not in the store.", severity="error", markup=False)
-        return raw
+        try:
+            return self.reader.raw(detail.id)
+        except InboxwatchError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return None
 
     def action_raw(self) -> None:
         raw = self._raw_bytes()

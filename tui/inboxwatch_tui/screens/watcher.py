@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlmodel import Session
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,9 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
-from inboxwatch.watch import WatchSnapshot, format_age, take_snapshot
+from inboxwatch.watch import WatchSnapshot, format_age
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from inboxwatch_tui.render import CATEGORY_BADGES, STATUS_LABELS, row_cells
+from inboxwatch_tui.services import StoreReader
 from inboxwatch_tui.widgets.key_bar import KeyBar
 
 __all__ = ["WatcherScreen", "read_snapshot"]
@@ -25,10 +24,9 @@ REFRESH_SECONDS = 2.0
 NEWEST_SHOWN = 8
 
 
-def read_snapshot(engine: Engine, now: datetime | None = None) -> WatchSnapshot:
+def read_snapshot(reader: StoreReader, now: datetime | None = None) -> WatchSnapshot:
     """The same snapshot ``inboxwatch watch`` shows, read off the UI thread."""
-    with Session(engine) as session:
-        return take_snapshot(session, now=now, newest=NEWEST_SHOWN)
+    return reader.snapshot(now, NEWEST_SHOWN)
 
 
 def _counts_text(title: str, counts: dict[str, int], order: tuple[str, ...],
@@ -59,9 +57,9 @@ class WatcherScreen(Screen[None]):
         Binding("ctrl+r", "refresh", "Refresh", id="watcher.refresh"),
     ]
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, reader: StoreReader) -> None:
         super().__init__()
-        self.engine = engine
+        self.reader = reader
         self.snapshot: WatchSnapshot | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +84,7 @@ class WatcherScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="watcher")
     def _read(self) -> None:
         clock = getattr(self.app, "clock", None)
-        snapshot = read_snapshot(self.engine, clock() if callable(clock) else None)
+        snapshot = read_snapshot(self.reader, clock() if callable(clock) else None)
         self.app.call_from_thread(self.show_snapshot, snapshot)
 
     def show_snapshot(self, snap: WatchSnapshot) -> None:

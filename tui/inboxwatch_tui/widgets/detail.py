@@ -15,8 +15,6 @@ from __future__ import annotations
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlmodel import Session
 from textual import events, work
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -25,8 +23,9 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from inboxwatch.messages import MessageDetail, message_detail
+from inboxwatch.messages import MessageDetail
 from inboxwatch_tui.render import detail_text
+from inboxwatch_tui.services import StoreReader
 
 __all__ = ["SETTLE_SECONDS", "DetailPane", "TextPane", "wrap_text"]
 
@@ -127,9 +126,9 @@ class TextPane(ScrollView, can_focus=True):
 class DetailPane(TextPane):
     """Shows the message with primary key :attr:`message_pk`; ``None`` shows a hint."""
 
-    def __init__(self, engine: Engine, *, id: str | None = None) -> None:
+    def __init__(self, reader: StoreReader, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.engine = engine
+        self.reader = reader
         self.message_pk: int | None = None
         self.detail: MessageDetail | None = None
         self.text = Text("No message selected.", style="dim")
@@ -159,8 +158,7 @@ class DetailPane(TextPane):
     @work(thread=True, exclusive=True, group="detail")
     def _load(self, message_pk: int) -> None:
         worker = get_current_worker()
-        with Session(self.engine) as session:
-            detail = message_detail(session, message_pk)
+        detail = self.reader.detail(message_pk)
         if worker.is_cancelled:
             return
         text = (detail_text(detail) if detail is not None

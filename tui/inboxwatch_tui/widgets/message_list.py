@@ -25,8 +25,6 @@ from datetime import UTC, datetime
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlmodel import Session
 from textual import events, work
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -35,8 +33,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from inboxwatch_storage.queries import MessageFilter, MessageRow, count_messages, list_messages
+from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_tui.render import row_cells
+from inboxwatch_tui.services import StoreReader
 
 __all__ = ["COLUMNS", "PAGE_SIZE", "ListView", "MessageList"]
 
@@ -148,9 +147,9 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             self.view = view
             self.counted = counted
 
-    def __init__(self, engine: Engine, *, id: str | None = None) -> None:
+    def __init__(self, reader: StoreReader, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.engine = engine
+        self.reader = reader
         self.view = ListView()
         self.rows_loaded: list[MessageRow] = []
         self.base = 0  # offset in the whole view of rows_loaded[0]
@@ -245,9 +244,8 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- reading ---------------------------------------------------------------------------
     def _page(self, offset: int, limit: int) -> list[MessageRow]:
-        with Session(self.engine) as session:
-            return list_messages(session, self.view.flt, offset=offset, limit=limit,
-                                 sort=self.view.sort, descending=self.view.descending)
+        return self.reader.page(self.view.flt, offset=offset, limit=limit,
+                                sort=self.view.sort, descending=self.view.descending)
 
     def reload(self, *, keep_place: bool = True) -> None:
         """Re-read the loaded window (at least one page) and restore the cursor."""
@@ -261,8 +259,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _rebuild(self, base: int, want: int, *, keep_pk: int | None, keep_index: int,
                  scroll_y: float | None = None) -> None:
-        with Session(self.engine) as session:
-            total = count_messages(session, self.view.flt)
+        total = self.reader.count(self.view.flt)
         base = max(0, min(base, total - 1))
         self._show(self._page(base, want), base=base, total=total, counted=True,
                    keep_pk=keep_pk, keep_index=keep_index, scroll_y=scroll_y)
@@ -297,9 +294,8 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     @work(thread=True, exclusive=True, group="list-view")
     def _read_view(self, view: ListView) -> None:
         worker = get_current_worker()
-        with Session(self.engine) as session:
-            rows = list_messages(session, view.flt, offset=0, limit=PAGE_SIZE,
-                                 sort=view.sort, descending=view.descending)
+        rows = self.reader.page(view.flt, offset=0, limit=PAGE_SIZE, sort=view.sort,
+                                descending=view.descending)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._view_read, view, rows)
 
@@ -320,8 +316,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         worker = get_current_worker()
         if view != self.view:
             return
-        with Session(self.engine) as session:
-            total = count_messages(session, view.flt)
+        total = self.reader.count(view.flt)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._view_counted, view, total)
 
@@ -335,8 +330,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     def _count_now(self) -> None:
         """Make :attr:`total` exact on the UI thread (for a jump to the end)."""
         if not self.counted:
-            with Session(self.engine) as session:
-                self.total = count_messages(session, self.view.flt)
+            self.total = self.reader.count(self.view.flt)
             self.counted = True
 
     @property
