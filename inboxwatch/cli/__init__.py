@@ -12,15 +12,16 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from inboxwatch.cli._access import Access
 from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.schema import SchemaError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "iter_commands", "main"]
 
 COMMAND_MODULES = (
     "inboxwatch.cli.messages",
@@ -44,7 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, _common_parent())
+    for words, command in iter_commands(parser):
+        if not isinstance(command.get_default("access"), Access):
+            raise RuntimeError(f"command {' '.join(words)!r} declares no access "
+                               "(set_defaults(access=...), see inboxwatch/cli/_access.py)")
     return parser
+
+
+def iter_commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = (),
+                  ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every runnable command of ``parser`` as (its words, its parser), in order."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                if child.get_default("func") is not None:
+                    yield (*words, name), child
+                yield from iter_commands(child, (*words, name))
 
 
 def _add_globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -58,7 +74,7 @@ def _add_globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         argparse.SUPPRESS, help="machine-readable output where output is data")
     parser.add_argument("--as", dest="as_email", metavar="EMAIL", default=default,
                         help="act as this user (admins only; default: the user whose login "
-                             "is the OS login name)")
+                             "is the OS account running inboxwatch, by its uid)")
     parser.add_argument("-v", "--verbose", action="count", default=0 if top else
                         argparse.SUPPRESS, help="more log output (-vv for debug)")
 

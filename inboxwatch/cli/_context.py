@@ -55,6 +55,23 @@ class Context:
 
         return resolve_actor(session, as_email=self.as_email)
 
+    def service_actor(self, what: str, engine: Engine | None = None) -> Actor:
+        """The actor of a service command (poll, run, import, outbox send, db upgrade): the
+        store's owner or an admin, else exit 5 (:mod:`inboxwatch.deployment`)."""
+        from inboxwatch.deployment import service_actor
+
+        return service_actor(engine or self.engine, as_email=self.as_email, what=what)
+
+    def owner_or_actor(self, session: Session) -> Actor:
+        """The system for the store's owner (a cron job of the service account), else the
+        user who runs the command."""
+        from inboxwatch.deployment import owns_store
+        from inboxwatch.roles import SYSTEM_ACTOR
+
+        if self.as_email is None and owns_store(self.engine):
+            return SYSTEM_ACTOR
+        return self.actor(session)
+
     def routing_context(self) -> RoutingContext:
         """Routing settings from the config, the reply-token secret, and notices (checked
         here, so a bad template or address fails before any mail is processed)."""

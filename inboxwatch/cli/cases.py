@@ -19,8 +19,17 @@ from sqlmodel import Session
 
 from inboxwatch import triage, users
 from inboxwatch.cases import CaseDetail, CaseInfo, CaseUpdateInfo
+from inboxwatch.cli._access import needs
 from inboxwatch.cli._context import Context
-from inboxwatch.roles import Actor
+from inboxwatch.roles import (
+    CREATE_CASE,
+    CREATE_CASE_UPDATE,
+    DELETE_INBOUND_MESSAGE,
+    MANAGE_USERS,
+    MODIFY_INBOUND_MESSAGE_STATUS,
+    VIEW_INBOUND_MESSAGES,
+    Actor,
+)
 from inboxwatch.sanitize import clean, clean_line, shorten
 from inboxwatch.triage import MessageState
 from inboxwatch.users import UserInfo
@@ -34,7 +43,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("status", choices=STATUS_VALUES, metavar="STATUS",
                    help=" | ".join(STATUS_VALUES))
-    p.set_defaults(func=cmd_mark)
+    p.set_defaults(func=cmd_mark, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("delete", parents=[parent],
                        help="soft-delete a message (restorable until purged)")
@@ -44,24 +53,24 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                        help="it is spam: also teach the classifier")
     label.add_argument("--as-phishing", dest="label", action="store_const", const="phishing",
                        help="it is phishing: also teach the classifier")
-    p.set_defaults(func=cmd_delete, label=None)
+    p.set_defaults(func=cmd_delete, access=needs(DELETE_INBOUND_MESSAGE), label=None)
 
     p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
     p.add_argument("id", type=int, metavar="ID")
-    p.set_defaults(func=cmd_undelete)
+    p.set_defaults(func=cmd_undelete, access=needs(DELETE_INBOUND_MESSAGE))
 
     p = sub.add_parser("not-spam", parents=[parent],
                        help="a message is not spam/phishing: category normal, teach the "
                             "classifier")
     p.add_argument("id", type=int, metavar="ID")
-    p.set_defaults(func=cmd_not_spam)
+    p.set_defaults(func=cmd_not_spam, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("purge", parents=[parent],
                        help="remove for good messages deleted more than DAYS ago")
     p.add_argument("--older-than", type=int, default=triage.DEFAULT_RETENTION_DAYS,
                    metavar="DAYS",
                    help=f"retention in days (default {triage.DEFAULT_RETENTION_DAYS})")
-    p.set_defaults(func=cmd_purge)
+    p.set_defaults(func=cmd_purge, access=needs(DELETE_INBOUND_MESSAGE, owner_too=True))
 
     _register_case(sub, parent)
     _register_users(sub, parent)
@@ -71,7 +80,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--once", action="store_true", help="print one frame and exit")
     p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
                    help="refresh interval (default 5)")
-    p.set_defaults(func=cmd_watch)
+    p.set_defaults(func=cmd_watch, access=needs(VIEW_INBOUND_MESSAGES))
 
     from inboxwatch.cli.setup import INIT_STEPS
 
@@ -90,18 +99,18 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     source.add_argument("--title", metavar="T")
     q.add_argument("--client", metavar="EMAIL", help="the client (with --title)")
     q.add_argument("--notes", metavar="TEXT")
-    q.set_defaults(func=cmd_case_create)
+    q.set_defaults(func=cmd_case_create, access=needs(CREATE_CASE))
 
     q = csub.add_parser("find", parents=[parent],
                         help="search cases by number, title, client name or email")
     q.add_argument("query", metavar="QUERY")
     q.add_argument("--limit", type=int, default=50)
-    q.set_defaults(func=cmd_case_find)
+    q.set_defaults(func=cmd_case_find, access=needs(VIEW_INBOUND_MESSAGES))
 
     q = csub.add_parser("link", parents=[parent], help="link a message to a case")
     q.add_argument("message_id", type=int, metavar="MESSAGE_ID")
     q.add_argument("case", type=_case_number, metavar="CASE")
-    q.set_defaults(func=cmd_case_link)
+    q.set_defaults(func=cmd_case_link, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     q = csub.add_parser("update", parents=[parent], help="add an update to a case")
     q.add_argument("case", type=_case_number, metavar="CASE")
@@ -112,11 +121,11 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.add_argument("--file", dest="files", action="append", default=[], metavar="NAME",
                    help="attach a case file (or the message's attachment) by name; repeat")
     q.add_argument("--email", action="store_true", help="email the update to the client")
-    q.set_defaults(func=cmd_case_update)
+    q.set_defaults(func=cmd_case_update, access=needs(CREATE_CASE_UPDATE))
 
     q = csub.add_parser("show", parents=[parent], help="one case: notes, files, updates")
     q.add_argument("case", type=_case_number, metavar="N")
-    q.set_defaults(func=cmd_case_show)
+    q.set_defaults(func=cmd_case_show, access=needs(VIEW_INBOUND_MESSAGES))
 
 
 def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -131,20 +140,20 @@ def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
                    choices=tuple(users.BUILTIN_ROLES), metavar="R",
                    help=f"{' | '.join(users.BUILTIN_ROLES)}; repeat for several (default: "
                         "operator with --login, client without)")
-    q.set_defaults(func=cmd_users_add)
+    q.set_defaults(func=cmd_users_add, access=needs(MANAGE_USERS))
 
     q = usub.add_parser("list", parents=[parent], help="list users")
-    q.set_defaults(func=cmd_users_list)
+    q.set_defaults(func=cmd_users_list, access=needs(VIEW_INBOUND_MESSAGES))
 
     q = usub.add_parser("deactivate", parents=[parent], help="deactivate a user")
     q.add_argument("email", metavar="EMAIL")
-    q.set_defaults(func=cmd_users_deactivate)
+    q.set_defaults(func=cmd_users_deactivate, access=needs(MANAGE_USERS))
 
     q = usub.add_parser("grant", parents=[parent], help="give a user a role")
     q.add_argument("email", metavar="EMAIL")
     q.add_argument("role", choices=tuple(users.BUILTIN_ROLES), metavar="ROLE",
                    help=" | ".join(users.BUILTIN_ROLES))
-    q.set_defaults(func=cmd_users_grant)
+    q.set_defaults(func=cmd_users_grant, access=needs(MANAGE_USERS))
 
 
 def _case_number(text: str) -> int:
@@ -203,7 +212,8 @@ def cmd_not_spam(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        report = triage.purge(session, _actor(ctx, session), older_than_days=args.older_than)
+        report = triage.purge(session, ctx.owner_or_actor(session),
+                              older_than_days=args.older_than)
     if ctx.json:
         ctx.emit_json(report.to_json())
     else:

@@ -10,6 +10,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from inboxwatch.cli._access import OPEN
 from inboxwatch.cli._context import Context
 from inboxwatch.sanitize import clean_line
 
@@ -33,7 +34,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                         "trained on: figures on mail the model has never seen")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
-    p.set_defaults(func=cmd_eval)
+    p.set_defaults(func=cmd_eval, access=OPEN)
 
 
 def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:

@@ -12,9 +12,11 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
+from inboxwatch.cli._access import OPEN, SERVICE, needs
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import NotFound
 from inboxwatch.messages import list_inbound, message_detail, raw_message
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean, clean_line, shorten
 from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
@@ -32,7 +34,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, access=SERVICE)
 
     p = sub.add_parser("messages", parents=[parent], help="list messages")
     p.add_argument("--status", choices=STATUS_VALUES)
@@ -42,19 +44,19 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--deleted", action="store_true", help="list deleted messages instead")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
-    p.set_defaults(func=cmd_messages)
+    p.set_defaults(func=cmd_messages, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("show", parents=[parent], help="one message in full")
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--raw", action="store_true", help="the original bytes, unchanged")
-    p.set_defaults(func=cmd_show)
+    p.set_defaults(func=cmd_show, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("db", parents=[parent], help="database schema")
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     q = dbsub.add_parser("upgrade", parents=[parent], help="migrate the schema to this version")
-    q.set_defaults(func=cmd_db_upgrade)
+    q.set_defaults(func=cmd_db_upgrade, access=SERVICE)
     q = dbsub.add_parser("current", parents=[parent], help="print the schema revision")
-    q.set_defaults(func=cmd_db_current)
+    q.set_defaults(func=cmd_db_current, access=OPEN)
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
@@ -63,8 +65,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.ingest import ingest
     from inboxwatch.sources import Skipped, check_paths, iter_mail
 
-    paths = check_paths(args.paths)
     engine = ctx.engine
+    ctx.service_actor("import mail")
+    paths = check_paths(args.paths)
     skipped: list[Skipped] = []
 
     def mails() -> Any:
@@ -223,6 +226,7 @@ def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch_storage.schema import current_revision, head_revision, upgrade
 
     engine = make_engine(ctx.database_url)
+    ctx.service_actor("upgrade the schema", engine)
     before = current_revision(engine)
     upgrade(engine)
     after = current_revision(engine)

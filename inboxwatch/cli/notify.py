@@ -9,8 +9,10 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
+from inboxwatch.cli._access import OPEN, SERVICE, needs
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean_line, shorten
 from inboxwatch_storage.tables import OUTBOX_STATUS_VALUES
 
@@ -30,22 +32,23 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     osub = p.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     q = osub.add_parser("send", parents=[parent],
                         help="send every due email now (retries with backoff; for cron)")
-    q.set_defaults(func=cmd_outbox_send)
+    q.set_defaults(func=cmd_outbox_send, access=SERVICE)
     q = osub.add_parser("list", parents=[parent], help="queued and sent email, newest first")
     q.add_argument("--status", choices=OUTBOX_STATUS_VALUES)
     q.add_argument("--limit", type=int, default=50)
-    q.set_defaults(func=cmd_outbox_list)
+    q.set_defaults(func=cmd_outbox_list, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("notify", parents=[parent], help="New Inbound Message Notices")
     nsub = p.add_subparsers(dest="notify_command", metavar="ACTION", required=True)
     q = nsub.add_parser("check-templates", parents=[parent],
                         help="compile the notice templates in the sandbox and show a sample")
-    q.set_defaults(func=cmd_check_templates)
+    q.set_defaults(func=cmd_check_templates, access=OPEN)
 
 
 def cmd_outbox_send(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.notify import deliver_pending  # SMTP and templates: only when used
 
+    ctx.service_actor("send the outbox")
     report = deliver_pending(ctx.engine, ctx.config)
     if ctx.json:
         ctx.emit_json(report.to_json())

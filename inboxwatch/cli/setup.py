@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 from sqlmodel import Session
 
+from inboxwatch.cli._access import OPEN
 from inboxwatch.cli._context import Context
 from inboxwatch.config import default_config_path
 from inboxwatch.errors import InboxwatchError, UsageError
@@ -61,20 +62,20 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[parent],
                        help="write a commented config and create the store")
     p.add_argument("--force", action="store_true", help="overwrite an existing config file")
-    p.set_defaults(func=cmd_init)
+    p.set_defaults(func=cmd_init, access=OPEN)
 
     p = sub.add_parser("secret", parents=[parent], help="store secrets in the keyring")
     ssub = p.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
     q = ssub.add_parser("set", parents=[parent],
                         help="store the password of mailbox NAME (or 'smtp') in the keyring")
     q.add_argument("name", metavar="NAME")
-    q.set_defaults(func=cmd_secret_set)
+    q.set_defaults(func=cmd_secret_set, access=OPEN)
 
     p = sub.add_parser("demo", parents=[parent],
                        help="build a demo store from the example mail and show it")
     p.add_argument("--reset", action="store_true", help="rebuild the demo store from scratch")
     p.add_argument("--no-tui", action="store_true", help="print a table instead of the TUI")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, access=OPEN)
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:

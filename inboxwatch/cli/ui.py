@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from inboxwatch.cli._access import needs
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import UsageError
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 
 __all__ = ["open_tui", "register"]
 
@@ -14,7 +16,7 @@ __all__ = ["open_tui", "register"]
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
              parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("tui", parents=[parent], help="open the triage app")
-    p.set_defaults(func=cmd_tui)
+    p.set_defaults(func=cmd_tui, access=needs(VIEW_INBOUND_MESSAGES))
 
 
 def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:

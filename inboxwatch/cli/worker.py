@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
+from inboxwatch.cli._access import SERVICE, needs
 from inboxwatch.cli._context import Context
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.tables import MailboxState, RawCapture, UnfetchedMessage, utcnow
 
@@ -36,17 +38,17 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--mailbox", metavar="NAME", help="only this mailbox")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
-    p.set_defaults(func=cmd_poll)
+    p.set_defaults(func=cmd_poll, access=SERVICE)
 
     p = sub.add_parser("run", parents=[parent],
                        help="the service: scheduled polls, IDLE push where supported")
     p.add_argument("--mailbox", metavar="NAME", action="append",
                    help="only these mailboxes (repeatable)")
-    p.set_defaults(func=cmd_run)
+    p.set_defaults(func=cmd_run, access=SERVICE)
 
     p = sub.add_parser("status", parents=[parent],
                        help="last successful poll per mailbox; non-zero exit when stale")
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=cmd_status, access=needs(VIEW_INBOUND_MESSAGES, owner_too=True))
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -60,6 +62,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def cmd_poll(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.sync import poll_mailbox  # the IMAP stack: only the commands using it
 
+    ctx.service_actor("run the poller")
     config = ctx.config
     mailboxes = [config.mailbox(args.mailbox)] if args.mailbox else list(config.mailboxes)
     if not mailboxes:
@@ -118,6 +121,7 @@ def _print_poll_line(ctx: Context, r: PollResult) -> None:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.scheduler import WorkerService
 
+    ctx.service_actor("run the service")
     config = ctx.config
     mailboxes = [config.mailbox(n) for n in args.mailbox] if args.mailbox \
         else list(config.mailboxes)
@@ -136,6 +140,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     rows: list[dict[str, object]] = []
     stale = False
     with Session(ctx.engine) as session:
+        ctx.owner_or_actor(session).require(VIEW_INBOUND_MESSAGES)
         states = {s.mailbox: s for s in session.exec(select(MailboxState)).all()}
         pending = dict(session.exec(
             select(RawCapture.mailbox, func.count())
