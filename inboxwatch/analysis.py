@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from inboxwatch import classify
 from inboxwatch.config import SystemConfig
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage, parse_message
+
+if TYPE_CHECKING:
+    from inboxwatch.tokens import ReplyKeys
 
 __all__ = [
     "LOOP_HEADER",
@@ -63,7 +67,7 @@ class RoutingContext:
     reply_address: str = "updates@localhost"
     notifications_address: str = "notify@localhost"
     own_domains: tuple[str, ...] = ()
-    reply_secret: bytes | None = None
+    reply_secret: bytes | ReplyKeys | None = None  # the signing keys of reply tokens
     # Notices to queue for stored inbound messages; None: no notices (tests, eval).
     system: SystemConfig | None = None
 

@@ -26,7 +26,9 @@ __all__ = [
     "SystemConfig",
     "default_config_path",
     "default_data_dir",
+    "data_dir_of",
     "default_db_url",
+    "system_config_path",
     "load_config",
 ]
 
@@ -39,16 +41,33 @@ class ConfigError(ValueError):
     """A configuration problem, phrased for the person who has to fix the file."""
 
 
+SYSTEM_CONFIG_PATH = Path("/etc/inboxwatch/inboxwatch.toml")
+SYSTEM_DATA_DIR = Path("/var/lib/inboxwatch")
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def data_dir_of(system: SystemConfig | None) -> Path:
+    """Where the reply-token keys live: ``system.data_dir``, else the user data directory."""
+    if system is not None and system.data_dir:
+        return Path(system.data_dir).expanduser()
+    return default_data_dir()
+
+
+def system_config_path() -> Path:
+    """The team deployment's config: ``$INBOXWATCH_SYSTEM_CONFIG``, else
+    ``/etc/inboxwatch/inboxwatch.toml`` (README "Running it for a team")."""
+    return Path(os.environ.get("INBOXWATCH_SYSTEM_CONFIG") or SYSTEM_CONFIG_PATH)
 
 
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "inboxwatch.toml"
 
 
-def default_db_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'inboxwatch.db'}"
+def default_db_url(system: SystemConfig | None = None) -> str:
+    return f"sqlite:///{data_dir_of(system) / 'inboxwatch.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +87,7 @@ class SystemConfig:
     digest_threshold: int = 10
     digest_window_minutes: int = 10
     retention_days: int = 30
+    data_dir: str | None = None  # the reply-token keys (and the default store) live here
     notice_subject_template: str | None = None
     notice_body_template: str | None = None
 
@@ -151,6 +171,7 @@ _SYSTEM: _Spec = {
     "digest_threshold": ((int,), "a whole number", False),
     "digest_window_minutes": ((int,), "a whole number", False),
     "retention_days": ((int,), "a whole number of days", False),
+    "data_dir": ((str,), "a directory path", False),
     "notice_subject_template": ((str,), "a template string", False),
     "notice_body_template": ((str,), "a template string", False),
 }
@@ -308,11 +329,25 @@ def _str_list(value: Any, key: str, where: str) -> list[str]:
 
 
 def resolve_config_path(explicit: str | None) -> Path | None:
-    """--config, else $INBOXWATCH_CONFIG, else the user config file if it exists."""
+    """--config, else $INBOXWATCH_CONFIG, else the account's own config file if it exists,
+    else the system config if it exists (a team deployment), else None (the defaults).
+
+    ``$INBOXWATCH_SYSTEM_CONFIG`` naming a file that is not there is an error: it was set
+    on purpose."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("INBOXWATCH_CONFIG")
     if env:
         return Path(env)
     default = default_config_path()
-    return default if default.exists() else None
+    if default.exists():
+        return default
+    system = system_config_path()
+    if os.environ.get("INBOXWATCH_SYSTEM_CONFIG") and not system.exists():
+        raise ConfigError(f"{system}: system config not found (INBOXWATCH_SYSTEM_CONFIG "
+                          "names it; create it with `sudo inboxwatch init --system`)")
+    try:
+        return system if system.exists() else None
+    except PermissionError:
+        raise ConfigError(f"{system}: cannot read the system config (permission denied): "
+                          "ask an admin to add you to the inboxwatch group") from None

@@ -20,6 +20,7 @@ from inboxwatch import roles, triage
 from inboxwatch.cli import build_parser, iter_commands, main
 from inboxwatch.cli._access import Access
 from inboxwatch.demo import DEMO_CONTEXT
+from inboxwatch.tokens import ensure_reply_secret
 from inboxwatch.users import add_user, bootstrap_first_admin, deactivate_user, resolve_actor
 from inboxwatch_storage import open_engine
 from inboxwatch_storage.tables import AuditEntry, Message
@@ -38,6 +39,7 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("db", "current"): ["db", "current"],
     ("init",): ["init"],
     ("secret", "set"): ["secret", "set", "smtp"],
+    ("secret", "rotate-reply-key"): ["secret", "rotate-reply-key"],
     ("demo",): ["demo", "--no-tui", "--db", "sqlite:///{tmp}/demo.db"],
     ("poll",): ["poll"],
     ("run",): ["run"],
@@ -131,7 +133,9 @@ def test_command_as_identity(words: tuple[str, ...], access: Access, identity: s
     config = tmp_path / "c.toml"
     config.write_text('[system]\nreply_address = "updates@helpdesk.example.com"\n'
                       'notifications_address = "notify@helpdesk.example.com"\n'
-                      'general_address = "helpdesk@helpdesk.example.com"\n', encoding="utf-8")
+                      'general_address = "helpdesk@helpdesk.example.com"\n'
+                      f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    ensure_reply_secret(path=tmp_path / "data" / "reply-token.key")
     mail = tmp_path / "mail"
     mail.mkdir()
     shutil.copy(MAIL / PLAIN_QUESTION, mail)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from inboxwatch.tokens import (
     make_token,
     reply_address_for,
     reply_secret_path,
+    rotate_reply_secret,
     verify_token,
 )
 
@@ -115,3 +118,66 @@ def test_init_generates_the_secret_outside_the_config(tmp_path: Path,
     again = json.loads(capsys.readouterr().out)
     assert any("kept the existing one" in step for step in again["steps"])
     assert load_reply_secret() == secret
+
+
+def test_a_one_line_key_file_keeps_its_old_tokens(tmp_path: Path) -> None:
+    """A key file written before key ids: key 0, and its tokens keep the old form."""
+    path = tmp_path / "reply-token.key"
+    path.write_text(SECRET.hex() + "\n")
+    path.chmod(0o600)
+    keys = load_reply_secret(path=path)
+    assert keys is not None and keys.current.kid == 0
+    old = make_token(42, SECRET)  # as minted before the upgrade
+    assert make_token(42, keys) == old and "k" not in old
+    assert verify_token(old, keys) == 42
+
+
+def test_rotation_keeps_earlier_tokens_for_the_grace_period(tmp_path: Path) -> None:
+    path = tmp_path / "reply-token.key"
+    ensure_reply_secret(path=path)
+    first = load_reply_secret(path=path)
+    assert first is not None and first.current.kid == 1
+    old_token = make_token(7, first)
+    assert old_token.startswith("7k1x")
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    line = rotate_reply_secret(grace_days=30, path=path, now=now)
+    assert "new key 2" in line and first.hex() not in line
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    second = load_reply_secret(path=path)
+    assert second is not None and second.current.kid == 2
+    new_token = make_token(7, second)
+    assert new_token.startswith("7k2x")
+    assert verify_token(new_token, second, now=now) == 7
+    assert verify_token(old_token, second, now=now + timedelta(days=29)) == 7
+    assert verify_token(old_token, second, now=now + timedelta(days=31)) is None
+    # a token claiming the new key id with the old key's signature does not verify
+    forged = old_token.replace("k1x", "k2x")
+    assert verify_token(forged, second, now=now) is None
+    # the next rotation after the grace period drops the expired key
+    rotate_reply_secret(grace_days=30, path=path, now=now + timedelta(days=40))
+    third = load_reply_secret(path=path)
+    assert third is not None and [k.kid for k in third.keys] == [2, 3]
+
+
+def test_key_file_in_a_team_directory_is_group_readable_never_other(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    team.chmod(0o2770)
+    path = team / "reply-token.key"
+    assert "mode 0640" in ensure_reply_secret(path=path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert load_reply_secret(path=path) is not None  # the group may read it
+    path.chmod(0o644)
+    with pytest.raises(TokenSecretError, match="readable by others"):
+        load_reply_secret(path=path)
+
+
+def test_unreadable_key_file_names_the_group(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file: the unreadable case is run as another account "
+                    "in tests/test_team.py")
+    path = tmp_path / "reply-token.key"
+    ensure_reply_secret(path=path)
+    path.chmod(0o000)
+    with pytest.raises(TokenSecretError, match="permission denied.*usermod -aG"):
+        load_reply_secret(path=path)

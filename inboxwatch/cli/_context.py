@@ -40,7 +40,7 @@ class Context:
     @property
     def database_url(self) -> str:
         return (self.db_url or os.environ.get("INBOXWATCH_DB") or self.config.database.url
-                or default_db_url())
+                or default_db_url(self.config.system))
 
     @cached_property
     def engine(self) -> Engine:
@@ -85,7 +85,7 @@ class Context:
             reply_address=system.reply_address,
             notifications_address=system.notifications_address,
             own_domains=system.domains,
-            reply_secret=load_reply_secret(),
+            reply_secret=load_reply_secret(system=system),
             system=system,
         )
 

@@ -11,7 +11,7 @@ from typing import Any
 from rich.text import Text
 from sqlmodel import Session
 
-from inboxwatch.cli._access import OPEN
+from inboxwatch.cli._access import OPEN, SERVICE
 from inboxwatch.cli._context import Context
 from inboxwatch.config import default_config_path
 from inboxwatch.errors import InboxwatchError, UsageError
@@ -71,6 +71,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.add_argument("name", metavar="NAME")
     q.set_defaults(func=cmd_secret_set, access=OPEN)
 
+    q = ssub.add_parser("rotate-reply-key", parents=[parent],
+                        help="add a new reply-token signing key; earlier keys keep "
+                             "verifying for the grace period")
+    q.add_argument("--grace-days", type=int, default=90, metavar="DAYS",
+                   help="how long tokens signed by earlier keys still route (default 90)")
+    q.set_defaults(func=cmd_secret_rotate, access=SERVICE)
+
     p = sub.add_parser("demo", parents=[parent],
                        help="build a demo store from the example mail and show it")
     p.add_argument("--reset", action="store_true", help="rebuild the demo store from scratch")
@@ -112,7 +119,7 @@ def _init_reply_secret(ctx: Context) -> str:
     """Generate the reply-token secret (0600 file in the data directory) unless one exists."""
     from inboxwatch.tokens import ensure_reply_secret
 
-    return ensure_reply_secret()
+    return ensure_reply_secret(system=ctx.config.system)
 
 
 INIT_STEPS.append(_init_reply_secret)
@@ -131,6 +138,19 @@ def cmd_secret_set(ctx: Context, args: argparse.Namespace) -> int:
     key = "smtp" if name == "smtp" else f"mailbox:{name}"
     store_secret(key, value)
     ctx.console.print(Text(f"stored the secret for {name} in the keyring"))
+    return 0
+
+
+def cmd_secret_rotate(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.tokens import reply_secret_path, rotate_reply_secret
+
+    path = reply_secret_path(ctx.config.system)
+    ctx.service_actor("rotate the reply-token key")
+    line = rotate_reply_secret(grace_days=args.grace_days, path=path)
+    if ctx.json:
+        ctx.emit_json({"path": str(path), "result": line})
+    else:
+        ctx.console.print(Text(line))
     return 0
 
 

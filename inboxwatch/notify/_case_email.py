@@ -18,7 +18,7 @@ from inboxwatch.errors import InboxwatchError, NotFound
 from inboxwatch.notify._compose import Attachment, build_email, check_address
 from inboxwatch.notify._outbox import queue_email
 from inboxwatch.sanitize import clean, clean_line
-from inboxwatch.tokens import load_reply_secret, make_token, reply_address_for
+from inboxwatch.tokens import ReplyKeys, load_reply_secret, make_token, reply_address_for
 from inboxwatch_storage.queries import get_blob
 from inboxwatch_storage.tables import Case, CaseFile, CaseUpdate, CaseUpdateFile, Outbox, UserEmail
 
@@ -42,7 +42,7 @@ def client_address(session: Session, client_id: int) -> str | None:
 def queue_case_update_email(session: Session, case_update_id: int, *,
                             system: SystemConfig | None = None,
                             file_ids: Sequence[int] | None = None,
-                            secret: bytes | None = None) -> Outbox:
+                            secret: bytes | ReplyKeys | None = None) -> Outbox:
     """Queue the email for one case update in the caller's transaction; flushes only.
 
     ``system`` is the ``[system]`` configuration; None reads the config file that
@@ -71,7 +71,7 @@ def queue_case_update_email(session: Session, case_update_id: int, *,
     if system is None:
         system = load_config(resolve_config_path(None)).system
     if secret is None:
-        secret = load_reply_secret()
+        secret = load_reply_secret(system=system)
     if not secret:
         raise CaseEmailProblem("no reply-token secret: run `inboxwatch init` first, so replies "
                                "to this email can route back to the case")
