@@ -218,7 +218,8 @@ def load_config(path: Path | str | None) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (create one with `inboxwatch init`)") from None
     except PermissionError:
-        raise ConfigError(f"{path}: cannot read the config file (permission denied)") from None
+        raise ConfigError(f"{path}: cannot read the config file (permission denied): ask an "
+                          f"admin to add your account to group {_group_of(path)!r}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as exc:
@@ -343,11 +344,25 @@ def resolve_config_path(explicit: str | None) -> Path | None:
     if default.exists():
         return default
     system = system_config_path()
-    if os.environ.get("INBOXWATCH_SYSTEM_CONFIG") and not system.exists():
-        raise ConfigError(f"{system}: system config not found (INBOXWATCH_SYSTEM_CONFIG "
-                          "names it; create it with `sudo inboxwatch init --system`)")
     try:
-        return system if system.exists() else None
+        exists = system.exists()
     except PermissionError:
         raise ConfigError(f"{system}: cannot read the system config (permission denied): "
-                          "ask an admin to add you to the inboxwatch group") from None
+                          f"ask an admin to add your account to group {_group_of(system)!r} "
+                          "(`usermod -aG GROUP LOGIN`, then log in again)") from None
+    if os.environ.get("INBOXWATCH_SYSTEM_CONFIG") and not exists:
+        raise ConfigError(f"{system}: system config not found (INBOXWATCH_SYSTEM_CONFIG "
+                          "names it; create it with `sudo inboxwatch init --system`)")
+    return system if exists else None
+
+
+def _group_of(path: Path) -> str:
+    """The group of the nearest existing parent of ``path`` that we can stat."""
+    import grp
+
+    for parent in (path, *path.parents):
+        try:
+            return grp.getgrgid(parent.stat().st_gid).gr_name
+        except (OSError, KeyError):
+            continue
+    return "inboxwatch"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from inboxwatch.route import RoutingContext
 from inboxwatch_storage import open_engine
 
-pytest_plugins = ["tests.dovecot", "tests.postgres"]
+pytest_plugins = ["tests.dovecot", "tests.postgres", "tests.osaccounts"]
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -19,6 +19,7 @@ from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
+from inboxwatch_storage.engine import StoreAccessError
 from inboxwatch_storage.schema import SchemaError
 
 __all__ = ["build_parser", "iter_commands", "main"]
@@ -85,7 +86,16 @@ def _common_parent() -> argparse.ArgumentParser:
     return parent
 
 
+def keep_files_from_others() -> None:
+    """Add "others: no access" to the umask, whatever the caller's was: a store, its WAL
+    and SHM files, keys, configs and saved attachments are for the deployment's group
+    only. The group bits are left as the account set them (a team shares through them)."""
+    old = os.umask(0o007)
+    os.umask(old | 0o007)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_files_from_others()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -116,6 +126,9 @@ def _run(action: Callable[[], int | None]) -> int:
     except (ConfigError, SchemaError) as exc:
         _fail(str(exc))
         return 1
+    except StoreAccessError as exc:
+        _fail(str(exc))
+        return 5
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130

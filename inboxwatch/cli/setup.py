@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,14 @@ from sqlmodel import Session
 from inboxwatch.cli._access import OPEN, SERVICE
 from inboxwatch.cli._context import Context
 from inboxwatch.config import default_config_path
+from inboxwatch.deployment import (
+    SERVICE_USER,
+    SYSTEM_CONFIG_DIR,
+    SYSTEM_DATA_DIR,
+    SYSTEM_GROUP,
+    SystemLayout,
+    init_system,
+)
 from inboxwatch.errors import InboxwatchError, UsageError
 from inboxwatch.messages import list_inbound
 from inboxwatch.secrets import store_secret
@@ -62,6 +71,21 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[parent],
                        help="write a commented config and create the store")
     p.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    p.add_argument("--system", action="store_true",
+                   help="set up a team deployment (as root): group, service account, "
+                        "/etc/inboxwatch, /var/lib/inboxwatch, store, key, first admin")
+    p.add_argument("--admin", metavar="LOGIN",
+                   help="with --system: the OS account to make the first admin "
+                        "(default: the account that ran sudo)")
+    p.add_argument("--group", default=SYSTEM_GROUP,
+                   help=f"with --system: the operators' group (default {SYSTEM_GROUP})")
+    p.add_argument("--service-user", default=SERVICE_USER, metavar="ACCOUNT",
+                   help=f"with --system: the account the service runs as "
+                        f"(default {SERVICE_USER})")
+    p.add_argument("--config-dir", default=str(SYSTEM_CONFIG_DIR), metavar="DIR",
+                   help="with --system: where the config goes (default %(default)s)")
+    p.add_argument("--data-dir", default=str(SYSTEM_DATA_DIR), metavar="DIR",
+                   help="with --system: store and keys (default %(default)s)")
     p.set_defaults(func=cmd_init, access=OPEN)
 
     p = sub.add_parser("secret", parents=[parent], help="store secrets in the keyring")
@@ -85,14 +109,58 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_demo, access=OPEN)
 
 
+def write_private(path: Path, text: str, mode: int = 0o640) -> None:
+    """Write ``text`` to ``path`` (replacing it), never readable by others: the config
+    names mail hosts and accounts."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(temp, mode & ~0o007)
+    os.replace(temp, path)
+
+
+def system_config_text(layout: SystemLayout) -> str:
+    """The config of a team deployment: the shared store and data directory, then the
+    usual commented template."""
+    head = (f"# A team deployment (README \"Running it for a team\"): the service runs as\n"
+            f"# {layout.service_user}; operators are OS accounts in group {layout.group}.\n\n"
+            f"[database]\nurl = \"{layout.store_url}\"\n\n")
+    body = CONFIG_TEMPLATE.replace('# [database]\n# url = "sqlite:////var/lib/inboxwatch/'
+                                   'inboxwatch.db"   # default: the user data directory\n\n',
+                                   "")
+    return head + body.replace("[system]\n", f"[system]\ndata_dir = \"{layout.data_dir}\"  "
+                               "# the reply-token keys\n", 1)
+
+
+def cmd_init_system(ctx: Context, args: argparse.Namespace) -> int:
+    layout = SystemLayout(config_dir=Path(args.config_dir), data_dir=Path(args.data_dir),
+                          group=args.group, service_user=args.service_user,
+                          db_url=ctx.db_url)
+    admin = args.admin or (os.environ.get("SUDO_USER") if os.geteuid() == 0 else None)
+    steps = init_system(layout, system_config_text(layout), admin_login=admin,
+                        force=args.force)
+    steps.append(f"next: add operators to the group (`usermod -aG {layout.group} LOGIN`), "
+                 "then `inboxwatch users add EMAIL --name NAME --login LOGIN`; run the "
+                 "service as " + layout.service_user + " (examples/inboxwatch.service)")
+    if ctx.json:
+        ctx.emit_json({"config": str(layout.config_path), "steps": steps})
+    else:
+        for line in steps:
+            ctx.console.print(Text(line))
+    return 0
+
+
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    if args.system:
+        return cmd_init_system(ctx, args)
     path = Path(ctx.config_path) if ctx.config_path else default_config_path()
     wrote = False
     if path.exists() and not args.force:
         message = f"config exists, left unchanged: {path}"
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+        write_private(path, CONFIG_TEMPLATE)
         wrote = True
         message = f"wrote config: {path}"
     ctx.config_path = str(path)

@@ -9,6 +9,8 @@ base is plain SQLAlchemy and runs unchanged on PostgreSQL.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from inboxwatch_storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "StoreAccessError",
     "insert_ignoring_duplicates",
     "create_fulltext_index",
     "drop_fulltext_index",
@@ -41,7 +44,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_sqlite_file(Path(database).expanduser())
         engine = create_engine(
             url,
             echo=echo,
@@ -50,6 +53,43 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+class StoreAccessError(Exception):
+    """The store's file or directory cannot be opened by this account; says what to fix."""
+
+
+def _create_sqlite_file(path: Path) -> None:
+    """Create the store file, if it is missing, with mode 0660 less the umask (SQLite gives
+    the WAL and SHM files the database file's mode), in a directory made 0770 less the
+    umask; say what to fix, in one line, when this account may not use an existing one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o770)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o660)
+    except FileExistsError:
+        if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise StoreAccessError(_no_access(path)) from None
+        return
+    except PermissionError:
+        raise StoreAccessError(_no_access(path)) from None
+    os.close(fd)
+
+
+def _no_access(path: Path) -> str:
+    import grp
+    import pwd
+
+    target = path if path.exists() else path.parent
+    try:
+        info = target.stat()
+        owner = pwd.getpwuid(info.st_uid).pw_name
+        group = grp.getgrgid(info.st_gid).gr_name
+        where = f" (owner {owner}, group {group}, mode {stat.S_IMODE(info.st_mode):04o})"
+        hint = (f": ask an admin to add your account to group {group!r} "
+                f"(`usermod -aG {group} LOGIN`, then log in again)")
+    except (OSError, KeyError):
+        where, hint = "", ""
+    return f"cannot open the store {path}: permission denied{where}{hint}"
 
 
 def insert_ignoring_duplicates(table: Any, dialect: Any) -> Any:
