@@ -4,7 +4,7 @@ PYTHON ?= python3
 # Tests that need no server, no other process, no terminal and no Hypothesis run; the
 # markers are applied by tests/conftest.py from the fixtures a test uses.
 FAST = not slow and not dovecot and not postgres and not smtp and not tmux and not tui \
-       and not subprocess and not property
+       and not subprocess and not property and not accounts
 
 .PHONY: fast lint check test ci digest bench
 

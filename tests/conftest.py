@@ -98,6 +98,7 @@ FIXTURE_MARKERS = {
     "smtp": "smtp",
     "demo_env": "tmux",
     "snap_compare": "tui",
+    "os_accounts": "accounts",
 }
 
 

@@ -14,6 +14,7 @@ import pwd
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,6 +184,7 @@ def test_init_system_needs_root(os_accounts: Accounts, tmp_path: Path) -> None:
 SAVE_ATTACHMENT = """
 import sys
 from pathlib import Path
+from typing import Any
 from sqlmodel import Session, select
 from inboxwatch.cli._context import Context
 from inboxwatch.attachments import save_attachments
@@ -198,3 +200,99 @@ with Session(ctx.engine) as session:
 @pytest.fixture(autouse=True)
 def _no_os_environ_leak() -> None:
     assert "INBOXWATCH_SYSTEM_CONFIG" not in os.environ
+
+
+def _reply(sender: str, to: str, body: str, message_id: str, *, subject: str,
+           references: str | None = None) -> bytes:
+    """A client's reply with no In-Reply-To; References only when given."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    reply = EmailMessage()
+    reply["From"] = f"Carla Client <{sender}>"
+    reply["To"] = to
+    reply["Subject"] = subject
+    reply["Message-ID"] = message_id
+    reply["Date"] = "Wed, 02 Dec 2026 09:00:00 +0000"
+    if references:
+        reply["References"] = references
+    reply.set_content(body)
+    return reply.as_bytes(policy=SMTP)
+
+
+@pytest.mark.slow
+def test_replies_to_two_operators_case_updates_route_by_token_and_by_references(
+        os_accounts: Accounts, dovecot: Any) -> None:
+    from tests.dovecot import DEFAULT_PASSWORD, write_config
+    from tests.test_notify import Captured, Smtp, free_port
+
+    people, data = _init_team(os_accounts)
+    group, service = people["group"], people["service"]
+    mailbox_user = dovecot.new_user()
+    smtp = Smtp(free_port(), Captured())
+    smtp.start()
+    try:
+        config = os_accounts.base / "etc" / "inboxwatch.toml"
+        scratch = os_accounts.base / "scratch.toml"
+        write_config(scratch, dovecot, mailbox_user, idle=False, extra=f'data_dir = "{data}"',
+                     mailboxes=f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+                               'security = "plain"\ntimeout_seconds = 10\n')
+        config.write_text(f'[database]\nurl = "sqlite:///{data / "inboxwatch.db"}"\n\n'
+                          + scratch.read_text())
+        scratch.unlink()
+        first, second = people["admin"], people["operator"]
+        assert _as(os_accounts, first, "users", "add", f"{second}@helpdesk.example", "--name",
+                   "Bob", "--login", second).returncode == 0
+        assert _as(os_accounts, first, "users", "add", "carla@client.example", "--name",
+                   "Carla Client", "--role", "client").returncode == 0
+        # Each operator, from their own login, opens a case and emails an update.
+        for number, login in ((1, first), (2, second)):
+            done = _as(os_accounts, login, "case", "create", "--title", f"Case of {login}",
+                       "--client", "carla@client.example")
+            assert done.returncode == 0, done.stderr
+            done = _as(os_accounts, login, "case", "update", str(number), "--text",
+                       f"Update from {login}.", "--email")
+            assert done.returncode == 0, done.stderr
+        sent = _as(os_accounts, service, "--json", "outbox", "send")
+        assert sent.returncode == 0, sent.stderr
+        assert json.loads(sent.stdout)["sent"] == 2
+        emails = {str(m["Subject"]): m for _, _, m in smtp.captured.mails}
+        assert len(emails) == 2
+        replies = []
+        for number, login in ((1, first), (2, second)):
+            email = emails[f"[Case #{number}] Case of {login}"]
+            token_address = str(email["Reply-To"])
+            assert token_address.startswith("updates+")
+            # By token only: Reply pressed in a client that drops In-Reply-To/References.
+            replies.append(_reply("carla@client.example", token_address,
+                                  f"token reply to case {number}",
+                                  f"<token-{number}@client.example>",
+                                  subject=f"Re: {email['Subject']}"))
+            # By References only: to the plain address, a subject that names no case.
+            replies.append(_reply("carla@client.example", "updates@helpdesk.example.com",
+                                  f"references reply to case {number}",
+                                  f"<refs-{number}@client.example>", subject="Re: thanks",
+                                  references=str(email["Message-ID"]).strip()))
+        dovecot.append(mailbox_user, replies)
+        polled = _as(os_accounts, service, "poll", IW_TEST_IMAP_PW=DEFAULT_PASSWORD)
+        assert polled.returncode == 0, polled.stderr
+
+        listed = _as(os_accounts, first, "--json", "messages", "--disposition", "case_update")
+        assert listed.returncode == 0, listed.stderr
+        rows = json.loads(listed.stdout)
+        assert len(rows) == 4
+        how = {}
+        for row in rows:
+            shown = json.loads(_as(os_accounts, first, "--json", "show", str(row["id"])).stdout)
+            rules = {h["rule"] for h in shown["explanation"]}
+            via = "token" if "reply_via_token" in rules else \
+                "references" if "reply_via_references" in rules else "other"
+            how[shown["message_id"]] = (shown["case_id"], via)
+        assert how == {"<token-1@client.example>": (1, "token"),
+                       "<refs-1@client.example>": (1, "references"),
+                       "<token-2@client.example>": (2, "token"),
+                       "<refs-2@client.example>": (2, "references")}
+        assert _nothing_for_others(data) == []
+        assert _owner(data / "inboxwatch.db")[1] == group
+    finally:
+        smtp.stop()
