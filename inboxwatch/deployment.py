@@ -20,10 +20,12 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from inboxwatch import identity
@@ -202,11 +204,68 @@ def _write_file(path: Path, text: str, uid: int, gid: int, mode: int) -> None:
     os.replace(temp, path)
 
 
+def _init_postgres(layout: SystemLayout, admin_login: str | None) -> list[str]:
+    """The two halves of a PostgreSQL team store. As the ``postgres`` account (peer
+    authentication): the service account's login role, with CREATEROLE so that it can make
+    operators' roles, and the database it owns. Then, as the service account itself: the
+    schema, group roles, grants and policies, and the first admin (``db setup-team``)."""
+    url = make_url(layout.store_url)
+    database = url.database
+    if not database or url.username:
+        raise UsageError(f"--db {layout.store_url}: a team's PostgreSQL URL names the "
+                         "database and no user (peer authentication over the socket), e.g. "
+                         "postgresql+psycopg:///inboxwatch?host=/var/run/postgresql")
+    host = str(url.query.get("host") or url.host or "/var/run/postgresql")
+    port = str(url.query.get("port") or url.port or 5432)
+    psql = shutil.which("psql")
+    if psql is None:
+        raise InboxwatchError("psql not found: install postgresql-client")
+    role, owner = _sql_ident(layout.service_user), _sql_ident(layout.service_user)
+    script = (f"SELECT 'CREATE ROLE {role} LOGIN CREATEROLE' WHERE NOT EXISTS "
+              f"(SELECT FROM pg_roles WHERE rolname = {_sql_lit(layout.service_user)})\\gexec\n"
+              f"ALTER ROLE {role} CREATEROLE;\n"
+              f"SELECT 'CREATE DATABASE {_sql_ident(database)} OWNER {owner}' WHERE NOT EXISTS "
+              f"(SELECT FROM pg_database WHERE datname = {_sql_lit(database)})\\gexec\n")
+    done = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port,
+                           "-d", "postgres"], input=script, capture_output=True, text=True,
+                          user="postgres", check=False, timeout=120)
+    if done.returncode != 0:
+        raise InboxwatchError(f"PostgreSQL set-up as postgres failed: "
+                              f"{done.stderr.strip()[:300]}")
+    info = pwd.getpwnam(layout.service_user)
+    argv = [sys.executable, "-c", "from inboxwatch.cli import entry_point; entry_point()",
+            "--config", str(layout.config_path), "--json", "db", "setup-team"]
+    if admin_login:
+        argv += ["--admin", admin_login]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(layout.data_dir),
+           "LANG": "C.UTF-8"}
+    done = subprocess.run(argv, capture_output=True, text=True, user=info.pw_uid,
+                          group=info.pw_gid, extra_groups=[], env=env, cwd=layout.data_dir,
+                          check=False, timeout=300)
+    if done.returncode != 0:
+        raise InboxwatchError(f"db setup-team as {layout.service_user} failed: "
+                              f"{done.stderr.strip()[:300]}")
+    import json
+
+    return [f"PostgreSQL: role {layout.service_user} (CREATEROLE) owns database {database}",
+            *json.loads(done.stdout)["steps"]]
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _init_store(layout: SystemLayout, uid: int, gid: int,
                 admin_login: str | None) -> list[str]:
     from inboxwatch.users import bootstrap_first_admin
     from inboxwatch_storage import open_engine
 
+    if make_url(layout.store_url).get_backend_name() == "postgresql":
+        return _init_postgres(layout, admin_login)
     steps = []
     engine = open_engine(layout.store_url)
     try:

@@ -40,6 +40,7 @@ from inboxwatch.roles import (
     VIEW_INBOUND_MESSAGES,
     Actor,
 )
+from inboxwatch_storage.grants import sync_login
 from inboxwatch_storage.tables import Permission, Role, RolePermission, User, UserEmail, UserRole
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "normalize_email",
     "resolve_actor",
     "seed_roles",
+    "sync_database_roles",
     "transaction",
     "user_info",
 ]
@@ -204,6 +206,17 @@ def resolve_actor(session: Session, *, login: str | None = None,
     return _actor_for(session, target)
 
 
+def _sync_database_role(session: Session, user: User) -> None:
+    """Keep a PostgreSQL team deployment's login role in step with ``user`` (a no-op on
+    SQLite and on a database without team roles; see :mod:`inboxwatch_storage.grants`)."""
+    if user.login is None or user.id is None:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    sync_login(connection, user.login, _roles_of(session, user.id), user.active)
+
+
 def _check_role(role: str) -> None:
     if role not in BUILTIN_ROLES:
         raise UsageError(f"unknown role {role!r} (roles: {', '.join(BUILTIN_ROLES)})")
@@ -258,6 +271,7 @@ def add_user(session: Session, actor: Actor, email: str, *, name: str,
             if role not in have:
                 session.add(UserRole(user_id=user.id, role=role))
         session.flush()
+        _sync_database_role(session, user)
         info = user_info(session, user)
         record_audit(session, actor, "user_add", before=before,
                      after={"active": True, "roles": list(info.roles), "login": login},
@@ -285,6 +299,7 @@ def deactivate_user(session: Session, actor: Actor, email: str) -> UserInfo:
         user.active = False
         session.add(user)
         session.flush()
+        _sync_database_role(session, user)
         info = user_info(session, user)
         record_audit(session, actor, "user_deactivate", before=before,
                      after={"active": False}, detail=info.label)
@@ -304,6 +319,7 @@ def grant_role(session: Session, actor: Actor, email: str, role: str) -> UserInf
         if role not in before:
             session.add(UserRole(user_id=user.id, role=role))
             session.flush()
+        _sync_database_role(session, user)
         info = user_info(session, user)
         record_audit(session, actor, "user_grant", before={"roles": before},
                      after={"roles": list(info.roles)}, detail=f"{info.label} +{role}")
@@ -340,6 +356,16 @@ def ensure_contact(session: Session, email: str, name: str = "") -> User:
     return user
 
 
+def sync_database_roles(session: Session) -> int:
+    """Put every staff user's PostgreSQL login role in step with their inboxwatch roles
+    (``db setup-team``; run by the service account). Returns how many were synced."""
+    with transaction(session):
+        users = session.exec(select(User).where(col(User.login).is_not(None))).all()
+        for user in users:
+            _sync_database_role(session, user)
+    return len(users)
+
+
 def bootstrap_first_admin(session: Session, login: str | None = None,
                           name: str | None = None) -> UserInfo | None:
     """On a store with no staff user yet, make the OS login an admin; else do nothing.
@@ -362,6 +388,7 @@ def bootstrap_first_admin(session: Session, login: str | None = None,
         assert user.id is not None
         session.add(UserRole(user_id=user.id, role="admin"))
         session.flush()
+        _sync_database_role(session, user)
         info = user_info(session, user)
         record_audit(session, SYSTEM_ACTOR, "user_add", after={"roles": ["admin"],
                      "login": login}, detail=f"first admin: {login}")

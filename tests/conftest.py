@@ -95,6 +95,7 @@ FIXTURE_MARKERS = {
     "dovecot": "dovecot",
     "dovecot_no_idle": "dovecot",
     "postgres_url": "postgres",
+    "peer_postgres": "postgres",
     "smtp": "smtp",
     "demo_env": "tmux",
     "snap_compare": "tui",

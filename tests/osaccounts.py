@@ -58,6 +58,7 @@ class Accounts:
         self.users.append(name)
         home = self.base / "home" / name
         home.mkdir(parents=True)
+        home.parent.chmod(0o755)  # whatever the test process's umask
         info = pwd.getpwnam(name)
         os.chown(home, info.pw_uid, info.pw_gid)
         home.chmod(0o700)
@@ -75,25 +76,26 @@ class Accounts:
         env.update(extra)
         return env
 
-    def run(self, login: str, *argv: str, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """``inboxwatch ARGV`` as ``login``: its uid, primary group and groups."""
+    def command(self, login: str, argv: list[str], *, env: dict[str, str] | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``argv`` as ``login``: its uid, primary group and supplementary groups."""
         info = pwd.getpwnam(login)
         groups = [g.gr_gid for g in grp.getgrall() if login in g.gr_mem]
         return subprocess.run(
-            [sys.executable, "-c", INBOXWATCH, *argv], user=info.pw_uid, group=info.pw_gid,
-            extra_groups=groups, env=env or self.env(login), cwd=self.base,
-            capture_output=True, text=True, timeout=timeout, umask=0o022, check=False)
+            argv, user=info.pw_uid, group=info.pw_gid, extra_groups=groups,
+            env=env or self.env(login), cwd=self.base, capture_output=True, text=True,
+            timeout=timeout, umask=0o022, check=False)
+
+    def run(self, login: str, *argv: str, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``inboxwatch ARGV`` as ``login``."""
+        return self.command(login, [sys.executable, "-c", INBOXWATCH, *argv], env=env,
+                            timeout=timeout)
 
     def python(self, login: str, code: str, *args: str,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Python ``code`` as ``login`` (for a service call that has no command)."""
-        info = pwd.getpwnam(login)
-        groups = [g.gr_gid for g in grp.getgrall() if login in g.gr_mem]
-        return subprocess.run(
-            [sys.executable, "-c", code, *args], user=info.pw_uid, group=info.pw_gid,
-            extra_groups=groups, env=env or self.env(login), cwd=self.base,
-            capture_output=True, text=True, timeout=120, umask=0o022, check=False)
+        return self.command(login, [sys.executable, "-c", code, *args], env=env)
 
     def remove(self) -> None:
         for name in reversed(self.users):

@@ -69,3 +69,46 @@ def postgres_url() -> Iterator[str]:
     finally:
         as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def peer_postgres() -> Iterator[tuple[Path, int]]:
+    """A cluster whose Unix socket uses peer authentication, as a team deployment's does:
+    a connection with no user name is the OS login's own role. Yields (socket dir, port)."""
+    initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
+    if initdb is None or pg_ctl is None or _tool("psql") is None:
+        _unavailable("needs initdb, pg_ctl and psql (apt-get install postgresql)")
+    if importlib.util.find_spec("psycopg") is None:
+        _unavailable("needs psycopg (pip install 'inboxwatch[postgres]')")
+    try:
+        pg_user = pwd.getpwnam("postgres")
+    except KeyError:
+        _unavailable("no postgres OS user to run the server as")
+        raise
+    assert initdb is not None and pg_ctl is not None
+    root = Path(tempfile.mkdtemp(prefix="inboxwatch-pgpeer-"))
+    root.chmod(0o755)  # the socket is reached by the test's throw-away accounts
+    data = root / "data"
+    os.chown(root, pg_user.pw_uid, pg_user.pw_gid)
+    port = free_port()
+
+    def as_postgres(*cmd: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+
+    as_postgres(initdb, "-D", str(data), "--auth-local=peer", "--auth-host=reject",
+                "-U", "postgres")
+    as_postgres(pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+                f"-p {port} -k {root} -c listen_addresses=''", "start")
+    try:
+        yield root, port
+    finally:
+        as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def psql_tool() -> str:
+    found = _tool("psql")
+    assert found is not None
+    return found

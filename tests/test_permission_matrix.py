@@ -37,6 +37,7 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("show",): ["show", "1"],
     ("db", "upgrade"): ["db", "upgrade"],
     ("db", "current"): ["db", "current"],
+    ("db", "setup-team"): ["db", "setup-team"],
     ("init",): ["init"],
     ("secret", "set"): ["secret", "set", "smtp"],
     ("secret", "rotate-reply-key"): ["secret", "rotate-reply-key"],
@@ -65,8 +66,9 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("outbox", "list"): ["outbox", "list"],
     ("notify", "check-templates"): ["notify", "check-templates"],
 }
-# Allowed, these stop after the permission check: no mailbox is configured, no terminal.
-ALLOWED_EXIT = {("poll",): 1, ("run",): 1, ("tui",): 2}
+# Allowed, these stop after the permission check: no mailbox is configured, no terminal,
+# a PostgreSQL command on SQLite.
+ALLOWED_EXIT = {("poll",): 1, ("run",): 1, ("tui",): 2, ("db", "setup-team"): 2}
 ALL_COMMANDS = [(words, command.get_default("access"))
                 for words, command in iter_commands(build_parser())]
 

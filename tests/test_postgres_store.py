@@ -39,13 +39,22 @@ def pg_db(postgres_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-def test_import_search_show_on_postgresql(pg_db: str,
+def test_import_search_show_on_postgresql(pg_db: str, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlmodel import Session
+
+    from inboxwatch.users import bootstrap_first_admin
+
+    monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "ada")
     n = len(list(EXAMPLES.glob("*.eml")))
     assert main(["--db", pg_db, "--json", "import", str(EXAMPLES)]) == 0
     assert json.loads(capsys.readouterr().out)["stored"] == n
     assert main(["--db", pg_db, "--json", "import", str(EXAMPLES)]) == 0
     assert json.loads(capsys.readouterr().out)["stored"] == 0
+    engine = open_engine(pg_db)
+    with Session(engine) as session:
+        bootstrap_first_admin(session, login="ada")  # who reads: an admin
+    engine.dispose()
     assert main(["--db", pg_db, "--json", "messages", "--search", "printer"]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert hits and all("printer" in json.dumps(h).lower() or h["id"] for h in hits)

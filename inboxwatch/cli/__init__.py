@@ -14,12 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from inboxwatch.cli._access import Access
 from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
-from inboxwatch_storage.engine import StoreAccessError
+from inboxwatch_storage.engine import StoreAccessError, explain_database_error
 from inboxwatch_storage.schema import SchemaError
 
 __all__ = ["build_parser", "iter_commands", "main"]
@@ -95,7 +97,6 @@ def keep_files_from_others() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    keep_files_from_others()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -109,17 +110,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             if sys.stdin.isatty() and sys.stdout.isatty():
                 from inboxwatch.cli.ui import open_tui
 
-                return _run(lambda: open_tui(ctx))
+                return _run(lambda: open_tui(ctx), lambda: ctx.database_url)
             parser.print_help()
             return 0
-        return _run(lambda: args.func(ctx, args))
+        return _run(lambda: args.func(ctx, args), lambda: ctx.database_url)
     finally:
         ctx.close()
 
 
-def _run(action: Callable[[], int | None]) -> int:
+def _run(action: Callable[[], int | None], url: Callable[[], str] = lambda: "") -> int:
     try:
         return int(action() or 0)
+    except DBAPIError as exc:
+        explained = explain_database_error(exc, _safe(url))
+        if explained is None:
+            raise
+        _fail(explained[0])
+        return explained[1]
     except InboxwatchError as exc:
         _fail(str(exc))
         return exc.exit_code
@@ -138,9 +145,17 @@ def _run(action: Callable[[], int | None]) -> int:
         return 1
 
 
+def _safe(url: Callable[[], str]) -> str:
+    try:
+        return url()
+    except Exception:  # noqa: BLE001 - only naming the database in a message
+        return "the database"
+
+
 def _fail(message: str) -> None:
     print(f"inboxwatch: error: {clean_line(message)}", file=sys.stderr)
 
 
 def entry_point() -> None:
+    keep_files_from_others()  # process-wide: here, not in main(), which tests call in-process
     sys.exit(main())

@@ -55,6 +55,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     q = dbsub.add_parser("upgrade", parents=[parent], help="migrate the schema to this version")
     q.set_defaults(func=cmd_db_upgrade, access=SERVICE)
+    q = dbsub.add_parser("setup-team", parents=[parent],
+                         help="PostgreSQL: the group roles, grants and policies of a team "
+                              "deployment; syncs every operator's login role (idempotent)")
+    q.add_argument("--admin", metavar="LOGIN",
+                   help="make this OS login the first admin if the store has none")
+    q.set_defaults(func=cmd_db_setup_team, access=SERVICE)
     q = dbsub.add_parser("current", parents=[parent], help="print the schema revision")
     q.set_defaults(func=cmd_db_current, access=OPEN)
 
@@ -235,6 +241,31 @@ def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
     else:
         ctx.console.print(Text(f"schema {before or 'empty'} -> {after}" if before != after
                                else f"schema already at {after}"))
+    return 0
+
+
+def cmd_db_setup_team(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.errors import UsageError
+    from inboxwatch.users import bootstrap_first_admin, sync_database_roles
+    from inboxwatch_storage.grants import setup_team_roles
+
+    engine = ctx.engine
+    ctx.service_actor("set up the team's database roles")
+    if engine.dialect.name != "postgresql":
+        raise UsageError("db setup-team is for PostgreSQL; on SQLite the file's group is "
+                         "the boundary (README \"Running it for a team\")")
+    steps = setup_team_roles(engine)
+    with Session(engine) as session:
+        if args.admin:
+            info = bootstrap_first_admin(session, login=args.admin)
+            steps.append(f"first admin: OS account {args.admin!r}" if info else
+                         "first admin: the store has staff already, left unchanged")
+        steps.append(f"login roles synced: {sync_database_roles(session)}")
+    if ctx.json:
+        ctx.emit_json({"steps": steps})
+    else:
+        for line in steps:
+            ctx.console.print(Text(line))
     return 0
 
 

@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, create_engine, event, or_, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from inboxwatch_storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "StoreAccessError",
+    "explain_database_error",
     "insert_ignoring_duplicates",
     "create_fulltext_index",
     "drop_fulltext_index",
@@ -90,6 +92,36 @@ def _no_access(path: Path) -> str:
     except (OSError, KeyError):
         where, hint = "", ""
     return f"cannot open the store {path}: permission denied{where}{hint}"
+
+
+def explain_database_error(exc: BaseException, url: str) -> tuple[str, int] | None:
+    """One line saying what to fix, and the exit code (4: the server cannot be reached, 5:
+    refused to this account), for a database error a person can act on; None for others.
+
+    The cases of a team on PostgreSQL with peer authentication: the OS login has no
+    database role yet, or one without an inboxwatch group role, or the server is down."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    message = " ".join(str(orig).split())
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        where = "the database"
+    if sqlstate == "42501" or "permission denied for" in message:
+        return (f"the database refused this account: {message[:160]} (its role is not an "
+                "active inboxwatch user's; ask an admin: `inboxwatch users list`)", 5)
+    if "role" in message and "does not exist" in message:
+        return (f"{where}: {message[:160]}: ask an inboxwatch admin to add you "
+                "(`inboxwatch users add EMAIL --name NAME --login LOGIN` creates the "
+                "database role)", 5)
+    if "authentication failed" in message or "no pg_hba.conf entry" in message:
+        return f"{where}: {message[:200]}", 5
+    if "database" in message and "does not exist" in message:
+        return (f"{where}: {message[:160]} (create it, or fix [database] url)", 1)
+    if "Connection refused" in message or "No such file or directory" in message \
+            or "could not connect" in message or "could not translate host" in message:
+        return f"{where}: cannot reach the database server: {message[:160]}", 4
+    return None
 
 
 def insert_ignoring_duplicates(table: Any, dialect: Any) -> Any:
