@@ -164,6 +164,11 @@ def test_team_deployment_modes_identity_and_refusals(os_accounts: Accounts) -> N
     assert "reply-token" in update.stderr and "permission denied" in update.stderr
     key.chmod(0o640)
 
+    # `init` by an operator would shadow the team's config with a private one: refused.
+    private = _as(os_accounts, people["operator"], "init")
+    assert private.returncode == 2 and "team deployment" in private.stderr
+    assert not (os_accounts.base / "home" / people["operator"] / ".config").exists()
+
     # A system config that is not there, named on purpose: one line.
     missing = os_accounts.run(people["operator"], "messages", env=os_accounts.env(
         people["operator"], INBOXWATCH_SYSTEM_CONFIG=str(etc / "nope.toml")))

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from inboxwatch.cli._access import OPEN, SERVICE
 from inboxwatch.cli._context import Context
-from inboxwatch.config import default_config_path
+from inboxwatch.config import default_config_path, system_config_path
 from inboxwatch.deployment import (
     SERVICE_USER,
     SYSTEM_CONFIG_DIR,
@@ -155,6 +155,11 @@ def cmd_init_system(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     if args.system:
         return cmd_init_system(ctx, args)
+    system = system_config_path()
+    if not ctx.config_path and not default_config_path().exists() and system.exists():
+        raise UsageError(f"this machine has a team deployment ({system}), which this "
+                         "account already uses; `inboxwatch init` would make a private one "
+                         "instead: pass --config PATH to do that on purpose")
     path = Path(ctx.config_path) if ctx.config_path else default_config_path()
     wrote = False
     if path.exists() and not args.force:
