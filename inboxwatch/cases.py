@@ -92,12 +92,14 @@ class CaseInfo:
     client_email: str | None
     notes: str
     created_at: datetime
+    client_activated: bool = False  # creating the case made its client an active user
 
     def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "title": self.title, "status": self.status,
                 "client_id": self.client_id, "client_name": self.client_name,
                 "client_email": self.client_email, "notes": self.notes,
-                "created_at": self.created_at.isoformat()}
+                "created_at": self.created_at.isoformat(),
+                "client_activated": self.client_activated}
 
 
 @dataclass(frozen=True, slots=True)

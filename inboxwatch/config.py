@@ -88,6 +88,7 @@ class SystemConfig:
     digest_window_minutes: int = 10
     retention_days: int = 30
     data_dir: str | None = None  # the reply-token keys (and the default store) live here
+    activate_clients: bool = True  # Create Case makes a new client an active user
     notice_subject_template: str | None = None
     notice_body_template: str | None = None
 
@@ -172,6 +173,7 @@ _SYSTEM: _Spec = {
     "digest_window_minutes": ((int,), "a whole number", False),
     "retention_days": ((int,), "a whole number of days", False),
     "data_dir": ((str,), "a directory path", False),
+    "activate_clients": ((bool,), "true or false", False),
     "notice_subject_template": ((str,), "a template string", False),
     "notice_body_template": ((str,), "a template string", False),
 }

@@ -14,6 +14,8 @@ Three ways to find the case update, tried in order (docs/product.md "Routing", s
 Then the sender and the message decide (the outcomes of :data:`OUTCOMES`):
 
 - sender not an active user -> inbound, ``unknown_sender``, case pre-linked;
+- active, but not the case's client, a participant or staff (trust is per case: the client
+  of another case is a stranger here) -> inbound, ``not_on_case``, case pre-linked;
 - active, but unrelated -> inbound, ``unrelated_to_case``, case pre-linked;
 - active and related -> **auto case update** (disposition ``case_update``, closed), created in
   the store step (:func:`inboxwatch.ingest.process_pending`).
@@ -40,7 +42,14 @@ from inboxwatch.explain import RuleHit
 from inboxwatch.lookups import BatchLookups, referenced_ids
 from inboxwatch.parse import ParsedMessage
 from inboxwatch.tokens import find_reply_tokens
-from inboxwatch_storage.tables import Case, CaseParticipant, CaseUpdate, User, UserEmail
+from inboxwatch_storage.tables import (
+    Case,
+    CaseParticipant,
+    CaseUpdate,
+    User,
+    UserEmail,
+    UserRole,
+)
 
 __all__ = [
     "OUTCOMES",
@@ -68,6 +77,7 @@ _STOPWORDS = frozenset(
 # outcome -> (disposition, status, reason, rule id) for a matched message.
 OUTCOMES: dict[str, tuple[str, str, str, str]] = {
     "unknown_sender": ("inbound", "awaiting_review", "unknown_sender", "unknown_sender"),
+    "not_on_case": ("inbound", "awaiting_review", "not_on_case", "not_on_case"),
     "unrelated": ("inbound", "awaiting_review", "unrelated_to_case", "unrelated_to_case"),
     "related": ("case_update", "closed", "", "auto_case_update"),
 }
@@ -228,6 +238,23 @@ def _is_client_or_participant(session: Session, case_id: int, email: str) -> boo
         session.get(CaseParticipant, (case_id, user_id)) is not None
 
 
+STAFF_ROLES = ("admin", "operator", "viewer")
+
+
+def _standing(session: Session, user: User, case_id: int) -> str | None:
+    """What ``user`` is to the case: "the client", "a participant", "staff"; None when
+    nothing (per-case trust: an active client of another case is a stranger here)."""
+    assert user.id is not None
+    case = session.get(Case, case_id)
+    if case is not None and case.client_id == user.id:
+        return "the client"
+    if session.get(CaseParticipant, (case_id, user.id)) is not None:
+        return "a participant"
+    staff = session.exec(select(UserRole.role).where(
+        UserRole.user_id == user.id, col(UserRole.role).in_(STAFF_ROLES))).first()
+    return "staff" if staff is not None else None
+
+
 def _active_user(session: Session, email: str) -> User | None:
     if not email:
         return None
@@ -253,11 +280,20 @@ def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
     decision.case_id = match.case_id
     decision.case_update_id = match.case_update_id
     sender = parsed.from_addr.email if parsed.from_addr else ""
-    if _active_user(session, sender) is None:
+    user = _active_user(session, sender)
+    if user is None:
         outcome = "unknown_sender"
         evidence = f"{sender or 'no sender'} is not an active user; case #{match.case_id} " \
                    "pre-linked"
+    elif (who := _standing(session, user, match.case_id)) is None:
+        outcome = "not_on_case"
+        evidence = (f"{sender} ({user.name}) is an active user but not case "
+                    f"#{match.case_id}'s client, a participant or staff: not trusted with "
+                    f"this case; case #{match.case_id} pre-linked (add them as a participant "
+                    f"and their replies attach)")
     else:
+        decision.explanation.append(RuleHit("route", "sender_on_case",
+                                            f"{sender} is {who} of case #{match.case_id}"))
         related, evidence = is_related(session, parsed, match)
         outcome = "related" if related else "unrelated"
         if not related:

@@ -22,7 +22,7 @@ Signature style: ``action(session, actor, ...)``; the actor comes from
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ from inboxwatch.users import (
     find_user_by_email,
     normalize_email,
     transaction,
+    was_deactivated,
 )
 from inboxwatch_storage.queries import attachments_of
 from inboxwatch_storage.tables import (
@@ -62,6 +63,7 @@ from inboxwatch_storage.tables import (
 )
 
 __all__ = [
+    "add_participant",
     "DEFAULT_RETENTION_DAYS",
     "DELETE_LABELS",
     "AttachableFile",
@@ -209,12 +211,18 @@ def _queue_case_update_email(session: Session, case_update_id: int,
 def create_case(
     session: Session, actor: Actor, *, from_message: int | None = None,
     title: str | None = None, client_email: str | None = None, notes: str | None = None,
-    store: CaseStore | None = None,
+    store: CaseStore | None = None, activate_client: bool = True,
 ) -> CaseInfo:
     """Create a case (needs ``create_case``).
 
-    From a message: client = the sender (an inactive contact is created when no user has
-    that address), title = the subject (unless ``title`` is given), notes = the body text,
+    The client becomes an **active** user of role ``client`` when no user had the address
+    (or only a contact made inactive, never deactivated on purpose), so that their replies
+    to the case's emails route by themselves; ``activate_client=False``
+    (``system.activate_clients = false``) keeps new clients inactive. The returned case says
+    whether it did (``client_activated``), and so does the audit entry.
+
+    From a message: client = the sender, title = the subject (unless ``title`` is given),
+    notes = the body text,
     files = byte-identical copies of the attachments; the message is linked to the new case
     and becomes ``closed``. Without a message: ``title`` and ``client_email`` are required.
     """
@@ -229,11 +237,11 @@ def create_case(
             if not m.from_addr:
                 raise UsageError(f"message {from_message} has no sender address: use "
                                  "`case create --title T --client EMAIL` and link it")
-            client = ensure_contact(session, m.from_addr, m.from_name)
-            assert client.id is not None
+            client_id, activated = _case_client(session, m.from_addr, m.from_name,
+                                                activate_client)
             before = _snapshot(m)
             case = store.create(title=title or m.subject or "(no subject)",
-                                client_id=client.id,
+                                client_id=client_id,
                                 notes=m.body_text if notes is None else notes,
                                 created_by=actor.user_id)
             assert m.id is not None
@@ -246,21 +254,44 @@ def create_case(
             record_audit(session, actor, "create_case", message_pk=m.id, case_id=case.number,
                          before=before, after=_snapshot(m),
                          detail=f"case #{case.number} from message {m.id}; "
-                                f"{len(files)} file(s)")
-            return case
+                                f"{len(files)} file(s)" + _activated_note(activated, m.from_addr))
+            return replace(case, client_activated=activated)
         if not title or not title.strip():
             raise UsageError("a case needs --title (or --from-message)")
         if not client_email:
             raise UsageError("a case needs --client EMAIL (or --from-message)")
         address = normalize_email(client_email)
-        found = find_user_by_email(session, address)
-        client = found if found is not None else ensure_contact(session, address)
-        assert client.id is not None
-        case = store.create(title=title, client_id=client.id, notes=notes or "",
+        client_id, activated = _case_client(session, address, "", activate_client)
+        case = store.create(title=title, client_id=client_id, notes=notes or "",
                             created_by=actor.user_id)
         record_audit(session, actor, "create_case", case_id=case.number,
-                     after={"case": case.number, "client": address}, detail=case.title)
-    return case
+                     after={"case": case.number, "client": address},
+                     detail=case.title + _activated_note(activated, address))
+    return replace(case, client_activated=activated)
+
+
+def _case_client(session: Session, email: str, name: str,
+                 activate: bool) -> tuple[int, bool]:
+    """The case's client, made an active ``client`` user when ``activate`` and nobody had
+    the address or only a contact created inactive; (client, whether it was activated)."""
+    found = find_user_by_email(session, normalize_email(email))
+    if found is None:
+        user = ensure_contact(session, email, name, active=activate)
+        assert user.id is not None
+        return user.id, activate
+    assert found.id is not None
+    if activate and not found.active and found.login is None \
+            and not was_deactivated(session, found):
+        found.active = True
+        session.add(found)
+        session.flush()
+        return found.id, True
+    return found.id, False
+
+
+def _activated_note(activated: bool, email: str) -> str:
+    return (f"; {email} is now an active user (role client): their replies route to "
+            "the case") if activated else ""
 
 
 def _copy_attachments(store: CaseStore, number: int,
@@ -290,6 +321,40 @@ def case_detail(session: Session, actor: Actor, number: int,
     if detail is None:
         raise NotFound(f"case #{number} does not exist")
     return detail
+
+
+def add_participant(session: Session, actor: Actor, case_number: int | None = None, *,
+                    email: str | None = None, from_message: int | None = None,
+                    store: CaseStore | None = None) -> tuple[int, str]:
+    """Make someone a participant of a case (needs ``create_case_update``), so that their
+    replies to it attach by themselves; returns (case number, address).
+
+    ``from_message``: the sender of that message, on the case it is linked or pre-linked
+    to (one action for a ``not_on_case`` message). A sender who is no user yet becomes an
+    active ``client`` user; one deactivated on purpose is refused.
+    """
+    actor.require(CREATE_CASE_UPDATE)
+    store = store or LocalCaseStore(session)
+    with transaction(session):
+        if from_message is not None:
+            m = _live_message(session, from_message)
+            case_number = case_number or m.case_id
+            email = email or m.from_addr
+        if case_number is None:
+            raise UsageError("which case? give CASE, or --from-message a linked message")
+        if not email:
+            raise UsageError("whom? give --email, or --from-message a message with a sender")
+        _case_or_fail(store, case_number)
+        address = normalize_email(email)
+        user = find_user_by_email(session, address)
+        if user is not None and not user.active and was_deactivated(session, user):
+            raise UsageError(f"{address} was deactivated: an admin can `users activate` it")
+        user_id, _ = _case_client(session, address, "", True)
+        store.add_participant(case_number, user_id)
+        record_audit(session, actor, "add_participant", case_id=case_number,
+                     message_pk=from_message, after={"participant": address},
+                     detail=f"{address} on case #{case_number}")
+    return case_number, address
 
 
 def link_case(session: Session, actor: Actor, message_pk: int, case_number: int,

@@ -46,6 +46,7 @@ from inboxwatch_storage.tables import Permission, Role, RolePermission, User, Us
 __all__ = [
     "UnknownOperator",
     "UserInfo",
+    "activate_user",
     "add_user",
     "bootstrap_first_admin",
     "deactivate_user",
@@ -59,6 +60,7 @@ __all__ = [
     "sync_database_roles",
     "transaction",
     "user_info",
+    "was_deactivated",
 ]
 
 _EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -306,6 +308,36 @@ def deactivate_user(session: Session, actor: Actor, email: str) -> UserInfo:
     return info
 
 
+def activate_user(session: Session, actor: Actor, email: str) -> UserInfo:
+    """Activate a user (needs ``manage_users``): a client whose replies should route to
+    their cases, or a colleague back from leave."""
+    actor.require(MANAGE_USERS)
+    with transaction(session):
+        user = _user_by_email_or_fail(session, email)
+        before = {"active": user.active}
+        user.active = True
+        session.add(user)
+        session.flush()
+        _sync_database_role(session, user)
+        info = user_info(session, user)
+        record_audit(session, actor, "user_activate", before=before, after={"active": True},
+                     detail=info.label)
+    return info
+
+
+def was_deactivated(session: Session, user: User) -> bool:
+    """Whether someone deactivated ``user`` on purpose (an audited ``users deactivate``),
+    as opposed to a contact that was created inactive."""
+    from inboxwatch_storage.tables import AuditEntry
+
+    labels = _emails_of(session, user.id) if user.id is not None else []
+    if not labels:
+        return False
+    found = session.exec(select(AuditEntry.id).where(
+        AuditEntry.action == "user_deactivate", col(AuditEntry.detail).in_(labels))).first()
+    return found is not None
+
+
 def grant_role(session: Session, actor: Actor, email: str, role: str) -> UserInfo:
     """Give a user one more role (needs ``manage_users``); granting a role held is a no-op
     that is still audited."""
@@ -335,8 +367,10 @@ def list_users(session: Session, actor: Actor, *, include_inactive: bool = True)
     return [user_info(session, u) for u in session.exec(stmt).all()]
 
 
-def ensure_contact(session: Session, email: str, name: str = "") -> User:
-    """The user owning ``email``, created as an inactive contact (role ``client``) if none.
+def ensure_contact(session: Session, email: str, name: str = "", *,
+                   active: bool = False) -> User:
+    """The user owning ``email``, created as a contact (role ``client``) if none: active
+    when ``active`` (a case's client, whose replies then route), else inactive.
 
     For the service layer (a case's client is the sender of a message); no permission check
     of its own and no commit: it runs inside the caller's transaction.
@@ -346,7 +380,7 @@ def ensure_contact(session: Session, email: str, name: str = "") -> User:
     if user is not None:
         return user
     seed_roles(session)
-    user = User(name=(" ".join(name.split()) or address)[:300], active=False)
+    user = User(name=(" ".join(name.split()) or address)[:300], active=active)
     session.add(user)
     session.flush()
     assert user.id is not None

@@ -307,3 +307,45 @@ def test_reply_to_an_email_known_only_to_the_outbox(desk: Desk) -> None:
         assert "reply_via_references" in [h.rule for h in decision.explanation]
     m = _ingest(desk, raw)
     assert (m.disposition, m.case_id) == ("case_update", 2)
+
+
+def _as_sender(raw: bytes, sender: str, message_id: str) -> bytes:
+    text = raw.decode()
+    text = text.replace("alice@client.example", sender).replace("Alice Client", "Someone")
+    return text.replace("<refs-only-1@client.example>", message_id).encode()
+
+
+def test_trust_is_per_case_until_the_operator_adds_a_participant(desk: Desk) -> None:
+    """Bob, the active client of case 2, answers case 1's email: not trusted on case 1."""
+    from inboxwatch import triage
+    from inboxwatch.roles import SYSTEM_ACTOR
+
+    raw = (DATA / "references_only_reply.eml").read_bytes()
+    first = _ingest(desk, _as_sender(raw, "bob@other.example", "<bob-1@other.example>"))
+    assert (first.disposition, first.reason, first.case_id) == ("inbound", "not_on_case", 1)
+    [why] = [h["evidence"] for h in first.explanation if h["rule"] == "not_on_case"]
+    assert "bob@other.example (Bob Other)" in why and "not case #1's client" in why
+    assert len(_case_updates(desk, 1)) == 1  # nothing attached
+    with Session(desk.engine) as s:
+        assert s.get(CaseParticipant, (1, desk.bob)) is None
+        number, address = triage.add_participant(s, SYSTEM_ACTOR, from_message=first.id)
+    assert (number, address) == (1, "bob@other.example")
+    second = _ingest(desk, _as_sender(raw, "bob@other.example", "<bob-2@other.example>"))
+    assert (second.disposition, second.case_id) == ("case_update", 1)
+    assert "sender_on_case" in _rules(second)
+
+
+def test_staff_replies_are_trusted_on_any_case(desk: Desk) -> None:
+    with Session(desk.engine) as s:
+        from inboxwatch.users import seed_roles
+        from inboxwatch_storage.tables import UserRole
+
+        seed_roles(s)
+        staff = _user(s, "Olga Operator", "olga@helpdesk.example.com")
+        s.add(UserRole(user_id=staff, role="operator"))
+        s.commit()
+    raw = (DATA / "references_only_reply.eml").read_bytes()
+    m = _ingest(desk, _as_sender(raw, "olga@helpdesk.example.com", "<olga-1@x.example>"))
+    assert (m.disposition, m.case_id) == ("case_update", 1)
+    [why] = [h["evidence"] for h in m.explanation if h["rule"] == "sender_on_case"]
+    assert "is staff of case #1" in why

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from inboxwatch import triage
+from inboxwatch import triage, users
 from inboxwatch.cases import apply_auto_case_update, unique_name
 from inboxwatch.errors import InboxwatchError, NotFound, UsageError
 from inboxwatch.roles import Actor
@@ -80,7 +80,8 @@ def test_case_from_message_then_update_with_two_existing_files(
         assert row.notes == src.body_text and "Mette Jensen" in row.notes
         assert row.title == src.subject
         client = session.get(User, row.client_id)
-        assert client is not None and not client.active  # an inactive contact was created
+        assert client is not None and client.active  # the client is an active user now
+        assert case.client_activated
         assert find_user_by_email(session, "dave.okoro@client-one.example.com") == client
         assert src.case_id == case.number and src.status == "closed"
 
@@ -285,3 +286,27 @@ def test_email_to_client_is_queued_in_the_same_transaction(engine: Engine, admin
         outbox = session.exec(select(Outbox)).one()
         assert outbox.case_update_id == update.id
         assert outbox.recipients == ["alice@client-one.example.com"]
+
+
+def test_clients_activation_can_be_turned_off_and_deactivation_is_kept(
+        engine: Engine, routing: RoutingContext) -> None:
+    ids = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION)
+    admin = make_admin(engine)
+    with Session(engine) as session:
+        case = triage.create_case(session, admin, from_message=ids[PLAIN_QUESTION],
+                                  activate_client=False)
+        assert not case.client_activated
+        client = session.get(User, case.client_id)
+        assert client is not None and not client.active
+        # a later case activates that contact (created inactive, never deactivated)
+        again = triage.create_case(session, admin, title="Again",
+                                   client_email=case.client_email)
+        assert again.client_activated
+        # a client deactivated on purpose stays deactivated
+        users.deactivate_user(session, admin, str(case.client_email))
+        third = triage.create_case(session, admin, title="Third",
+                                   client_email=case.client_email)
+        assert not third.client_activated
+        assert not users.find_user_by_email(session, str(case.client_email)).active  # type: ignore[union-attr]
+        users.activate_user(session, admin, str(case.client_email))
+        assert users.find_user_by_email(session, str(case.client_email)).active  # type: ignore[union-attr]

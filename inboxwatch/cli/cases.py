@@ -123,6 +123,15 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.add_argument("--email", action="store_true", help="email the update to the client")
     q.set_defaults(func=cmd_case_update, access=needs(CREATE_CASE_UPDATE))
 
+    q = csub.add_parser("add-participant", parents=[parent],
+                        help="let someone's replies to a case attach by themselves")
+    q.add_argument("case", type=int, nargs="?", metavar="CASE",
+                   help="the case (default: the case of --from-message)")
+    q.add_argument("--email", metavar="EMAIL", help="the participant's address")
+    q.add_argument("--from-message", type=int, metavar="ID",
+                   help="the sender of this message, on its (pre-linked) case")
+    q.set_defaults(func=cmd_case_add_participant, access=needs(CREATE_CASE_UPDATE))
+
     q = csub.add_parser("show", parents=[parent], help="one case: notes, files, updates")
     q.add_argument("case", type=_case_number, metavar="N")
     q.set_defaults(func=cmd_case_show, access=needs(VIEW_INBOUND_MESSAGES))
@@ -148,6 +157,12 @@ def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
     q = usub.add_parser("deactivate", parents=[parent], help="deactivate a user")
     q.add_argument("email", metavar="EMAIL")
     q.set_defaults(func=cmd_users_deactivate, access=needs(MANAGE_USERS))
+
+    q = usub.add_parser("activate", parents=[parent],
+                        help="activate a user: a client whose replies should route, or a "
+                             "colleague back")
+    q.add_argument("email", metavar="EMAIL")
+    q.set_defaults(func=cmd_users_activate, access=needs(MANAGE_USERS))
 
     q = usub.add_parser("grant", parents=[parent], help="give a user a role")
     q.add_argument("email", metavar="EMAIL")
@@ -229,13 +244,29 @@ def cmd_case_create(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
         actor = _actor(ctx, session)
         case = triage.create_case(session, actor, from_message=args.from_message,
-                                  title=args.title, client_email=args.client, notes=args.notes)
+                                  title=args.title, client_email=args.client, notes=args.notes,
+                                  activate_client=ctx.config.system.activate_clients)
         detail = triage.case_detail(session, actor, case.number)
     if ctx.json:
-        ctx.emit_json(detail.to_json())
+        ctx.emit_json({**detail.to_json(), "client_activated": case.client_activated})
     else:
         _say(ctx, f"created case #{case.number}: {case.title} (client {_client(case)}, "
                   f"{len(detail.files)} file(s))")
+        if case.client_activated:
+            _say(ctx, f"{_client(case)} is now an active user (role client): their replies "
+                      "to this case's emails route to it by themselves")
+    return 0
+
+
+def cmd_case_add_participant(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        number, address = triage.add_participant(session, _actor(ctx, session), args.case,
+                                                 email=args.email,
+                                                 from_message=args.from_message)
+    if ctx.json:
+        ctx.emit_json({"case": number, "participant": address})
+    else:
+        _say(ctx, f"{address} is a participant of case #{number}: their replies attach")
     return 0
 
 
@@ -375,6 +406,13 @@ def cmd_users_deactivate(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
         info = users.deactivate_user(session, _actor(ctx, session), args.email)
     _print_user(ctx, info, "deactivated")
+    return 0
+
+
+def cmd_users_activate(ctx: Context, args: argparse.Namespace) -> int:
+    with Session(ctx.engine) as session:
+        info = users.activate_user(session, _actor(ctx, session), args.email)
+    _print_user(ctx, info, "activated")
     return 0
 
 

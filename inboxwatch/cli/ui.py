@@ -39,5 +39,6 @@ def open_tui(ctx: Context) -> int:
         run_app,  # the domain never imports textual; only this command does
     )
 
-    run_app(engine, actor, keymap=ctx.config.keys)
+    run_app(engine, actor, keymap=ctx.config.keys,
+            activate_clients=ctx.config.system.activate_clients)
     return 0

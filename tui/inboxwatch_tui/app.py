@@ -71,7 +71,8 @@ class InboxwatchApp(App[None]):
     COMMANDS = App.COMMANDS | {TriageCommands}
 
     def __init__(self, engine: Engine, *, keymap: dict[str, str] | None = None,
-                 login: str | None = None, actor: Actor | None = None, poll_seconds: float = 2.0,
+                 login: str | None = None, actor: Actor | None = None,
+                 activate_clients: bool = True, poll_seconds: float = 2.0,
                  clock: Callable[[], datetime] | None = None,
                  freeze_startup_heap: bool = False) -> None:
         """``freeze_startup_heap``: once the first screen is up, move every object alive
@@ -88,12 +89,14 @@ class InboxwatchApp(App[None]):
         self.actor: ActorState = ActorState(actor) if actor is not None else \
             load_actor(engine, login)
         self.poll_seconds = poll_seconds
+        self.activate_clients = activate_clients
         self.triage_specs = frozenset(s for s in ALL_KEYS if s not in APP_KEYS)
 
     def get_default_screen(self) -> Screen[None]:
         if not self.actor.may_view:
             return DeniedScreen(self.actor.denial)
-        return TriageScreen(self.engine, self.actor, poll_seconds=self.poll_seconds)
+        return TriageScreen(self.engine, self.actor, poll_seconds=self.poll_seconds,
+                            activate_clients=self.activate_clients)
 
     def on_mount(self) -> None:
         for problem in check_keymap(self.user_keymap):
@@ -131,8 +134,10 @@ class InboxwatchApp(App[None]):
                             "per hour", self.action_watcher)
 
 
-def run_app(engine: Engine, actor: Actor, *, keymap: dict[str, str] | None = None) -> None:
+def run_app(engine: Engine, actor: Actor, *, keymap: dict[str, str] | None = None,
+            activate_clients: bool = True) -> None:
     """Run the app in the terminal as ``actor`` until the operator quits."""
-    InboxwatchApp(engine, keymap=keymap, actor=actor, freeze_startup_heap=True).run()
+    InboxwatchApp(engine, keymap=keymap, actor=actor, activate_clients=activate_clients,
+                  freeze_startup_heap=True).run()
 
 

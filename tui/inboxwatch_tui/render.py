@@ -48,6 +48,7 @@ CATEGORY_BADGES: dict[str, tuple[str, str]] = {
 REASON_LABELS: dict[str, str] = {
     "direct_to_system": "direct",
     "unknown_sender": "unknown",
+    "not_on_case": "not on case",
     "unrelated_to_case": "unrelated",
     "malformed": "malformed",
     "auto_generated": "auto",

@@ -123,9 +123,11 @@ class StoreReader:
 class TriageService:
     """Write actions for one operator, each one service-layer call in its own session."""
 
-    def __init__(self, engine: Engine, state: ActorState) -> None:
+    def __init__(self, engine: Engine, state: ActorState, *,
+                 activate_clients: bool = True) -> None:
         self.engine = engine
         self.state = state
+        self.activate_clients = activate_clients  # system.activate_clients
 
     def _actor(self) -> Actor:
         if self.state.actor is None:
@@ -169,8 +171,11 @@ class TriageService:
     def create_case(self, message_pk: int, *, title: str, notes: str) -> str:
         with Session(self.engine) as session:
             case = triage.create_case(session, self._actor(), from_message=message_pk,
-                                      title=title, notes=notes)
-        return f"Created case #{case.number} from message {message_pk}."
+                                      title=title, notes=notes,
+                                      activate_client=self.activate_clients)
+        note = (f" {case.client_email or case.client_name} is now an active client: their "
+                "replies route to the case.") if case.client_activated else ""
+        return f"Created case #{case.number} from message {message_pk}.{note}"
 
     def link_case(self, message_pk: int, case_number: int) -> str:
         with Session(self.engine) as session:

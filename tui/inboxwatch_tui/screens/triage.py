@@ -66,7 +66,7 @@ class TriageScreen(Screen[None]):
     BINDINGS = bindings(TRIAGE_KEYS)
 
     def __init__(self, engine: Engine, actor: ActorState, *,
-                 poll_seconds: float = POLL_SECONDS) -> None:
+                 poll_seconds: float = POLL_SECONDS, activate_clients: bool = True) -> None:
         super().__init__()
         if actor.actor is None or not actor.may_view:
             raise ValueError(f"the triage screen needs a login that may view mail: "
@@ -74,7 +74,7 @@ class TriageScreen(Screen[None]):
         self.engine = engine
         self.actor = actor
         self.reader = StoreReader(engine, actor.actor)
-        self.service = TriageService(engine, actor)
+        self.service = TriageService(engine, actor, activate_clients=activate_clients)
         self.poll_seconds = poll_seconds
         self.signature: StoreSignature | None = None
         self.compact = False
