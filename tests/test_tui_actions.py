@@ -462,3 +462,35 @@ async def test_small_terminal_says_what_it_cannot_show(store: Engine) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert screen.list.region.height > 0
+
+
+@pilot_test
+async def test_p_adds_the_sender_to_the_case_and_A_toggles_them(store: Engine) -> None:
+    from inboxwatch_storage.tables import CaseParticipant, User, UserEmail
+
+    add_staff(store, "boss", "admin")
+    app = make_app(store, login="boss")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = triage_screen(app)
+        pk = screen.list.current_pk
+        assert pk is not None
+        with Session(store) as session:
+            actor = resolve_actor(session, login="boss")
+            case = triage.create_case(session, actor, title="Shared", client_email=
+                                      "someone-else@client.example")
+            triage.link_case(session, actor, pk, case.number)
+            sender = _message(store, pk).from_addr
+        await pilot.press("p")
+        await settle(app, pilot)
+        with Session(store) as session:
+            user = session.exec(select(User).join(UserEmail).where(
+                UserEmail.email == sender.lower())).one()
+            assert session.get(CaseParticipant, (case.number, user.id)) is not None
+            assert user.active
+        await pilot.press("A")
+        await settle(app, pilot)
+        with Session(store) as session:
+            user = session.exec(select(User).join(UserEmail).where(
+                UserEmail.email == sender.lower())).one()
+            assert not user.active

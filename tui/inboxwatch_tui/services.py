@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from inboxwatch import triage
+from inboxwatch import triage, users
 from inboxwatch.attachments import SavedAttachment, save_attachments
 from inboxwatch.cases import LocalCaseStore
 from inboxwatch.errors import InboxwatchError
@@ -176,6 +176,26 @@ class TriageService:
         note = (f" {case.client_email or case.client_name} is now an active client: their "
                 "replies route to the case.") if case.client_activated else ""
         return f"Created case #{case.number} from message {message_pk}.{note}"
+
+    def add_participant(self, message_pk: int) -> str:
+        with Session(self.engine) as session:
+            number, address = triage.add_participant(session, self._actor(),
+                                                     from_message=message_pk)
+        return f"{address} is now a participant of case #{number}: their replies attach."
+
+    def toggle_sender(self, email: str) -> str:
+        """Activate an inactive sender, deactivate an active one (a user's own choice of
+        who may write in by themselves)."""
+        with Session(self.engine) as session:
+            user = users.find_user_by_email(session, email)
+            if user is None:
+                raise InboxwatchError(f"{email} is not a user yet: create a case from the "
+                                      "message, or add them with `users add`")
+            if user.active:
+                info = users.deactivate_user(session, self._actor(), email)
+                return f"Deactivated {info.label}: their mail lands as unknown_sender."
+            info = users.activate_user(session, self._actor(), email)
+        return f"Activated {info.label}: their replies to their cases route by themselves."
 
     def link_case(self, message_pk: int, case_number: int) -> str:
         with Session(self.engine) as session:

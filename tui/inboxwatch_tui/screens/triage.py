@@ -339,6 +339,25 @@ class TriageScreen(Screen[None]):
         if pks:
             self._run(lambda: self.service.mark(pks, status))
 
+    def action_add_participant(self) -> None:
+        """The sender of a not_on_case message joins its pre-linked case: their next
+        replies attach by themselves."""
+        if not self._allowed("create_case_update"):
+            return
+        pk = self.list.current_pk
+        if pk is not None:
+            self._run(lambda: self.service.add_participant(pk))
+
+    def action_toggle_sender(self) -> None:
+        if not self._allowed("manage_users"):
+            return
+        detail = self.detail.detail
+        if detail is None or detail.id != self.list.current_pk or not detail.from_addr:
+            self.notify("No sender to change.", markup=False)
+            return
+        address = detail.from_addr
+        self._run(lambda: self.service.toggle_sender(address))
+
     def action_delete(self) -> None:
         if not self._allowed("delete_inbound_message"):
             return
