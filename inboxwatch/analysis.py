@@ -58,6 +58,8 @@ class Analysis:
     spam_hits: list[RuleHit] = field(default_factory=list)
     spam_evidence: classify.SpamEvidence | None = None  # for re-scoring with feedback
     bounced_message_ids: list[str] = field(default_factory=list)  # what a bounce reports on
+    mailing_list: str | None = None  # the list a person posted through (List-Id, ...)
+    solicited: str | None = None  # why this is a newsletter its reader signed up for
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,9 @@ class Decision:
     explanation: list[RuleHit] = field(default_factory=list)
 
 
+_LIST_PRECEDENCE = frozenset({"precedence", "x_precedence"})
+
+
 def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False) -> Analysis:
     """Parse and classify raw bytes. Pure: safe to run in a worker process."""
     return analyze_batch([(raw, header_only)], settings)[0]
@@ -105,6 +110,11 @@ def analyze_batch(mails: Sequence[tuple[bytes, bool]],
     readable = [a for a in analyses if not a.parsed.malformed]
     for analysis in readable:
         auto = classify.match_auto(analysis.parsed, loop_header=settings.loop_header)
+        analysis.mailing_list = classify.mailing_list(analysis.parsed)
+        analysis.solicited = classify.solicited_bulk(analysis.parsed)
+        if analysis.mailing_list and auto.category == "auto_reply" and \
+                all(h.rule in _LIST_PRECEDENCE for h in auto.hits):
+            continue  # a post through a list (Precedence: bulk from Mailman): a person's
         analysis.auto_category = auto.category
         analysis.auto_hits = list(auto.hits)
         analysis.auto_strong = auto.strong

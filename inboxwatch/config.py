@@ -89,6 +89,7 @@ class SystemConfig:
     retention_days: int = 30
     data_dir: str | None = None  # the reply-token keys (and the default store) live here
     activate_clients: bool = True  # Create Case makes a new client an active user
+    list_notices: bool = True  # notices for mail a person posted through a mailing list
     notice_subject_template: str | None = None
     notice_body_template: str | None = None
 
@@ -174,6 +175,7 @@ _SYSTEM: _Spec = {
     "retention_days": ((int,), "a whole number of days", False),
     "data_dir": ((str,), "a directory path", False),
     "activate_clients": ((bool,), "true or false", False),
+    "list_notices": ((bool,), "true or false", False),
     "notice_subject_template": ((str,), "a template string", False),
     "notice_body_template": ((str,), "a template string", False),
 }

@@ -29,7 +29,7 @@ from inboxwatch.lookups import (
     id_forms,
     notice_candidates,
 )
-from inboxwatch.reply import route_reply
+from inboxwatch.reply import find_reply_target, route_reply
 
 # The analysis types are routing's vocabulary: importable from here, defined there.
 __all__ = [
@@ -79,6 +79,10 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
     # 3. Auto-generated: bounces, auto-replies, loops.
     auto_generated = _apply_auto(decision, analysis, lookups)
 
+    if auto_generated and decision.category == "auto_reply" and decision.case_id is None \
+            and not any(h.rule == "loop" for h in hits):
+        _link_auto_reply(session, analysis, ctx, decision, lookups)
+
     # 4. Reply routing (inboxwatch.reply): onto a case update, or pre-linked inbound.
     replied = False
     if not auto_generated:
@@ -89,6 +93,11 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
         recipients = ", ".join(a.email for a in parsed.recipients[:5]) or "no recipients"
         hits.append(RuleHit("route", "direct_to_system",
                             f"not a reply to a case update (to: {recipients})"))
+
+    if analysis.mailing_list and not auto_generated:
+        hits.append(RuleHit("route", "mailing_list",
+                            f"posted through the list {analysis.mailing_list[:200]} by a "
+                            "person: not auto-generated"))
 
     # 6. Spam / phishing / marketing, on every inbound message.
     if decision.disposition == "inbound":
@@ -107,7 +116,8 @@ _WEAK_AUTO_OVERRIDES = {"spam": ("auto_reply", "bounce")}
 
 
 def _apply_auto(decision: Decision, analysis: Analysis, lookups: BatchLookups) -> bool:
-    """Step 3: mark auto-generated mail, link a bounce of our case-update email to its case.
+    """Step 3: mark auto-generated mail, link a bounce of our case-update email to its case
+    (an auto-reply is linked by :func:`_link_auto_reply`).
 
     Besides the rule table (run in :func:`analyze`), a message is a loop when it is one of
     our own notices (its Message-ID is in the outbox) or answers one (In-Reply-To).
@@ -138,6 +148,22 @@ def _apply_auto(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
                 f"bounce of case update {update_id} (Message-ID {message_id[:200]}) "
                 f"of case {case_id}"))
     return True
+
+
+def _link_auto_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
+                     decision: Decision, lookups: BatchLookups) -> None:
+    """An out-of-office or other automatic answer to one of our case-update emails is
+    linked to that case, found as a reply would be (token, References, a trusted tag), and
+    stays inbound: it never becomes a case update, and gets no notice (its category)."""
+    match = find_reply_target(session, analysis.parsed, ctx, decision.explanation, lookups)
+    if match is None:
+        return
+    decision.case_id = match.case_id
+    decision.case_update_id = match.case_update_id
+    decision.explanation.append(RuleHit(
+        "auto", "auto_reply_to_case",
+        f"an automatic answer to our email for case #{match.case_id} ({match.evidence}); "
+        "linked to the case, not a case update"))
 
 
 def _bounced_case_update(message_ids: list[str],
@@ -175,5 +201,8 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
             or (not strong_auto
                 and decision.category in _WEAK_AUTO_OVERRIDES.get(spam_category, ()))):
         decision.category = spam_category
+    if decision.category == "spam" and analysis.solicited:
+        decision.category = "marketing"
+        decision.explanation.append(RuleHit("spam", "solicited_bulk", analysis.solicited))
     if decision.category == "phishing":
         decision.status = "needs_attention"

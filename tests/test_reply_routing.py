@@ -220,6 +220,7 @@ def test_out_of_office_answer_is_auto_reply_never_a_case_update(desk: Desk) -> N
     m = _fixture(desk, "out_of_office.eml")
     assert m.category == "auto_reply"
     assert m.disposition == "inbound"
+    assert m.case_id == 1 and "auto_reply_to_case" in _rules(m)  # linked, not attached
     assert len(_case_updates(desk, 1)) == 1
     assert _notices_for(desk, m.id or 0) == 0  # auto_reply is a skipped category
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from inboxwatch.classify.lists import mailing_list, solicited_bulk
 from inboxwatch.classify.model import MODEL_PATH, TokenModel, message_tokens
 from inboxwatch.classify.rules import (
     AUTO_RULES,
@@ -52,8 +53,10 @@ __all__ = [
     "current_model",
     "feedback_version",
     "learn",
+    "mailing_list",
     "match_auto",
     "score_message",
+    "solicited_bulk",
     "verdict",
 ]
 

@@ -139,9 +139,10 @@ AUTO_RULES: tuple[AutoRule, ...] = (
     AutoRule("list_robot_sender", AUTO_REPLY, Where.FROM_LOCALPART,
              r"-(request|owner|admin|bounces?)$", weight=1,
              source="mailing-list robots (Mailman, fml, majordomo)"),
-    AutoRule("precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk|list)\b",
+    # Precedence: list is a person's post through a list (inboxwatch/classify/lists.py).
+    AutoRule("precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk)\b",
              header="Precedence", weight=1, source="RT, Zammad, osTicket, FreeScout, Znuny"),
-    AutoRule("x_precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk|list)\b",
+    AutoRule("x_precedence", AUTO_REPLY, Where.HEADER, r"^\s*(auto_reply|bulk|junk)\b",
              header="X-Precedence", weight=1, source="FreeScout, Znuny"),
     AutoRule("feedback_report", AUTO_REPLY, Where.CONTENT_TYPE,
              r"multipart/report.*report-type\s*=\s*\"?feedback-report", weight=3,

@@ -51,6 +51,9 @@ NOTICE_RULES: tuple[tuple[str, str, _Rule], ...] = (
      lambda m, s, h: m.disposition != "inbound"),
     ("skipped_category", "its category is in system.notice_skip_categories",
      lambda m, s, h: m.category in s.notice_skip_categories),
+    ("list_notices_off", "it came through a mailing list and system.list_notices is false",
+     lambda m, s, h: not s.list_notices and any(e.get("rule") == "mailing_list"
+                                                for e in m.explanation)),
     ("our_own_mail", f"it carries our {LOOP_HEADER} header",
      lambda m, s, h: any(k.lower() == LOOP_HEADER.lower() for k, _ in h)),
     ("deleted", "it was deleted", lambda m, s, h: m.deleted_at is not None),
