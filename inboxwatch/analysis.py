@@ -10,6 +10,7 @@ analysis with the store's help. These live below :mod:`inboxwatch.route`,
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from inboxwatch.tokens import ReplyKeys
 
 __all__ = [
+    "body_digest",
     "LOOP_HEADER",
     "Analysis",
     "AnalysisSettings",
@@ -59,6 +61,7 @@ class Analysis:
     spam_evidence: classify.SpamEvidence | None = None  # for re-scoring with feedback
     bounced_message_ids: list[str] = field(default_factory=list)  # what a bounce reports on
     mailing_list: str | None = None  # the list a person posted through (List-Id, ...)
+    body_sha256: str | None = None  # of the body alone: one mail delivered twice shares it
     solicited: str | None = None  # why this is a newsletter its reader signed up for
 
 
@@ -94,6 +97,18 @@ class Decision:
 _LIST_PRECEDENCE = frozenset({"precedence", "x_precedence"})
 
 
+def body_digest(raw: bytes) -> str | None:
+    """SHA-256 of the body of ``raw`` (after the first blank line, line ends as LF,
+    trailing white space dropped): the same for one mail delivered to two addresses or
+    mailboxes, whose copies differ only in trace headers. None without a body."""
+    cut = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    if not cut:
+        return None
+    start = min(cut)
+    body = raw[start:].replace(b"\r\n", b"\n").strip()
+    return hashlib.sha256(body).hexdigest() if body else None
+
+
 def analyze(raw: bytes, settings: AnalysisSettings, *, header_only: bool = False) -> Analysis:
     """Parse and classify raw bytes. Pure: safe to run in a worker process."""
     return analyze_batch([(raw, header_only)], settings)[0]
@@ -105,7 +120,8 @@ def analyze_batch(mails: Sequence[tuple[bytes, bool]],
     parse, then every auto-generated rule match, then every junk evidence, then every
     verdict. The results are the same as message by message; a stage's code and tables
     stay in the processor's caches across the batch (measured: 10-15% less CPU)."""
-    analyses = [Analysis(parsed=parse_message(raw), header_only=header_only)
+    analyses = [Analysis(parsed=parse_message(raw), header_only=header_only,
+                         body_sha256=body_digest(raw))
                 for raw, header_only in mails]
     readable = [a for a in analyses if not a.parsed.malformed]
     for analysis in readable:

@@ -37,7 +37,7 @@ from sqlmodel import Session, col, select
 
 from inboxwatch.analysis import Analysis, Decision, RoutingContext, analyze_batch
 from inboxwatch.explain import hits_to_json
-from inboxwatch.lookups import batch_lookups
+from inboxwatch.lookups import batch_lookups, delivery_key
 from inboxwatch.route import route_message
 from inboxwatch_storage.bulk import chunked, insert_rows, known_shas, update_rows
 from inboxwatch_storage.queries import get_blobs, put_blobs
@@ -434,10 +434,16 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
     rows: list[dict[str, Any]] = []
     new: list[tuple[Analysis, Decision]] = []
     row_of_sha: dict[str, int] = {}
+    row_of_key: dict[tuple[str, str], int] = {}
     target: list[int] = []  # per capture: its row in ``rows`` (>= 0), or -1 - the stored id
     for cap, analysis in zip(captures, analyses, strict=True):
         if cap.sha256 in row_of_sha:  # the same bytes twice in this batch
             target.append(row_of_sha[cap.sha256])
+            report.duplicates += 1
+            continue
+        key = delivery_key(analysis)
+        if key is not None and key in row_of_key:  # one mail delivered twice in this batch
+            target.append(row_of_key[key])
             report.duplicates += 1
             continue
         decision = route_message(session, analysis, ctx, lookups)
@@ -445,6 +451,8 @@ def _store_batch(session: Session, captures: list[_Capture], analyses: list[Anal
             target.append(-1 - decision.duplicate_of)
             report.duplicates += 1
             continue
+        if key is not None:
+            row_of_key[key] = len(rows)
         row_of_sha[cap.sha256] = len(rows)
         target.append(len(rows))
         rows.append(_message_row(cap, analysis, decision))

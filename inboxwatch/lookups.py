@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from inboxwatch import classify
-from inboxwatch.analysis import Analysis
+from inboxwatch.analysis import Analysis, body_digest
 from inboxwatch.parse import ParsedMessage
 from inboxwatch_storage.bulk import chunked, stored_message_ids
-from inboxwatch_storage.tables import CaseUpdate, Outbox
+from inboxwatch_storage.queries import get_blob
+from inboxwatch_storage.tables import CaseUpdate, Message, Outbox
 
 __all__ = [
+    "delivery_key",
+    "same_messages",
     "MAX_BOUNCED_IDS",
     "MAX_REFERENCES_LOOKED_AT",
     "NOTICE_KINDS",
@@ -49,7 +52,8 @@ class BatchLookups:
     what a bounce reports on) that are our case-update emails, by
     ``CaseUpdate.outbound_message_id`` and by ``Outbox.message_id``, to (case update id,
     case id). Routing writes no case update before the batch is routed, so these hold for
-    the whole batch.
+    the whole batch. ``same_message`` finds one mail delivered again to another address or
+    mailbox (:func:`delivery_key`); the ingest step adds the batch's own.
     """
 
     stored: dict[str, int]
@@ -57,6 +61,8 @@ class BatchLookups:
     model: classify.TokenModel
     case_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
     outbox_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # (Message-ID, body SHA-256) -> the message already stored from another delivery
+    same_message: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def batch_lookups(session: Session, analyses: list[Analysis]) -> BatchLookups:
@@ -71,7 +77,34 @@ def batch_lookups(session: Session, analyses: list[Analysis]) -> BatchLookups:
         {mid for a in analyses for mid in _referred_ids(a)}))
     return BatchLookups(stored=stored, notice_ids=notice_ids,
                       model=classify.current_model(session), case_emails=case_emails,
-                      outbox_emails=outbox_emails)
+                      outbox_emails=outbox_emails,
+                      same_message=same_messages(session, analyses))
+
+
+def delivery_key(analysis: Analysis) -> tuple[str, str] | None:
+    """(Message-ID, body SHA-256): what one mail delivered several times has in common."""
+    mid = analysis.parsed.message_id
+    if not mid or not analysis.body_sha256 or analysis.parsed.malformed:
+        return None
+    return mid, analysis.body_sha256
+
+
+def same_messages(session: Session, analyses: list[Analysis]) -> dict[tuple[str, str], int]:
+    """Which of the batch's mails are already stored from another delivery: their
+    :func:`delivery_key` -> the stored message's id. Messages with one of the batch's
+    Message-IDs are few (usually none), so their bodies are hashed from their raw bytes
+    here rather than kept in a column."""
+    keys = {k for a in analyses if (k := delivery_key(a)) is not None}
+    found: dict[tuple[str, str], int] = {}
+    for part in chunked(sorted({mid for mid, _ in keys})):
+        for pk, mid, sha in session.exec(
+                select(Message.id, Message.message_id, Message.sha256)
+                .where(col(Message.message_id).in_(part)).order_by(col(Message.id))):
+            raw = get_blob(session, sha)
+            digest = body_digest(raw) if raw is not None else None
+            if mid is not None and digest is not None and pk is not None:
+                found.setdefault((mid, digest), pk)
+    return {k: v for k, v in found.items() if k in keys}
 
 
 def _referred_ids(analysis: Analysis) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from inboxwatch.errors import NotFound
 from inboxwatch.explain import RuleHit, hits_from_json
@@ -24,9 +26,9 @@ from inboxwatch_storage.queries import (
     get_blob,
     list_messages,
 )
-from inboxwatch_storage.tables import Message
+from inboxwatch_storage.tables import Message, RawCapture
 
-__all__ = ["AttachmentInfo", "MessageDetail", "count_inbound", "list_inbound",
+__all__ = ["AttachmentInfo", "Delivery", "MessageDetail", "deliveries_of", "count_inbound", "list_inbound",
            "message_detail", "raw_message"]
 
 PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
@@ -49,6 +51,27 @@ class AttachmentInfo:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "filename": self.filename, "content_type": self.content_type,
                 "size": self.size, "sha256": self.sha256, "inline": self.inline}
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One arrival of a message: the same mail delivered to two of our addresses or
+    mailboxes is one item with two deliveries."""
+
+    mailbox: str | None
+    source: str
+    origin: str | None
+    delivered_to: str
+    arrived_at: datetime
+
+    def label(self) -> str:
+        where = f"mailbox {self.mailbox}" if self.mailbox else (self.origin or self.source)
+        return f"{where} (to {self.delivered_to or 'unknown'}) at " \
+            f"{self.arrived_at:%Y-%m-%d %H:%M}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mailbox": self.mailbox, "source": self.source, "origin": self.origin,
+                "delivered_to": self.delivered_to, "arrived_at": self.arrived_at.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +105,7 @@ class MessageDetail:
     deleted: bool
     explanation: list[RuleHit]
     attachments: list[AttachmentInfo] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -117,6 +141,8 @@ class MessageDetail:
             ("Category", f"{self.category} (spam score {self.spam_score:.1f})"),
             ("Case", f"#{self.case_id}" if self.case_id else "-"),
             ("Message-ID", self.message_id or "(none)"),
+            *([("Arrived", "; ".join(d.label() for d in self.deliveries))]
+              if len(self.deliveries) > 1 else []),
             ("SHA-256", self.sha256),
         ]
         return rows
@@ -138,6 +164,7 @@ class MessageDetail:
             "defects": self.defects, "malformed": self.malformed,
             "header_only": self.header_only, "size": self.size, "deleted": self.deleted,
             "warnings": self.warnings, "body": self.body_text,
+            "deliveries": [d.to_json() for d in self.deliveries],
         }
 
 
@@ -189,4 +216,25 @@ def message_detail(session: Session, actor: Actor, message_pk: int) -> MessageDe
                            a.content_type, a.size, a.sha256, a.inline)
             for a in attachments_of(session, m.id)
         ],
+        deliveries=deliveries_of(session, m.id),
     )
+
+
+MAX_DELIVERIES = 50
+
+
+def deliveries_of(session: Session, message_pk: int) -> list[Delivery]:
+    """Where a message arrived: each capture stored as it, with the address it was
+    delivered to (Delivered-To, else X-Original-To, else To of that copy)."""
+    captures = session.exec(select(RawCapture).where(RawCapture.message_pk == message_pk)
+                            .order_by(col(RawCapture.id)).limit(MAX_DELIVERIES)).all()
+    out = []
+    for cap in captures:
+        raw = get_blob(session, cap.sha256) or b""
+        head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        headers = BytesHeaderParser(policy=compat32).parsebytes(head + b"\n\n")
+        to = next((str(headers[name]) for name in ("Delivered-To", "X-Original-To", "To")
+                   if headers[name]), "")
+        out.append(Delivery(cap.mailbox, cap.source, cap.origin, " ".join(to.split())[:300],
+                            cap.received_at or cap.captured_at))
+    return out

@@ -26,6 +26,7 @@ from inboxwatch.lookups import (
     MAX_BOUNCED_IDS,
     BatchLookups,
     batch_lookups,
+    delivery_key,
     id_forms,
     notice_candidates,
 )
@@ -61,6 +62,17 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
         decision.duplicate_of = existing
         hits.append(RuleHit("duplicate", "same_sha256",
                             f"identical bytes already stored as message {existing}"))
+        return decision
+    # ... or the same mail (Message-ID and body) delivered to another address or mailbox:
+    # one item, which lists every delivery (its captures).
+    key = delivery_key(analysis)
+    other = lookups.same_message.get(key) if key is not None else None
+    if other is not None:
+        decision.duplicate_of = other
+        to = ", ".join(analysis.parsed.header_all("Delivered-To")[:3]) or "another address"
+        hits.append(RuleHit("duplicate", "same_message_other_delivery",
+                            f"the same message (Message-ID and body) is message {other}; "
+                            f"this delivery ({to[:200]}) is listed on it"))
         return decision
 
     # 2. Unparseable, or too large to fetch whole.
