@@ -27,6 +27,7 @@ import mail_automated  # noqa: F401  (importing a module registers its messages)
 import mail_clients  # noqa: F401
 import mail_odd  # noqa: F401
 import mail_replies  # noqa: F401
+import mail_team  # noqa: F401
 from mailkit import MAIL
 
 # --------------------------------------------------------------------------- main

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from inboxwatch.attachments import numbered_names
 from inboxwatch.audit import record_audit
 from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.quotes import reply_text
 from inboxwatch.roles import SYSTEM_ACTOR
 from inboxwatch.users import find_user_by_email
 from inboxwatch_storage.queries import attachments_of, get_blob
@@ -381,7 +382,7 @@ def apply_auto_case_update(session: Session, message: Message, case_id: int,
     sender = find_user_by_email(session, message.from_addr) if message.from_addr else None
     files = store.copy_attachments(
         case_id, [a for a in attachments_of(session, message.id) if not a.inline])
-    info = store.add_update(case_id, text=message.body_text,
+    info = store.add_update(case_id, text=reply_text(message.body_text).text,
                             author_id=sender.id if sender else None,
                             file_ids=[f.id for f in files], source_message_pk=message.id)
     if sender is not None and sender.id is not None:

@@ -108,8 +108,8 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
 
     if analysis.mailing_list and not auto_generated:
         hits.append(RuleHit("route", "mailing_list",
-                            f"posted through the list {analysis.mailing_list[:200]} by a "
-                            "person: not auto-generated"))
+                            f"sent through the mailing list {analysis.mailing_list[:200]}: "
+                            "list mail is not called auto-generated"))
 
     # 6. Spam / phishing / marketing, on every inbound message.
     if decision.disposition == "inbound":

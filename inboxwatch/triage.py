@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from inboxwatch.audit import record_audit
 from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
 from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.quotes import reply_text
 from inboxwatch.roles import (
     CREATE_CASE,
     CREATE_CASE_UPDATE,
@@ -242,7 +243,7 @@ def create_case(
             before = _snapshot(m)
             case = store.create(title=title or m.subject or "(no subject)",
                                 client_id=client_id,
-                                notes=m.body_text if notes is None else notes,
+                                notes=reply_text(m.body_text).text if notes is None else notes,
                                 created_by=actor.user_id)
             assert m.id is not None
             attachments = [a for a in attachments_of(session, m.id) if not a.inline]
@@ -430,7 +431,8 @@ def create_case_update(
             if m.case_id != case_number:
                 raise UsageError(f"message {from_message} is linked to case #{m.case_id}, "
                                  f"not #{case_number}")
-        body = text if text is not None else (m.body_text if m is not None else "")
+        body = text if text is not None else (reply_text(m.body_text).text if m is not None
+                                              else "")
         if not body.strip():
             raise UsageError("a case update needs text (--text, or --from-message with a body)")
         file_ids = _choose_files(session, store, case_number, m, file_names, case_file_ids,
