@@ -35,13 +35,14 @@ def test_import_folder_then_reimport_adds_nothing(capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "--db", db_url, "--json", "import", str(EXAMPLES))
     assert code == 0
     summary = json.loads(out)
-    assert summary["stored"] == len(files)
+    # 47/48-duplicate-* are one mail delivered to two addresses: one item
+    assert summary["stored"] == len(files) - 1 and summary["duplicates"] == 1
     assert summary["malformed"] == 1
     code, out, _ = run(capsys, "--db", db_url, "--json", "import", str(EXAMPLES))
     assert json.loads(out)["stored"] == 0
     assert json.loads(out)["duplicates"] == len(files)
     rows = stored_ids(capsys, db_url)
-    assert len(rows) == len(files)
+    assert len(rows) == len(files) - 1
     assert {"id", "message_id", "sha256", "mailbox", "from_addr", "subject", "received_at",
             "disposition", "status", "reason", "category", "case_id",
             "attachments"} <= set(rows[0])

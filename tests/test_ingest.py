@@ -78,7 +78,7 @@ def test_message_rows_are_stored_as_their_column_types_store_them(
     driver's form there: the stored text is what the columns' types would have written."""
     mails = [RawMail(path.read_bytes(), origin=path.name)
              for path in sorted(EXAMPLES.glob("*.eml"))]
-    assert ingest(engine, routing, mails, workers=1).stored == len(mails)
+    assert ingest(engine, routing, mails, workers=1).stored == len(mails) - 1  # one twice
     table = Message.__table__  # type: ignore[attr-defined]
     columns = [c for c in table.c if isinstance(c.type, JSON | DateTime)]
     with Session(engine) as session:

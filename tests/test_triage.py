@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from inboxwatch import triage, users
 from inboxwatch.cases import apply_auto_case_update, unique_name
 from inboxwatch.errors import InboxwatchError, NotFound, UsageError
+from inboxwatch.quotes import reply_text
 from inboxwatch.roles import Actor
 from inboxwatch.route import RoutingContext
 from inboxwatch.users import find_user_by_email
@@ -77,7 +78,7 @@ def test_case_from_message_then_update_with_two_existing_files(
         assert row is not None
         src = session.get(Message, source)
         assert src is not None
-        assert row.notes == src.body_text and "Mette Jensen" in row.notes
+        assert row.notes == reply_text(src.body_text).text and "Mette Jensen" in row.notes
         assert row.title == src.subject
         client = session.get(User, row.client_id)
         assert client is not None and client.active  # the client is an active user now
