@@ -213,7 +213,11 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
             or (not strong_auto
                 and decision.category in _WEAK_AUTO_OVERRIDES.get(spam_category, ()))):
         decision.category = spam_category
-    if decision.category == "spam" and analysis.solicited:
+    # A sender's own DKIM or SPF pass proves only that its domain sent it (a spammer's domain
+    # passes too): when a filter upstream, which knows the sender's reputation, called it
+    # spam, it stays spam.
+    if (decision.category == "spam" and analysis.solicited
+            and not any(h.rule in classify.UPSTREAM_VERDICTS for h in spam_hits)):
         decision.category = "marketing"
         decision.explanation.append(RuleHit("spam", "solicited_bulk", analysis.solicited))
     if decision.category == "phishing":

@@ -100,3 +100,13 @@ def test_a_signed_up_newsletter_is_marketing_the_same_unsigned_is_spam(engine: E
     other = SIGNED.replace("header.d=news.example.com", "header.d=mailer.example.net") \
         .replace("b@news.example.com", "b@mailer.example.net")
     assert _store(engine, NEWSLETTER.format(n=3, auth=other).encode()).category == "spam"
+
+
+def test_a_signed_newsletter_an_upstream_filter_called_spam_stays_spam(engine: Engine) -> None:
+    from inboxwatch.classify import SPAM_RULES, UPSTREAM_VERDICTS
+
+    assert UPSTREAM_VERDICTS <= {r.rule for r in SPAM_RULES}
+    flagged = SIGNED + "X-Spam-Flag: YES\n"
+    message = _store(engine, NEWSLETTER.format(n=4, auth=flagged).encode())
+    assert message.category == "spam"
+    assert not [h for h in message.explanation if h["rule"] == "solicited_bulk"]

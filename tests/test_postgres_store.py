@@ -48,7 +48,8 @@ def test_import_search_show_on_postgresql(pg_db: str, monkeypatch: pytest.Monkey
     monkeypatch.setattr("inboxwatch.identity.current_login", lambda: "ada")
     n = len(list(EXAMPLES.glob("*.eml")))
     assert main(["--db", pg_db, "--json", "import", str(EXAMPLES)]) == 0
-    assert json.loads(capsys.readouterr().out)["stored"] == n
+    # 47/48-duplicate-* are one mail delivered to two addresses: one item
+    assert json.loads(capsys.readouterr().out)["stored"] == n - 1
     assert main(["--db", pg_db, "--json", "import", str(EXAMPLES)]) == 0
     assert json.loads(capsys.readouterr().out)["stored"] == 0
     engine = open_engine(pg_db)

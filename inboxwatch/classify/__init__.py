@@ -31,7 +31,7 @@ from inboxwatch.classify.rules import (
     bounced_message_ids,
     match_auto,
 )
-from inboxwatch.classify.spam import SPAM_RULES
+from inboxwatch.classify.spam import SPAM_RULES, UPSTREAM_VERDICTS
 from inboxwatch.classify.verdict import SpamEvidence, SpamVerdict, collect_evidence, verdict
 from inboxwatch.errors import NotFound, UsageError
 from inboxwatch.parse import ParsedMessage, parse_message
@@ -42,6 +42,7 @@ __all__ = [
     "AUTO_RULES",
     "FEEDBACK_LABELS",
     "SPAM_RULES",
+    "UPSTREAM_VERDICTS",
     "AutoMatch",
     "AutoRule",
     "FeedbackVersion",

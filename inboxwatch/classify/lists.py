@@ -7,7 +7,9 @@ off). The explanation names the list.
 
 A newsletter with ``List-Unsubscribe`` whose ``Authentication-Results`` show a DKIM signature
 that verifies (or an SPF pass) for its own From domain is **solicited bulk**: someone signed
-up for it. A junk verdict on it becomes ``marketing``, never ``spam``; phishing stays phishing.
+up for it. A junk verdict on it becomes ``marketing``, never ``spam``; phishing stays phishing,
+and so does spam an upstream filter already called spam (the domain's own pass proves only
+that the domain sent it; the upstream filter knows the sender's reputation).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from inboxwatch.classify.lexicon import (
 from inboxwatch.classify.model import registered_domain
 from inboxwatch.parse import ParsedMessage
 
-__all__ = ["SPAM_RULES", "Check", "MessageScan", "SpamRule", "spam_rule"]
+__all__ = ["SPAM_RULES", "UPSTREAM_VERDICTS", "Check", "MessageScan", "SpamRule", "spam_rule"]
 MAX_SCANNED_CHARS = 50_000
 _BRAND_RE = re.compile(r"\b(" + "|".join(re.escape(b) for b in IMPERSONATED_BRANDS) + r")\b",
                        re.IGNORECASE)
@@ -72,6 +72,11 @@ def spam_rule(rule: str, points: float, description: str, *, phishing: bool = Fa
         _RULES.append(SpamRule(rule, points, phishing, check, description))
         return check
     return register
+
+
+UPSTREAM_VERDICTS = frozenset({"upstream_spam_flag", "upstream_spam_status",
+                               "upstream_exchange_scl"})
+"""The rules that repeat another filter's verdict rather than read the message."""
 
 
 @spam_rule("upstream_spam_flag", 6.0,
