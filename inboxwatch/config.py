@@ -224,8 +224,14 @@ def load_config(path: Path | str | None) -> Config:
     except PermissionError:
         raise ConfigError(f"{path}: cannot read the config file (permission denied): ask an "
                           f"admin to add your account to group {_group_of(path)!r}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file (pass the .toml file "
+                          "itself)") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") \
+            from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(data, path)

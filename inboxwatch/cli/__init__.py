@@ -21,7 +21,7 @@ from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean_line
-from inboxwatch_storage.engine import StoreAccessError, explain_database_error
+from inboxwatch_storage.engine import StoreError, explain_database_error
 from inboxwatch_storage.schema import SchemaError
 
 __all__ = ["build_parser", "iter_commands", "main"]
@@ -133,9 +133,9 @@ def _run(action: Callable[[], int | None], url: Callable[[], str] = lambda: "") 
     except (ConfigError, SchemaError) as exc:
         _fail(str(exc))
         return 1
-    except StoreAccessError as exc:
+    except StoreError as exc:
         _fail(str(exc))
-        return 5
+        return exc.exit_code
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130

@@ -10,6 +10,7 @@ base is plain SQLAlchemy and runs unchanged on PostgreSQL.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from inboxwatch_storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "SUPPORTED_BACKENDS",
     "StoreAccessError",
+    "StoreError",
+    "StoreUrlError",
     "explain_database_error",
     "insert_ignoring_duplicates",
     "create_fulltext_index",
@@ -40,10 +44,38 @@ def is_sqlite(engine_or_dialect: Any) -> bool:
     return getattr(dialect, "name", "") == "sqlite"
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_URL_FORMS = "sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; for SQLite files the parent directory is created."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    """An engine for ``url``; for SQLite files the parent directory is created.
+
+    A URL that is not one, a database kind inboxwatch does not run on, or a driver that is
+    not installed raises :class:`StoreUrlError`, saying what to write instead."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreUrlError(f"{_shown(url)!r} is not a database URL: use {_URL_FORMS}") \
+            from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise StoreUrlError(f"{parsed.render_as_string(hide_password=True)}: inboxwatch "
+                            f"does not run on {backend!r} databases: use {_URL_FORMS}")
+    try:
+        parsed.get_dialect()
+    except ArgumentError:
+        raise StoreUrlError(f"{parsed.render_as_string(hide_password=True)}: unknown "
+                            f"driver {parsed.drivername!r}: use {_URL_FORMS}") from None
+    if backend == "postgresql":
+        try:
+            parsed.get_dialect().import_dbapi()
+        except ImportError:
+            raise StoreUrlError(
+                f"{parsed.render_as_string(hide_password=True)}: the PostgreSQL driver "
+                f"({parsed.drivername}) is not installed: pip install 'inboxwatch[postgres]'"
+            ) from None
+    if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             _create_sqlite_file(Path(database).expanduser())
@@ -57,14 +89,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-class StoreAccessError(Exception):
+class StoreError(Exception):
+    """The store cannot be opened as configured; the message says what to fix, in one line."""
+
+    exit_code = 1
+
+
+class StoreUrlError(StoreError):
+    """The database URL is not one inboxwatch can use."""
+
+
+class StoreAccessError(StoreError):
     """The store's file or directory cannot be opened by this account; says what to fix."""
+
+    exit_code = 5
+
+
+def _shown(url: str) -> str:
+    """``url`` for a message: at most 200 characters, a password after ``:`` hidden."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)[:200]
 
 
 def _create_sqlite_file(path: Path) -> None:
     """Create the store file, if it is missing, with mode 0660 less the umask (SQLite gives
     the WAL and SHM files the database file's mode), in a directory made 0770 less the
     umask; say what to fix, in one line, when this account may not use an existing one."""
+    if path.is_dir():
+        raise StoreError(f"cannot open the store {path}: it is a directory (name a file in "
+                         f"it, e.g. sqlite:///{path / 'inboxwatch.db'})")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o770)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o660)
@@ -74,6 +126,9 @@ def _create_sqlite_file(path: Path) -> None:
         return
     except PermissionError:
         raise StoreAccessError(_no_access(path)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}"
+                         f"{f' ({exc.filename})' if exc.filename else ''}") from None
     os.close(fd)
 
 
@@ -116,6 +171,12 @@ def explain_database_error(exc: BaseException, url: str) -> tuple[str, int] | No
                 "database role)", 5)
     if "authentication failed" in message or "no pg_hba.conf entry" in message:
         return f"{where}: {message[:200]}", 5
+    if "file is not a database" in message:
+        return (f"{where}: the file is not an inboxwatch store (not SQLite): check --db or "
+                "[database] url", 1)
+    if "unable to open database file" in message:
+        return (f"{where}: SQLite cannot open the file (a missing directory, or one this "
+                "account may not write)", 1)
     if "database" in message and "does not exist" in message:
         return (f"{where}: {message[:160]} (create it, or fix [database] url)", 1)
     if "Connection refused" in message or "No such file or directory" in message \
