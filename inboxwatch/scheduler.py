@@ -12,6 +12,11 @@ per mailbox at its ``interval_seconds``:
 - any other mailbox gets one polling pass per interval (:func:`inboxwatch.sync.poll_mailbox`);
   after a failure further passes wait out an exponential backoff with jitter.
 
+A login the server refused is different: retrying a wrong password every few seconds gets the
+account locked on Microsoft 365 and Gmail, so the next attempt waits
+:data:`AUTH_RETRY_SECONDS` (5 min, then 15, 30, 60), logged as an error and shown by
+``status`` (exit 3).
+
 Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
 cron ``poll`` never fetches the same mailbox, and writes its heartbeat
 (:class:`~inboxwatch_storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job
@@ -39,7 +44,7 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy import Engine
 
 from inboxwatch.config import Config, MailboxConfig
-from inboxwatch.errors import InboxwatchError
+from inboxwatch.errors import AuthenticationFailed, InboxwatchError
 from inboxwatch.imap import CONNECTION_ERRORS, ConnectionLost, MailboxConnection, connect
 from inboxwatch.ingest import shutdown_pool
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease, new_owner_id
@@ -47,6 +52,7 @@ from inboxwatch.notify import deliver_pending
 from inboxwatch.route import RoutingContext
 from inboxwatch.sync import (
     PendingProcessor,
+    error_kind,
     poll_mailbox,
     record_heartbeat,
     record_poll_failure,
@@ -55,7 +61,9 @@ from inboxwatch.sync import (
 from inboxwatch_storage.tables import utcnow
 
 __all__ = [
+    "AUTH_RETRY_SECONDS",
     "IDLE_RENEW_SECONDS",
+    "AuthBackoff",
     "Backoff",
     "MailboxWorker",
     "WorkerService",
@@ -67,6 +75,26 @@ IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes (servers may drop i
 IDLE_CHECK_SECONDS = 1.0  # how long one idle_check waits: bounds the reaction to a stop
 HEARTBEAT_SECONDS = 30.0
 OUTBOX_INTERVAL_SECONDS = 30
+# After the server refuses the login, wait this long before the n-th retry (the last one
+# repeats): retrying a wrong password every few seconds is how Microsoft 365 and Gmail come to
+# lock an account. A right password is picked up at the next attempt, or at once on restart.
+AUTH_RETRY_SECONDS = (300.0, 900.0, 1800.0, 3600.0)
+
+
+@dataclass
+class AuthBackoff:
+    """The long waits between logins the server refused (:data:`AUTH_RETRY_SECONDS`)."""
+
+    steps: tuple[float, ...] = AUTH_RETRY_SECONDS
+    failures: int = 0
+
+    def next_delay(self) -> float:
+        delay = self.steps[min(self.failures, len(self.steps) - 1)]
+        self.failures += 1
+        return delay
+
+    def reset(self) -> None:
+        self.failures = 0
 
 
 @dataclass
@@ -89,6 +117,13 @@ class Backoff:
         self.attempts = 0
 
 
+def _auth_wait(backoff: AuthBackoff, delay: float, message: str = "the login was refused",
+               ) -> str:
+    return (f"{message}; login refused {backoff.failures} time(s) in a row: next attempt in "
+            f"{delay / 60:.0f} min (frequent retries of a wrong password can lock the account; "
+            "fix the password, then restart the service to retry at once)")
+
+
 class MailboxWorker:
     """One mailbox inside the service: its polling passes or its IDLE session."""
 
@@ -101,6 +136,7 @@ class MailboxWorker:
         self.stop = stop
         self.owner = owner or new_owner_id()
         self.backoff = backoff or Backoff(cap=max(60.0, 5.0 * mailbox.interval_seconds))
+        self.auth_backoff = AuthBackoff()
         self.idle_supported: bool | None = None if mailbox.idle else False
         self.not_before = 0.0  # monotonic time before which no polling pass starts
         self._idle_thread: threading.Thread | None = None
@@ -131,13 +167,18 @@ class MailboxWorker:
             return
         result = poll_mailbox(self.mailbox, self.engine, self.routing, owner=self.owner,
                               stop=self.stop)
-        if result.error is not None:
+        if isinstance(result.error, AuthenticationFailed):
+            delay = self.auth_backoff.next_delay()
+            self.not_before = time.monotonic() + delay
+            log.error("%s: %s", self.mailbox.name, _auth_wait(self.auth_backoff, delay))
+        elif result.error is not None:
             delay = self.backoff.next_delay()
             self.not_before = time.monotonic() + delay
             log.warning("%s: poll failed; next attempt in %.1fs at the earliest",
                         self.mailbox.name, delay)
         else:
             self.backoff.reset()
+            self.auth_backoff.reset()
             self.not_before = 0.0
 
     # -- IDLE -----------------------------------------------------------------------------
@@ -158,18 +199,24 @@ class MailboxWorker:
             except (InboxwatchError, IMAPClientError, *CONNECTION_ERRORS) as exc:
                 message = str(exc) if isinstance(exc, InboxwatchError) else \
                     f"mailbox {name!r}: connection lost: {' '.join(str(exc).split())[:300]}"
-                self._failed(message)
+                self._failed(message, error_kind(exc) if isinstance(exc, InboxwatchError)
+                             else "unreachable")
             except Exception as exc:  # a bug must not end the mailbox's service
                 log.exception("%s: unexpected error in the IDLE session", name)
-                self._failed(f"mailbox {name!r}: unexpected error: {type(exc).__name__}")
+                self._failed(f"mailbox {name!r}: unexpected error: {type(exc).__name__}",
+                             "error")
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, kind: str) -> None:
         try:
-            record_poll_failure(self.engine, self.mailbox, message)
+            record_poll_failure(self.engine, self.mailbox, message, kind=kind)
         except Exception:  # the store may be the thing that failed
             log.exception("%s: could not record the failure", self.mailbox.name)
-        delay = self.backoff.next_delay()
-        log.warning("%s; reconnecting in %.1fs", message, delay)
+        if kind == "auth":
+            delay = self.auth_backoff.next_delay()
+            log.error("%s", _auth_wait(self.auth_backoff, delay, message))
+        else:
+            delay = self.backoff.next_delay()
+            log.warning("%s; reconnecting in %.1fs", message, delay)
         self.stop.wait(delay)
 
     def _idle_connection(self, lease: Lease) -> bool:
@@ -184,6 +231,7 @@ class MailboxWorker:
                 return True
             self.idle_supported = True
             log.info("%s: connected; waiting for new mail in IDLE", name)
+            self.auth_backoff.reset()
             self._sync(conn, lease, mode="idle")
             self.backoff.reset()
             renew_at = time.monotonic() + IDLE_RENEW_SECONDS

@@ -39,7 +39,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from inboxwatch.config import MailboxConfig
-from inboxwatch.errors import InboxwatchError
+from inboxwatch.errors import AuthenticationFailed, InboxwatchError, ServerUnreachable
 from inboxwatch.imap import (
     CONNECTION_ERRORS,
     ConnectionLost,
@@ -65,6 +65,7 @@ __all__ = [
     "SyncReport",
     "poll_mailbox",
     "record_heartbeat",
+    "error_kind",
     "record_poll_failure",
     "sync_folder",
 ]
@@ -603,7 +604,7 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
     if result.error is not None:
         if log_errors:
             log.error("%s", result.error)
-        record_poll_failure(engine, mailbox, str(result.error))
+        record_poll_failure(engine, mailbox, str(result.error), kind=error_kind(result.error))
     else:
         stored = result.ingest.stored if result.ingest else 0
         record_heartbeat(engine, mailbox, mode="poll", success=True, stored=stored)
@@ -626,6 +627,7 @@ def record_heartbeat(engine: Engine, mailbox: MailboxConfig, *, mode: str, succe
         state.last_attempt_at = now
         if success:
             state.last_success_at = now
+            state.last_error_kind = None
         state.messages_stored += stored
         state.host = socket.gethostname()[:255]
         state.pid = os.getpid()
@@ -633,7 +635,18 @@ def record_heartbeat(engine: Engine, mailbox: MailboxConfig, *, mode: str, succe
         session.commit()
 
 
-def record_poll_failure(engine: Engine, mailbox: MailboxConfig, error: str) -> None:
+def error_kind(error: BaseException) -> str:
+    """What ``status`` and the service's backoff make of a failure: ``auth`` (the server
+    refused the login: retrying soon risks locking the account), ``unreachable``, ``error``."""
+    if isinstance(error, AuthenticationFailed):
+        return "auth"
+    if isinstance(error, ServerUnreachable | ConnectionLost):
+        return "unreachable"
+    return "error"
+
+
+def record_poll_failure(engine: Engine, mailbox: MailboxConfig, error: str, *,
+                        kind: str = "error") -> None:
     """Record a failed attempt (the message must already be free of secrets)."""
     now = utcnow()
     with Session(engine) as session:
@@ -643,5 +656,6 @@ def record_poll_failure(engine: Engine, mailbox: MailboxConfig, error: str) -> N
         state.heartbeat_at = now
         state.last_error = error[:2000]
         state.last_error_at = now
+        state.last_error_kind = kind
         session.add(state)
         session.commit()

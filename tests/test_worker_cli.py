@@ -147,3 +147,64 @@ def test_status_reports_last_success_and_goes_stale(
     engine.dispose()
     assert main(["--config", str(config), "--db", db_url, "status"]) == 1
     assert "support: STALE, last success 181s ago" in capsys.readouterr().out
+
+
+def test_status_exit_codes_for_monitoring(dovecot: Dovecot, tmp_path: Path, db_url: str,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """0 ok, 1 stale, 2 config error, 3 a login refused: what a Nagios/Icinga check reads."""
+    user = dovecot.new_user()
+    config = write_config(tmp_path / "c.toml", dovecot, user, interval_seconds=60)
+    base = ["--config", str(config), "--db", db_url]
+    monkeypatch.setenv("IW_TEST_IMAP_PW", "not-it-Zx9")
+    assert main([*base, "poll"]) == 3
+    capsys.readouterr()
+    assert main([*base, "status"]) == 3
+    out = capsys.readouterr().out
+    assert "support: LOGIN REFUSED" in out and "not-it-Zx9" not in out
+    assert main([*base, "--json", "status"]) == 3
+    assert json.loads(capsys.readouterr().out)[0]["last_error_kind"] == "auth"
+
+    monkeypatch.setenv("IW_TEST_IMAP_PW", DEFAULT_PASSWORD)
+    assert main([*base, "poll"]) == 0
+    capsys.readouterr()
+    assert main([*base, "status"]) == 0
+    assert "support: ok" in capsys.readouterr().out
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[mailbox]\nname = \n")
+    assert main(["--config", str(broken), "--db", db_url, "status"]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path), "--db", db_url, "status"]) == 2
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
+def test_run_backs_off_for_long_after_a_refused_login(dovecot: Dovecot, tmp_path: Path,
+                                                       db_url: str, idle: bool) -> None:
+    """A wrong password is tried once, then not again for 5 minutes (a lockout risk), and
+    the log line says so; ``status`` meanwhile says LOGIN REFUSED, exit 3."""
+    user = dovecot.new_user()
+    config = write_config(tmp_path / "c.toml", dovecot, user, interval_seconds=1, idle=idle)
+    env = {**os.environ, "IW_TEST_IMAP_PW": "not-it-Zx9"}
+    before = dovecot.log_tail(100000).count(f"user=<{user}>")
+    service = subprocess.Popen([*INBOXWATCH, "--config", str(config), "--db", db_url, "run"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    try:
+        deadline = utcnow() + timedelta(seconds=30)
+        while utcnow() < deadline:
+            status = _cli("--config", str(config), "--db", db_url, "status")
+            if status.returncode == 3:
+                break
+        assert status.returncode == 3, status.stdout + status.stderr
+        # Eight intervals later: still that one attempt.
+        import time
+
+        time.sleep(8)
+    finally:
+        service.terminate()
+        out, err = service.communicate(timeout=60)
+    attempts = dovecot.log_tail(100000).count(f"user=<{user}>") - before
+    assert attempts == 1, dovecot.log_tail(20)
+    assert "next attempt in 5 min" in err and "can lock the account" in err, err
+    assert "not-it-Zx9" not in out + err

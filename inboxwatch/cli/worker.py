@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import signal
 import threading
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, func, select
 
 from inboxwatch.cli._access import SERVICE, needs
 from inboxwatch.cli._context import Context
+from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean_line
@@ -47,7 +49,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_run, access=SERVICE)
 
     p = sub.add_parser("status", parents=[parent],
-                       help="last successful poll per mailbox; non-zero exit when stale")
+                       help="last successful poll per mailbox; exit 0 ok, 1 a mailbox stale, "
+                            "2 config error, 3 a login refused (for Nagios/Icinga checks)")
     p.set_defaults(func=cmd_status, access=needs(VIEW_INBOUND_MESSAGES, owner_too=True))
 
 
@@ -134,8 +137,18 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+# ``status`` exit codes for monitoring (Nagios/Icinga plugins read 0 OK, 1 WARNING,
+# 2 CRITICAL, 3 UNKNOWN): every mailbox fresh; one stale; the config cannot be read; a
+# mailbox's login refused. A store that cannot be opened keeps its own code (4, 5).
+STATUS_OK, STATUS_STALE, STATUS_CONFIG_ERROR, STATUS_AUTH_FAILED = 0, 1, 2, 3
+
+
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
-    config = ctx.config
+    try:
+        config = ctx.config
+    except ConfigError as exc:
+        print(f"inboxwatch: error: {clean_line(str(exc))}", file=sys.stderr)
+        return STATUS_CONFIG_ERROR
     now = utcnow()
     rows: list[dict[str, object]] = []
     stale = False
@@ -165,6 +178,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             "heartbeat_at": state.heartbeat_at if state else None,
             "last_error": state.last_error if state else None,
             "last_error_at": state.last_error_at if state else None,
+            "last_error_kind": state.last_error_kind if state else None,
             "messages_stored": state.messages_stored if state else 0,
             "pending_captures": pending.get(name, 0),
             "unfetched": unfetched.get(name, 0),
@@ -175,12 +189,15 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             _print_status_line(ctx, row)
-    return 1 if stale else 0
+    if any(row["last_error_kind"] == "auth" for row in rows):
+        return STATUS_AUTH_FAILED
+    return STATUS_STALE if stale else STATUS_OK
 
 
 def _print_status_line(ctx: Context, row: dict[str, object]) -> None:
     age = row["seconds_since_success"]
-    state = "ok" if row["ok"] else "STALE"
+    state = "ok" if row["ok"] else \
+        "LOGIN REFUSED" if row["last_error_kind"] == "auth" else "STALE"
     since = f"last success {age:.0f}s ago" if isinstance(age, float | int) \
         else "never polled successfully"
     line = f"{row['mailbox']}: {state}, {since} (every {row['interval_seconds']}s"

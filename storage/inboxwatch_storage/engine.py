@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event, or_, text
+from sqlalchemy import ColumnElement, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -23,6 +23,8 @@ from inboxwatch_storage.tables import Message
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "PG_INDEXED_BODY_CHARS",
+    "PG_SEARCH_INDEX",
     "SUPPORTED_BACKENDS",
     "StoreAccessError",
     "StoreError",
@@ -229,12 +231,30 @@ _FTS_DDL = [
 ]
 
 
+# PostgreSQL's full-text index reads what FTS5's unicode61 tokenizer reads: words of letters
+# and digits (ASCII punctuation such as "@", "." and "-" splits words, so
+# "alice@client.example" is three), in the 'simple' configuration (lower case, no stemming,
+# no stop words). A body is indexed on
+# its first PG_INDEXED_BODY_CHARS characters: a tsvector holds at most 1 MB.
+PG_INDEXED_BODY_CHARS = 100_000
+PG_SEARCH_INDEX = "message_search_idx"
+_PG_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, regexp_replace("
+    "coalesce(subject, '') || ' ' || coalesce(from_addr, '') || ' ' || "
+    f"coalesce(from_name, '') || ' ' || left(coalesce(body_text, ''), {PG_INDEXED_BODY_CHARS}),"
+    " '[[:punct:]]+', ' ', 'g'))")
+_ASCII_PUNCTUATION_RE = re.compile(r"[!-/:-@\[-`{-~]+")
+
+
 def create_fulltext_index(connection: Any) -> None:
-    """Create the full-text index where the dialect has one (SQLite FTS5)."""
+    """Create the full-text index: SQLite FTS5 tables, or a PostgreSQL GIN index."""
     if is_sqlite(connection):
         for ddl in _FTS_DDL:
             connection.execute(text(ddl))
         connection.execute(text("INSERT INTO message_fts(message_fts) VALUES ('rebuild')"))
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS {PG_SEARCH_INDEX} ON message USING gin ({_PG_DOCUMENT})"))
 
 
 def drop_fulltext_index(connection: Any) -> None:
@@ -242,6 +262,8 @@ def drop_fulltext_index(connection: Any) -> None:
         for name in ("message_fts_ai", "message_fts_ad", "message_fts_au"):
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         connection.execute(text("DROP TABLE IF EXISTS message_fts"))
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP INDEX IF EXISTS {PG_SEARCH_INDEX}"))
 
 
 def _fts_query(query: str) -> str:
@@ -250,8 +272,20 @@ def _fts_query(query: str) -> str:
     return " ".join(f'"{w}"*' for w in words[:20])
 
 
+def _tsquery(query: str) -> str:
+    """User text -> the PostgreSQL twin of :func:`_fts_query`: every word required, its last
+    part a prefix, a word with punctuation inside ("alice@client") its parts in a row."""
+    terms = []
+    for word in query.split()[:20]:
+        parts = [p for p in _ASCII_PUNCTUATION_RE.split(word.lower()) if p]
+        if parts:
+            terms.append("(" + " <-> ".join(parts[:-1] + [parts[-1] + ":*"]) + ")")
+    return " & ".join(terms)
+
+
 def search_condition(dialect: Any, query: str) -> ColumnElement[bool]:
-    """A WHERE condition on :class:`Message` matching ``query`` in subject, sender, body."""
+    """A WHERE condition on :class:`Message` matching ``query`` in subject, sender, body:
+    the same on both stores (every word, as a prefix, case-insensitive)."""
     if is_sqlite(dialect):
         fts = _fts_query(query)
         if not fts:
@@ -259,10 +293,8 @@ def search_condition(dialect: Any, query: str) -> ColumnElement[bool]:
         return Message.id.in_(  # type: ignore[union-attr]
             text("SELECT rowid FROM message_fts WHERE message_fts MATCH :q").bindparams(q=fts)
         )
-    pattern = f"%{query.strip()}%"
-    return or_(
-        Message.subject.ilike(pattern),  # type: ignore[attr-defined]
-        Message.from_addr.ilike(pattern),  # type: ignore[attr-defined]
-        Message.from_name.ilike(pattern),  # type: ignore[attr-defined]
-        Message.body_text.ilike(pattern),  # type: ignore[attr-defined]
-    )
+    tsquery = _tsquery(query)
+    if not tsquery:
+        return text("1=1")  # type: ignore[return-value]
+    return text(f"{_PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
+        tsq=tsquery)  # type: ignore[return-value]

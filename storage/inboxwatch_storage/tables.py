@@ -104,6 +104,8 @@ class MailboxState(SQLModel, table=True):
     last_success_at: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     last_error_at: datetime | None = None
+    # auth (the server refused the login) | unreachable | error; None after a success
+    last_error_kind: str | None = Field(default=None, max_length=20)
     messages_stored: int = 0
     heartbeat_at: datetime | None = None
     host: str | None = Field(default=None, max_length=255)
