@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
