@@ -20,7 +20,10 @@ account locked on Microsoft 365 and Gmail, so the next attempt waits
 Each mailbox holds its lease (:mod:`inboxwatch.lease`) while it works, so a second service or a
 cron ``poll`` never fetches the same mailbox, and writes its heartbeat
 (:class:`~inboxwatch_storage.tables.MailboxState`) for ``inboxwatch status``. A periodic job
-delivers the outbox through :func:`inboxwatch.notify.deliver_pending`.
+delivers the outbox through :func:`inboxwatch.notify.deliver_pending`; another purges, once a
+day, what was deleted more than ``system.retention_days`` ago. Under systemd
+(``Type=notify``) the service says ``READY=1`` once its jobs are scheduled and pings the
+watchdog from a scheduler job (:mod:`inboxwatch.sdnotify`).
 
 :meth:`WorkerService.stop_event` set (SIGTERM/SIGINT in the CLI) makes every mailbox finish the
 batch in hand, commit, and return; :meth:`WorkerService.run_until_stopped` then shuts the
@@ -49,7 +52,9 @@ from inboxwatch.imap import CONNECTION_ERRORS, ConnectionLost, MailboxConnection
 from inboxwatch.ingest import shutdown_pool
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease, new_owner_id
 from inboxwatch.notify import deliver_pending
+from inboxwatch.roles import Actor
 from inboxwatch.route import RoutingContext
+from inboxwatch.sdnotify import notify, watchdog_seconds
 from inboxwatch.sync import (
     PendingProcessor,
     error_kind,
@@ -74,6 +79,8 @@ log = logging.getLogger(__name__)
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes (servers may drop it after 29)
 IDLE_CHECK_SECONDS = 1.0  # how long one idle_check waits: bounds the reaction to a stop
 HEARTBEAT_SECONDS = 30.0
+PURGE_INTERVAL_SECONDS = 24 * 3600  # `run` purges once a day (system.retention_days)
+PURGE_FIRST_DELAY = 600  # ... the first time ten minutes after start, not in the rush
 OUTBOX_INTERVAL_SECONDS = 30
 # After the server refuses the login, wait this long before the n-th retry (the last one
 # repeats): retrying a wrong password every few seconds is how Microsoft 365 and Gmail come to
@@ -177,6 +184,10 @@ class MailboxWorker:
             log.warning("%s: poll failed; next attempt in %.1fs at the earliest",
                         self.mailbox.name, delay)
         else:
+            failures = self.backoff.attempts + self.auth_backoff.failures
+            if failures:
+                log.info("%s: polling again after %d failed attempt(s)", self.mailbox.name,
+                         failures)
             self.backoff.reset()
             self.auth_backoff.reset()
             self.not_before = 0.0
@@ -282,17 +293,17 @@ class WorkerService:
 
     def __init__(self, config: Config, engine: Engine, routing: RoutingContext, *,
                  mailboxes: Sequence[MailboxConfig] | None = None,
-                 outbox_interval: int = OUTBOX_INTERVAL_SECONDS) -> None:
+                 outbox_interval: int = OUTBOX_INTERVAL_SECONDS,
+                 purge_actor: Actor | None = None) -> None:
         self.config = config
         self.engine = engine
+        self.purge_actor = purge_actor  # None: no daily purge (a test, or `run --no-purge`)
         self.stop_event = threading.Event()
         owner = new_owner_id()
         chosen = list(mailboxes if mailboxes is not None else config.mailboxes)
         self.workers = [MailboxWorker(m, engine, routing, self.stop_event, owner=owner)
                         for m in chosen]
         self.outbox_interval = outbox_interval
-        # One line per job run every few seconds says nothing the mailbox logs do not.
-        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=len(self.workers) + 2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -312,7 +323,19 @@ class WorkerService:
         self.scheduler.add_job(self._deliver_outbox, IntervalTrigger(seconds=self.outbox_interval),
                                id="outbox", name="outbox delivery",
                                next_run_time=now + timedelta(seconds=1))
+        if self.purge_actor is not None:
+            self.scheduler.add_job(self._purge, IntervalTrigger(seconds=PURGE_INTERVAL_SECONDS),
+                                   id="purge", name="daily purge",
+                                   next_run_time=now + timedelta(seconds=PURGE_FIRST_DELAY))
+        watchdog = watchdog_seconds()
+        if watchdog is not None:
+            # From a scheduler job: the ping proves the scheduler still runs jobs; a hung
+            # scheduler misses it and systemd restarts the service.
+            self.scheduler.add_job(self._watchdog, IntervalTrigger(seconds=max(1.0, watchdog / 3)),
+                                   id="watchdog", name="systemd watchdog", next_run_time=now)
         self.scheduler.start()
+        names = ", ".join(w.mailbox.name for w in self.workers)
+        notify("READY=1", f"STATUS=watching {len(self.workers)} mailbox(es): {names}"[:400])
 
     def _deliver_outbox(self) -> None:
         """Send due notices and case-update emails; an outage is logged and retried."""
@@ -326,8 +349,32 @@ class WorkerService:
         if report.error:
             log.warning("outbox: %s", report.error)
 
+    def _watchdog(self) -> None:
+        if not self.stop_event.is_set():
+            notify("WATCHDOG=1")
+
+    def _purge(self) -> None:
+        """Remove for good what was deleted more than ``system.retention_days`` ago."""
+        if self.stop_event.is_set() or self.purge_actor is None:
+            return
+        from sqlmodel import Session
+
+        from inboxwatch.triage import purge
+
+        try:
+            with Session(self.engine) as session:
+                report = purge(session, self.purge_actor,
+                               older_than_days=self.config.system.retention_days)
+        except Exception as exc:  # noqa: BLE001 - the service goes on; tomorrow tries again
+            log.warning("purge failed: %s", " ".join(str(exc).split())[:300])
+            return
+        if report.purged:
+            log.info("purged %d message(s) deleted more than %d days ago", len(report.purged),
+                     self.config.system.retention_days)
+
     def shutdown(self) -> None:
         """Stop: each mailbox finishes the batch in hand and commits; then return."""
+        notify("STOPPING=1")
         self.stop_event.set()
         self.scheduler.shutdown(wait=True)
         for worker in self.workers:

@@ -608,7 +608,7 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
     else:
         stored = result.ingest.stored if result.ingest else 0
         record_heartbeat(engine, mailbox, mode="poll", success=True, stored=stored)
-        if result.sync is not None:
+        if result.sync is not None and (result.sync.new or result.sync.unfetched or stored):
             log.info("%s: %d new, %d captured, %d stored, %d duplicate(s), %d unfetched",
                      mailbox.name, result.sync.new, result.sync.captured, stored,
                      result.sync.duplicates, result.sync.unfetched)

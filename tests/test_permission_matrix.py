@@ -65,6 +65,7 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("watch",): ["watch", "--once"],
     ("eval",): ["eval", "--label", "normal", "--workers", "1", "{mail}"],
     ("tui",): ["tui"],
+    ("completion",): ["completion", "bash"],
     ("outbox", "send"): ["outbox", "send"],
     ("outbox", "list"): ["outbox", "list"],
     ("notify", "check-templates"): ["notify", "check-templates"],

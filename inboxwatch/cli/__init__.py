@@ -9,7 +9,6 @@ are for bugs only.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -18,8 +17,10 @@ from sqlalchemy.exc import DBAPIError
 
 from inboxwatch.cli._access import Access
 from inboxwatch.cli._context import Context
+from inboxwatch.cli._examples import EXAMPLES
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.logs import configure_logging
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.engine import StoreError, explain_database_error
 from inboxwatch_storage.schema import SchemaError
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     "inboxwatch.cli.evaluate",
     "inboxwatch.cli.ui",
     "inboxwatch.cli.notify",
+    "inboxwatch.cli.completion",
 )
 
 
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="inboxwatch",
         description="Inbound mail for a case-management help desk: poll, route, triage.",
     )
+    parser.add_argument("--version", action="version", version=f"inboxwatch {_version()}")
     _add_globals(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import importlib
@@ -52,7 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
         if not isinstance(command.get_default("access"), Access):
             raise RuntimeError(f"command {' '.join(words)!r} declares no access "
                                "(set_defaults(access=...), see inboxwatch/cli/_access.py)")
+        example = EXAMPLES.get(" ".join(words))
+        if example is not None:
+            command.epilog = f"example:\n  {example}"
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("inboxwatch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def iter_commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = (),
@@ -99,10 +115,7 @@ def keep_files_from_others() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose, service=args.command == "run")
     ctx = Context(config_path=args.config, db_url=args.db, json=args.json,
                   as_email=args.as_email)
     try:

@@ -40,14 +40,14 @@ __all__ = ["first_admin_step", "register"]
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mark", parents=[parent], help="set an inbound message's status")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
     p.add_argument("status", choices=STATUS_VALUES, metavar="STATUS",
                    help=" | ".join(STATUS_VALUES))
     p.set_defaults(func=cmd_mark, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("delete", parents=[parent],
                        help="soft-delete a message (restorable until purged)")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
     label = p.add_mutually_exclusive_group()
     label.add_argument("--as-spam", dest="label", action="store_const", const="spam",
                        help="it is spam: also teach the classifier")
@@ -56,13 +56,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_delete, access=needs(DELETE_INBOUND_MESSAGE), label=None)
 
     p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
     p.set_defaults(func=cmd_undelete, access=needs(DELETE_INBOUND_MESSAGE))
 
     p = sub.add_parser("not-spam", parents=[parent],
                        help="a message is not spam/phishing: category normal, teach the "
                             "classifier")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
     p.set_defaults(func=cmd_not_spam, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("purge", parents=[parent],
@@ -95,29 +95,34 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q = csub.add_parser("create", parents=[parent],
                         help="create a case from a message, or from a title and a client")
     source = q.add_mutually_exclusive_group(required=True)
-    source.add_argument("--from-message", type=int, metavar="ID")
-    source.add_argument("--title", metavar="T")
+    source.add_argument("--from-message", type=int, metavar="ID",
+                        help="the inbound message it starts from: title, client, notes and "
+                             "files from it")
+    source.add_argument("--title", metavar="T", help="the case title (with --client)")
     q.add_argument("--client", metavar="EMAIL", help="the client (with --title)")
-    q.add_argument("--notes", metavar="TEXT")
+    q.add_argument("--notes", metavar="TEXT",
+                   help="the case notes (default with --from-message: the message's new text)")
     q.set_defaults(func=cmd_case_create, access=needs(CREATE_CASE))
 
     q = csub.add_parser("find", parents=[parent],
                         help="search cases by number, title, client name or email")
-    q.add_argument("query", metavar="QUERY")
-    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("query", metavar="QUERY",
+                   help="a case number, or words of a title, a client's name or email")
+    q.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="at most N cases (default 50)")
     q.set_defaults(func=cmd_case_find, access=needs(VIEW_INBOUND_MESSAGES))
 
     q = csub.add_parser("link", parents=[parent], help="link a message to a case")
-    q.add_argument("message_id", type=int, metavar="MESSAGE_ID")
-    q.add_argument("case", type=_case_number, metavar="CASE")
+    q.add_argument("message_id", type=int, metavar="MESSAGE_ID", help="the inbound message")
+    q.add_argument("case", type=_case_number, metavar="CASE", help="the case number")
     q.set_defaults(func=cmd_case_link, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     q = csub.add_parser("update", parents=[parent], help="add an update to a case")
-    q.add_argument("case", type=_case_number, metavar="CASE")
+    q.add_argument("case", type=_case_number, metavar="CASE", help="the case number")
     source = q.add_mutually_exclusive_group(required=True)
     source.add_argument("--from-message", type=int, metavar="ID",
                         help="a message linked to the case: text from its body, closes it")
-    source.add_argument("--text", metavar="T")
+    source.add_argument("--text", metavar="T", help="the update's text")
     q.add_argument("--file", dest="files", action="append", default=[], metavar="NAME",
                    help="attach a case file (or the message's attachment) by name; repeat")
     q.add_argument("--email", action="store_true", help="email the update to the client")
@@ -133,7 +138,7 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.set_defaults(func=cmd_case_add_participant, access=needs(CREATE_CASE_UPDATE))
 
     q = csub.add_parser("show", parents=[parent], help="one case: notes, files, updates")
-    q.add_argument("case", type=_case_number, metavar="N")
+    q.add_argument("case", type=_case_number, metavar="N", help="the case number")
     q.set_defaults(func=cmd_case_show, access=needs(VIEW_INBOUND_MESSAGES))
 
 
@@ -142,8 +147,8 @@ def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
     usub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
 
     q = usub.add_parser("add", parents=[parent], help="add a user")
-    q.add_argument("email", metavar="EMAIL")
-    q.add_argument("--name", required=True, metavar="N")
+    q.add_argument("email", metavar="EMAIL", help="their email address")
+    q.add_argument("--name", required=True, metavar="N", help="their name, as mail shows it")
     q.add_argument("--login", metavar="L", help="OS login name (staff)")
     q.add_argument("--role", dest="roles", action="append", default=[],
                    choices=tuple(users.BUILTIN_ROLES), metavar="R",
@@ -155,17 +160,17 @@ def _register_users(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.set_defaults(func=cmd_users_list, access=needs(VIEW_INBOUND_MESSAGES))
 
     q = usub.add_parser("deactivate", parents=[parent], help="deactivate a user")
-    q.add_argument("email", metavar="EMAIL")
+    q.add_argument("email", metavar="EMAIL", help="the user, by one of their email addresses")
     q.set_defaults(func=cmd_users_deactivate, access=needs(MANAGE_USERS))
 
     q = usub.add_parser("activate", parents=[parent],
                         help="activate a user: a client whose replies should route, or a "
                              "colleague back")
-    q.add_argument("email", metavar="EMAIL")
+    q.add_argument("email", metavar="EMAIL", help="the user, by one of their email addresses")
     q.set_defaults(func=cmd_users_activate, access=needs(MANAGE_USERS))
 
     q = usub.add_parser("grant", parents=[parent], help="give a user a role")
-    q.add_argument("email", metavar="EMAIL")
+    q.add_argument("email", metavar="EMAIL", help="the user, by one of their email addresses")
     q.add_argument("role", choices=tuple(users.BUILTIN_ROLES), metavar="ROLE",
                    help=" | ".join(users.BUILTIN_ROLES))
     q.set_defaults(func=cmd_users_grant, access=needs(MANAGE_USERS))

@@ -31,23 +31,27 @@ __all__ = ["register"]
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("import", parents=[parent], help="import .eml files, folders, mbox, "
                        "Maildir through the same pipeline as IMAP")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help=".eml files, mbox files, Maildirs or folders of them")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
     p.set_defaults(func=cmd_import, access=SERVICE)
 
     p = sub.add_parser("messages", parents=[parent], help="list messages")
-    p.add_argument("--status", choices=STATUS_VALUES)
-    p.add_argument("--category", choices=CATEGORY_VALUES)
-    p.add_argument("--disposition", choices=("inbound", "case_update"))
+    p.add_argument("--status", choices=STATUS_VALUES, help="only this status")
+    p.add_argument("--category", choices=CATEGORY_VALUES, help="only this category")
+    p.add_argument("--disposition", choices=("inbound", "case_update"),
+                   help="inbound (the queue) or case_update (attached by themselves)")
     p.add_argument("--search", metavar="TEXT", help="full-text search: subject, sender, body")
     p.add_argument("--deleted", action="store_true", help="list deleted messages instead")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="at most N messages (default 50)")
+    p.add_argument("--offset", type=int, default=0, metavar="N",
+                   help="skip the first N (the next page: --offset 50)")
     p.set_defaults(func=cmd_messages, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("show", parents=[parent], help="one message in full")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
     p.add_argument("--raw", action="store_true", help="the original bytes, unchanged")
     p.set_defaults(func=cmd_show, access=needs(VIEW_INBOUND_MESSAGES))
 

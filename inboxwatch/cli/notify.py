@@ -34,8 +34,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                         help="send every due email now (retries with backoff; for cron)")
     q.set_defaults(func=cmd_outbox_send, access=SERVICE)
     q = osub.add_parser("list", parents=[parent], help="queued and sent email, newest first")
-    q.add_argument("--status", choices=OUTBOX_STATUS_VALUES)
-    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--status", choices=OUTBOX_STATUS_VALUES, help="only this status")
+    q.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="at most N rows (default 50)")
     q.set_defaults(func=cmd_outbox_list, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("notify", parents=[parent], help="New Inbound Message Notices")

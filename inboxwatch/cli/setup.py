@@ -92,7 +92,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     ssub = p.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
     q = ssub.add_parser("set", parents=[parent],
                         help="store the password of mailbox NAME (or 'smtp') in the keyring")
-    q.add_argument("name", metavar="NAME")
+    q.add_argument("name", metavar="NAME", help="a [[mailbox]] name, or smtp")
     q.set_defaults(func=cmd_secret_set, access=OPEN)
 
     q = ssub.add_parser("rotate-reply-key", parents=[parent],

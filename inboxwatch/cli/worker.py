@@ -23,7 +23,7 @@ from inboxwatch.cli._access import SERVICE, needs
 from inboxwatch.cli._context import Context
 from inboxwatch.config import ConfigError
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.roles import VIEW_INBOUND_MESSAGES
+from inboxwatch.roles import DELETE_INBOUND_MESSAGE, VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.tables import MailboxState, RawCapture, UnfetchedMessage, utcnow
 
@@ -46,6 +46,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                        help="the service: scheduled polls, IDLE push where supported")
     p.add_argument("--mailbox", metavar="NAME", action="append",
                    help="only these mailboxes (repeatable)")
+    p.add_argument("--no-purge", action="store_true",
+                   help="do not purge, once a day, what was deleted more than "
+                        "system.retention_days ago (when a timer runs `inboxwatch purge`)")
     p.set_defaults(func=cmd_run, access=SERVICE)
 
     p = sub.add_parser("status", parents=[parent],
@@ -124,14 +127,16 @@ def _print_poll_line(ctx: Context, r: PollResult) -> None:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.scheduler import WorkerService
 
-    ctx.service_actor("run the service")
+    actor = ctx.service_actor("run the service")
     config = ctx.config
     mailboxes = [config.mailbox(n) for n in args.mailbox] if args.mailbox \
         else list(config.mailboxes)
     if not mailboxes:
         raise InboxwatchError(f"{config.path or 'no config file'}: no [[mailbox]] configured; "
                               "add one (see `inboxwatch init`)")
-    service = WorkerService(config, ctx.engine, ctx.routing_context(), mailboxes=mailboxes)
+    purger = None if args.no_purge or not actor.can(DELETE_INBOUND_MESSAGE) else actor
+    service = WorkerService(config, ctx.engine, ctx.routing_context(), mailboxes=mailboxes,
+                            purge_actor=purger)
     _stop_on_signals(service.stop_event)
     service.run_until_stopped()
     return 0
