@@ -6,13 +6,17 @@ not format it into messages; errors here name the *source* of the secret, not it
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import subprocess
 
 from inboxwatch.errors import InboxwatchError
 
-__all__ = ["KEYRING_SERVICE", "SecretError", "resolve_secret", "store_secret"]
+__all__ = ["KEYRING_SERVICE", "SecretError", "plaintext_keyring", "resolve_secret",
+           "store_secret"]
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "inboxwatch"
 
@@ -51,11 +55,36 @@ def resolve_secret(
     return _from_keyring(key)
 
 
+def plaintext_keyring() -> str | None:
+    """A description of the keyring backend when it keeps secrets in a plain file anyone who
+    can read the file can read (keyrings.alt's PlaintextKeyring, alone or in a chain); None
+    for a real keyring (Secret Service, KWallet, macOS) or none at all."""
+    import keyring
+
+    backend = keyring.get_keyring()
+    chain = getattr(backend, "backends", None) or [backend]
+    for candidate in chain:
+        kind = type(candidate)
+        if "plaintext" in kind.__name__.lower():
+            where = getattr(candidate, "file_path", None)
+            return f"{kind.__module__}.{kind.__name__}" + (f" ({where})" if where else "")
+    return None
+
+
+def _warn_if_plaintext() -> None:
+    found = plaintext_keyring()
+    if found is not None:
+        log.warning("the keyring is a plaintext file, %s: whoever can read that file can "
+                    "read the password; use a Secret Service keyring, password_command or "
+                    "password_env", found)
+
+
 def _from_keyring(key: str) -> str:
     try:
         import keyring
         from keyring.errors import KeyringError, NoKeyringError
 
+        _warn_if_plaintext()
         try:
             value = keyring.get_password(KEYRING_SERVICE, key)
         except NoKeyringError:

@@ -7,13 +7,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
 from inboxwatch.cli._access import OPEN, SERVICE, needs
 from inboxwatch.cli._context import Context
+from inboxwatch.cli._progress import import_progress
 from inboxwatch.errors import NotFound
 from inboxwatch.messages import list_inbound, message_detail, raw_message
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES
@@ -91,15 +91,19 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     show_progress = not ctx.json and sys.stderr.isatty()
     if show_progress:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=ctx.err, transient=True) as progress:
+        with import_progress(ctx.err) as progress:
             read = progress.add_task("reading", total=None)
             parse = progress.add_task("parsing and routing", total=None)
 
             def counted() -> Any:
+                count = 0
                 for m in mails():
+                    count += 1
                     progress.advance(read)
                     yield m
+                # Everything is read: now the totals are known, and so is the time left.
+                progress.update(read, total=count, completed=count)
+                progress.update(parse, total=count)
 
             report = ingest(engine, ctx.routing_context(), counted(), workers=args.workers,
                             on_progress=lambda n: progress.advance(parse, n))

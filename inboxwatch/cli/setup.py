@@ -25,7 +25,8 @@ from inboxwatch.deployment import (
 )
 from inboxwatch.errors import InboxwatchError, UsageError
 from inboxwatch.messages import list_inbound
-from inboxwatch.secrets import store_secret
+from inboxwatch.sanitize import clean_line
+from inboxwatch.secrets import plaintext_keyring, store_secret
 from inboxwatch_storage.queries import MessageFilter
 
 __all__ = ["register"]
@@ -211,6 +212,11 @@ def cmd_secret_set(ctx: Context, args: argparse.Namespace) -> int:
     key = "smtp" if name == "smtp" else f"mailbox:{name}"
     store_secret(key, value)
     ctx.console.print(Text(f"stored the secret for {name} in the keyring"))
+    plain = plaintext_keyring()
+    if plain is not None:
+        ctx.err.print(Text(f"warning: this keyring is a plaintext file, {clean_line(plain)}: "
+                           "whoever can read that file can read the password (use a Secret "
+                           "Service keyring, password_command or password_env)"))
     return 0
 
 
