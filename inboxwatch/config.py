@@ -9,12 +9,15 @@ which case :mod:`inboxwatch.secrets` asks the keyring.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from inboxwatch_storage.tables import CATEGORY_VALUES
 
 __all__ = [
     "APP_NAME",
@@ -250,6 +253,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     for key in ("notice_cc", "own_domains", "notice_skip_categories"):
         if key in sysvals:
             sysvals[key] = tuple(_str_list(sysvals[key], f"system.{key}", where))
+    _check_values(sysvals, where)
     system = SystemConfig(**sysvals)
     smtp = None
     if "smtp" in data:
@@ -261,7 +265,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(f"{where}: [[mailbox]] must be an array of tables")
     mailboxes = []
     for i, raw in enumerate(raw_mailboxes):
-        ctx = f"mailbox[{i}]"
+        name = raw.get("name") if isinstance(raw, dict) else None
+        ctx = f"mailbox {name!r}" if isinstance(name, str) and name.strip() \
+            else f"mailbox number {i + 1} (no name)"
         values = _table(raw, _MAILBOX, ctx, where)
         _check_choice(values, "security", SECURITY_VALUES, ctx, where)
         _check_choice(values, "auth", AUTH_VALUES, ctx, where)
@@ -323,6 +329,35 @@ def _table(raw: Any, spec: _Spec, ctx: str, where: str) -> dict[str, Any]:
         if required and key not in out:
             raise ConfigError(f"{where}: {ctx}.{key} is missing: expected {description}")
     return out
+
+
+_ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_DOMAIN_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+def _check_values(sysvals: dict[str, Any], where: str) -> None:
+    """Addresses that are addresses, domains that are domains, categories that exist: a typo
+    here would otherwise be found by the first notice that goes nowhere."""
+    for key in ("notifications_address", "reply_address", "general_address"):
+        if key in sysvals and not _ADDRESS_RE.fullmatch(sysvals[key]):
+            raise ConfigError(f"{where}: system.{key} = {sysvals[key]!r}: expected an email "
+                              "address such as helpdesk@example.com")
+    for address in sysvals.get("notice_cc", ()):
+        if not _ADDRESS_RE.fullmatch(address):
+            raise ConfigError(f"{where}: system.notice_cc: {address!r} is not an email "
+                              "address")
+    for domain in sysvals.get("own_domains", ()):
+        if not _DOMAIN_RE.fullmatch(domain):
+            raise ConfigError(f"{where}: system.own_domains: {domain!r} is not a domain name "
+                              "(example.com, without @)")
+    for category in sysvals.get("notice_skip_categories", ()):
+        if category not in CATEGORY_VALUES:
+            raise ConfigError(f"{where}: system.notice_skip_categories: unknown category "
+                              f"{category!r} (expected some of: {', '.join(CATEGORY_VALUES)})")
+    for key in ("digest_threshold", "digest_window_minutes", "retention_days"):
+        if key in sysvals and sysvals[key] < 0:
+            raise ConfigError(f"{where}: system.{key} must be 0 or more")
 
 
 def _check_choice(values: dict[str, Any], key: str, choices: tuple[str, ...], ctx: str,

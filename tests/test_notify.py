@@ -34,6 +34,7 @@ from inboxwatch.notify import (
     load_notice_templates,
     queue_case_update_email,
 )
+from inboxwatch.notify._templates import render_pair, sample_message
 from inboxwatch_storage.tables import Case, CaseUpdate, Outbox, User, UserEmail, utcnow
 
 SYSTEM = SystemConfig(notifications_address="notify@helpdesk.example.com",
@@ -207,6 +208,12 @@ def test_digest_of_a_large_flood_stays_bounded(engine: Engine) -> None:
     ("{{ message.__class__ }}", "system.notice_subject_template"),
     ("{{ cycler.__init__.__globals__.os }}", "system.notice_subject_template"),
     ("{{ message.no_such_field }}", "no_such_field"),
+    # bounded: a loop in a loop that prints nothing, huge output, huge values
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+     "took more than 1 s"),
+    ("{% for i in range(100000) %}{{ message.subject }}{% endfor %}", "renders more than"),
+    ("{{ 'x' * 100000000 }}", "repeating a value 100000000 times"),
+    ("{{ 9 ** 99999999 }}", "an exponent of 99999999"),
 ])
 def test_bad_templates_are_one_clear_line(template: str, expected: str) -> None:
     system = replace(SYSTEM, notice_subject_template=template)
@@ -370,3 +377,39 @@ def test_the_run_service_sends_queued_notices_by_itself(engine: Engine, smtp: Sm
     assert "helpdesk@helpdesk.example.com" in recipients
     assert message["Message-ID"] == row.message_id
     assert [r.status for r in outbox(engine)] == ["sent"]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_digest_subject_counts_in_english(count: int) -> None:
+    templates = load_notice_templates(SYSTEM)
+    sample = sample_message()
+    subject, body = render_pair(templates.digest_subject, templates.digest_body,
+                                {"messages": [sample] * count, "count": count, "more": 0,
+                                 "window_minutes": 1}, templates.sources[2:])
+    noun = "message" if count == 1 else "messages"
+    assert subject == f"[inboxwatch] {count} new inbound {noun}"
+    assert body.startswith(f"{count} new inbound {noun} arrived within 1 minute;")
+
+
+@pytest.mark.parametrize("subject", [
+    "[inboxwatch] New inbound message: " + "Very long subject words " * 6,
+    "[inboxwatch] New inbound message: Überweisung fehlgeschlagen – bitte prüfen Sie die "
+    "Angaben sofort heute noch",
+    "[inboxwatch] New inbound message: " + "日本語の件名がとても長い場合の折り返し" * 3,
+])
+def test_a_folded_subject_unfolds_to_itself(subject: str) -> None:
+    """Folded at 78 columns; read back (a parser, or RFC 5322 unfolding: drop each CRLF) it
+    is the subject again, with no space added at a fold."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from inboxwatch.notify._compose import build_email
+
+    raw = build_email(sender="notify@helpdesk.example.com", to=["lead@helpdesk.example.com"],
+                      subject=subject.strip(), body="x", kind="notice").raw
+    assert str(message_from_bytes(raw, policy=default)["Subject"]) == subject.strip()
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    folded = head.split("Subject:", 1)[1].split("\r\nDate:", 1)[0]
+    assert all(len(line) <= 78 for line in ("Subject:" + folded).split("\r\n"))
+    if subject.isascii():
+        assert folded.replace("\r\n", "") == " " + subject.strip()

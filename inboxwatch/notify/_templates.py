@@ -8,16 +8,20 @@ shipped templates.
 Templates are untrusted: they render in :class:`jinja2.sandbox.SandboxedEnvironment` with
 :class:`jinja2.StrictUndefined`, so ``{{ ''.__class__.__mro__ }}`` or a call to an unsafe
 method fails instead of reaching Python internals, and a misspelt variable fails instead of
-rendering as nothing. :func:`load_notice_templates` compiles *and* trial-renders every
+rendering as nothing. A render is bounded: :data:`RENDER_SECONDS` of time (a loop inside a
+loop), its output size, and ``*``/``**`` on big numbers. :func:`load_notice_templates` compiles *and* trial-renders every
 template against a sample message, so syntax errors and sandbox violations surface when the
 configuration is loaded, as one line naming the config key, not in the middle of an ingest.
 """
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import FrameType
 from typing import Any
 
 import jinja2
@@ -54,9 +58,66 @@ class NoticeTemplates:
     sources: tuple[str, str, str, str]
 
 
+RENDER_SECONDS = 1.0  # a template that needs longer (a loop in a loop) is refused
+_MAX_REPEAT = 10_000  # 'x' * n and n ** m stay small
+
+
+class RenderLimit(Exception):
+    """Raised inside a render that ran past :data:`RENDER_SECONDS` or its output bound."""
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus bounds on the operators that make huge values from small text."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*" and (isinstance(left, str | list | tuple) or
+                                isinstance(right, str | list | tuple)):
+            count = right if isinstance(left, str | list | tuple) else left
+            if isinstance(count, int) and count > _MAX_REPEAT:
+                raise SecurityError(f"repeating a value {count} times (at most {_MAX_REPEAT})")
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
+            raise SecurityError(f"an exponent of {right} (at most 100)")
+        return super().call_binop(context, operator, left, right)
+
+
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True, trim_blocks=False)
+    return _BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                               keep_trailing_newline=True, trim_blocks=False)
+
+
+def _bounded_render(template: jinja2.Template, context: dict[str, Any], max_chars: int,
+                    ) -> str:
+    """Render ``template`` in at most :data:`RENDER_SECONDS` and ``max_chars`` characters.
+
+    The time is checked on every line the compiled template runs (a trace function on this
+    thread, for the template's own code only), so an empty loop inside a loop is stopped as
+    surely as one that prints; the output is collected chunk by chunk and cut off at the
+    bound instead of being built whole."""
+    deadline = time.monotonic() + RENDER_SECONDS
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise RenderLimit(f"took more than {RENDER_SECONDS:g} s (a loop too many?)")
+        return on_line
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> Any:
+        return on_line if frame.f_code.co_filename == "<template>" else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > max_chars:
+                raise RenderLimit(f"renders more than {max_chars:,} characters")
+            chunks.append(chunk)
+        return "".join(chunks)
+    finally:
+        sys.settrace(previous)
 
 
 def _shipped(name: str) -> str:
@@ -76,9 +137,12 @@ def render_pair(subject: jinja2.Template, body: jinja2.Template, context: dict[s
                 sources: tuple[str, str]) -> tuple[str, str]:
     """Render a subject (folded to one line) and a body; problems as :class:`TemplateProblem`."""
     out: list[str] = []
-    for template, source in ((subject, sources[0]), (body, sources[1])):
+    for template, source, limit in ((subject, sources[0], 10 * MAX_SUBJECT_CHARS),
+                                    (body, sources[1], MAX_BODY_CHARS)):
         try:
-            out.append(template.render(context))
+            out.append(_bounded_render(template, context, limit))
+        except RenderLimit as exc:
+            raise TemplateProblem(f"{source}: the template {exc}") from None
         except SecurityError as exc:
             raise TemplateProblem(f"{source}: not allowed in a template: "
                                   f"{clean_line(str(exc), max_chars=200)}") from None
