@@ -117,6 +117,7 @@ class SmtpConfig:
     password_command: str | None = None
     ca_file: str | None = None
     timeout_seconds: float = 30.0
+    auth: str = "password"  # or xoauth2: password_command prints an OAuth 2.0 access token
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ _SMTP: _Spec = {
     "username": ((str,), "a user name", False),
     "ca_file": ((str,), "a path to a PEM file", False),
     "timeout_seconds": ((int, float), "a number of seconds", False),
+    "auth": ((str,), "password or xoauth2", False),
     **_SECRET_KEYS,
 }
 _MAILBOX: _Spec = {
@@ -259,6 +261,11 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     if "smtp" in data:
         values = _section(data, "smtp", _SMTP, where)
         _check_choice(values, "security", SECURITY_VALUES, "smtp", where)
+        _check_choice(values, "auth", AUTH_VALUES, "smtp", where)
+        if values.get("auth") == "xoauth2" and not (values.get("password_command")
+                                                    and values.get("username")):
+            raise ConfigError(f"{where}: smtp.auth = 'xoauth2' needs username and "
+                              "password_command (prints the access token)")
         smtp = SmtpConfig(**values)
     raw_mailboxes = data.get("mailbox", [])
     if not isinstance(raw_mailboxes, list):

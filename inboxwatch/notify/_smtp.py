@@ -3,6 +3,12 @@
 The password comes from :func:`inboxwatch.secrets.resolve_secret` (key ``smtp``) and is used
 for ``login`` only: error texts produced here never contain it (and callers scrub it again
 before storing an error).
+
+``auth = "xoauth2"`` (Microsoft 365, Gmail: both refuse passwords more and more) logs in with
+an OAuth 2.0 access token that ``password_command`` prints, as the IMAP side does: SASL
+XOAUTH2 where the server offers it, else OAUTHBEARER (RFC 7628). Getting and refreshing the
+token is the command's job (e.g. ``oauth2ms``, ``mutt_oauth2.py``), so no token endpoint or
+client secret lives in inboxwatch.
 """
 
 from __future__ import annotations
@@ -17,6 +23,28 @@ from inboxwatch.errors import AuthenticationFailed, ServerUnreachable
 from inboxwatch.secrets import resolve_secret
 
 __all__ = ["SmtpSession"]
+
+
+def _oauth_login(smtp: smtplib.SMTP, username: str, token: str) -> None:
+    """SASL XOAUTH2, or OAUTHBEARER when that is all the server offers.
+
+    On a refused token the server answers 334 with a JSON error; the client then sends an
+    empty line (XOAUTH2) or a single ^A (RFC 7628) and the server ends with 535, which
+    smtplib raises as :class:`smtplib.SMTPAuthenticationError`."""
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "XOAUTH2" in offered:
+        mechanism, first, after_error = "XOAUTH2", \
+            f"user={username}\x01auth=Bearer {token}\x01\x01", ""
+    elif "OAUTHBEARER" in offered:
+        mechanism, first, after_error = "OAUTHBEARER", \
+            f"n,a={username},\x01auth=Bearer {token}\x01\x01", "\x01"
+    else:
+        raise smtplib.SMTPNotSupportedError(
+            f"the server offers no OAuth login (AUTH {' '.join(offered) or 'none'})")
+    answers = iter((first, after_error))
+    smtp.auth(mechanism, lambda challenge=None: next(answers, after_error),
+              initial_response_ok=True)
 
 
 class SmtpSession:
@@ -51,11 +79,18 @@ class SmtpSession:
                     smtp.starttls(context=context)
             self._smtp = smtp
             if cfg.username and self._secret is not None:
-                smtp.login(cfg.username, self._secret)
+                if cfg.auth == "xoauth2":
+                    _oauth_login(smtp, cfg.username, self._secret)
+                else:
+                    smtp.login(cfg.username, self._secret)
         except smtplib.SMTPAuthenticationError as exc:
             self._close()
             raise AuthenticationFailed(f"{self.where}: login as {cfg.username} refused "
                                        f"({exc.smtp_code})") from None
+        except smtplib.SMTPNotSupportedError as exc:
+            self._close()
+            raise AuthenticationFailed(f"{self.where}: cannot log in as {cfg.username}: "
+                                       f"{describe(exc)}") from None
         except ssl.SSLError as exc:
             self._close()
             raise ServerUnreachable(f"{self.where}: TLS failed: {exc.reason or exc}") from None
