@@ -21,6 +21,23 @@ CORPORA = Path(__file__).parent.parent.parent / "shared" / "corpora"
 
 
 @pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """``main()`` sets log levels and a handler for its process (inboxwatch.logs); in-process
+    CLI tests must not leave them to the next test (caplog would miss INFO records)."""
+    import logging
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers),
+             {name: logging.getLogger(name).level for name in ("inboxwatch",
+                                                               "inboxwatch_storage")})
+    yield
+    root.setLevel(saved[0])
+    root.handlers[:] = saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
                    monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real user's config, data or keyring."""

@@ -1,9 +1,12 @@
-"""The README's install section, followed word for word on this machine (Debian or Ubuntu,
-as root): a venv under /opt, the command linked into /usr/local/bin, the systemd unit
-installed and checked with ``systemd-analyze verify``; then the installed command works.
+"""The README's install and team sections, followed word for word on this machine (Debian or
+Ubuntu, as root): a venv under /opt, the command linked into /usr/local/bin, the systemd unit
+installed and checked with ``systemd-analyze verify``; ``init --system``, an operator added
+to the group and as a user, who then reads the store from her own account; the installed
+command runs the demo.
 
-It writes /opt/inboxwatch, /usr/local/bin/inboxwatch and
-/etc/systemd/system/inboxwatch.service, so it runs only where asked
+It writes /opt/inboxwatch, /usr/local/bin/inboxwatch, /etc/systemd/system/inboxwatch.service,
+/etc/inboxwatch, /var/lib/inboxwatch and the accounts inboxwatch and alice, so it runs only
+where asked
 (``INBOXWATCH_TEST_INSTALL=1``, as ``.ci/run`` sets on its throw-away machine) and none of
 those exist yet; it removes them afterwards. ``sudo`` is left out of each line (the test
 is root already) and the lines run with sudo's PATH, so ``python3`` is the system's.
@@ -27,12 +30,21 @@ SUDO_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 pytestmark = [pytest.mark.install, pytest.mark.subprocess, pytest.mark.slow]
 
 
-def readme_install_lines() -> list[str]:
+def readme_lines(heading: str) -> list[str]:
+    """The commands of the first ```sh block under ``## heading`` (comments dropped)."""
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Installing on Debian or Ubuntu", 1)[1].split("\n## ", 1)[0]
+    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```sh\n(.*?)```", section, re.S)
-    assert block is not None, "the install section has no ```sh block"
-    return [line for line in block.group(1).splitlines() if line.strip()]
+    assert block is not None, f"the section {heading!r} has no ```sh block"
+    lines = [re.sub(r"\s+#\s.*$", "", line) for line in block.group(1).splitlines()]
+    return [line for line in lines if line.strip()]
+
+
+def readme_install_lines() -> list[str]:
+    return readme_lines("Installing on Debian or Ubuntu")
+
+
+TEAM_LEFTOVERS = [Path("/etc/inboxwatch"), Path("/var/lib/inboxwatch")]
 
 
 def _why_not() -> str | None:
@@ -42,9 +54,19 @@ def _why_not() -> str | None:
         return "needs root"
     if shutil.which("apt-get") is None:
         return "needs a Debian or Ubuntu machine (apt-get)"
-    present = [str(t) for t in TARGETS if t.exists() or t.is_symlink()]
+    present = [str(t) for t in [*TARGETS, *TEAM_LEFTOVERS] if t.exists() or t.is_symlink()]
     if present:
         return f"would overwrite {', '.join(present)}"
+    import grp
+    import pwd
+
+    for name in ("inboxwatch", "alice"):
+        for db in (pwd.getpwnam, grp.getgrnam):
+            try:
+                db(name)
+            except KeyError:
+                continue
+            return f"an account or group {name!r} exists already"
     return None
 
 
@@ -84,6 +106,27 @@ def test_install_as_the_readme_says(tmp_path: Path) -> None:
             assert checked.returncode == 0, checked.stderr
             assert "inboxwatch.service" not in checked.stderr, checked.stderr
 
+        # Then "Running it for a team", word for word too (alice made first, as the README
+        # presumes her; systemctl only where systemd runs).
+        subprocess.run(["useradd", "--no-create-home", "alice"], check=True)
+        systemd_runs = Path("/run/systemd/system").is_dir()
+        for line in readme_lines("Running it for a team"):
+            if "systemctl" in line and not systemd_runs:
+                continue
+            command = line.replace("sudo ", "")
+            done = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=tmp_path,
+                                  env={**env, "USER": "root"}, capture_output=True,
+                                  text=True, timeout=300)
+            assert done.returncode == 0, f"{line}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        store = Path("/var/lib/inboxwatch/inboxwatch.db")
+        assert oct(store.stat().st_mode & 0o777) == "0o660"
+        assert store.stat().st_gid == __import__("grp").getgrnam("inboxwatch").gr_gid
+        as_alice = subprocess.run(["runuser", "-u", "alice", "--", "inboxwatch", "--json",
+                                   "users", "list"], env={**env, "HOME": str(tmp_path)},
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert as_alice.returncode == 0, as_alice.stderr
+        assert "alice@example.com" in as_alice.stdout
+
         # The installed command, from anywhere: the examples ship in the wheel.
         store = f"sqlite:///{tmp_path / 'store.db'}"
         home = tmp_path / "home"
@@ -92,11 +135,14 @@ def test_install_as_the_readme_says(tmp_path: Path) -> None:
                              env={**env, "HOME": str(home)}, cwd=tmp_path,
                              capture_output=True, text=True, timeout=300)
         assert ran.returncode == 0, ran.stderr
-        items = len(list((ROOT / "examples").glob("*.eml"))) - 1  # one is delivered twice
+        items = len(list((ROOT / "examples" / "mail").glob("*.eml"))) - 1  # one came twice
         assert f"(stored {items}," in ran.stdout + ran.stderr, ran.stdout + ran.stderr
     finally:
-        for target in TARGETS:
+        for target in [*TARGETS, *TEAM_LEFTOVERS]:
             if target.is_symlink() or target.is_file():
                 target.unlink()
             elif target.is_dir():
                 shutil.rmtree(target)
+        for name in ("alice", "inboxwatch"):
+            subprocess.run(["userdel", name], capture_output=True, check=False)
+        subprocess.run(["groupdel", "inboxwatch"], capture_output=True, check=False)

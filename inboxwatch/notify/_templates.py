@@ -63,7 +63,7 @@ _MAX_REPEAT = 10_000  # 'x' * n and n ** m stay small
 
 
 class RenderLimit(Exception):
-    """Raised inside a render that ran past :data:`RENDER_SECONDS` or its output bound."""
+    """Raised inside a render that ran past :data:`RENDER_SECONDS`."""
 
 
 class _BoundedEnvironment(SandboxedEnvironment):
@@ -93,8 +93,8 @@ def _bounded_render(template: jinja2.Template, context: dict[str, Any], max_char
 
     The time is checked on every line the compiled template runs (a trace function on this
     thread, for the template's own code only), so an empty loop inside a loop is stopped as
-    surely as one that prints; the output is collected chunk by chunk and cut off at the
-    bound instead of being built whole."""
+    surely as one that prints; the output is collected chunk by chunk and cut off at
+    ``max_chars`` (a long subject in the mail is cut, never refused), the rest never made."""
     deadline = time.monotonic() + RENDER_SECONDS
 
     def on_line(frame: FrameType, event: str, arg: Any) -> Any:
@@ -111,11 +111,11 @@ def _bounded_render(template: jinja2.Template, context: dict[str, Any], max_char
         chunks: list[str] = []
         size = 0
         for chunk in template.generate(context):
-            size += len(chunk)
-            if size > max_chars:
-                raise RenderLimit(f"renders more than {max_chars:,} characters")
             chunks.append(chunk)
-        return "".join(chunks)
+            size += len(chunk)
+            if size >= max_chars:  # the rest would be cut off anyway: stop making it
+                break
+        return "".join(chunks)[:max_chars]
     finally:
         sys.settrace(previous)
 
