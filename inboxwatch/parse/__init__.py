@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from itertools import chain
 
 from inboxwatch.parse.fastmime import message_from_bytes
@@ -75,19 +76,34 @@ def parse_message(raw: bytes) -> ParsedMessage:
         log.debug("parse failed", exc_info=True)
         parsed.defects.append(f"parse error: {type(exc).__name__}: {str(exc)[:200]}")
         parsed.malformed = True
-    _drop_nul_characters(parsed)
+    _make_text_storable(parsed)
     return parsed
 
 
-def _drop_nul_characters(parsed: ParsedMessage) -> None:
-    """NUL is never text (and PostgreSQL refuses it in text columns): decoded fields lose
-    it, the raw bytes keep it."""
-    if not _has_nul_characters(parsed):  # almost all mail: nothing to rebuild
+_NOT_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _make_text_storable(parsed: ParsedMessage) -> None:
+    """Every decoded field valid text, whatever the bytes were; the raw bytes keep them.
+
+    NUL is never text (and PostgreSQL refuses it): dropped. A lone surrogate is what
+    Python's decoders leave for a byte that is no character (a flipped byte in a
+    Message-ID): no database accepts one (SQLite's driver and PostgreSQL raise on it), so
+    each becomes U+FFFD, the replacement character, and the message is flagged malformed
+    with a defect saying so."""
+    if not _has_invalid_text(parsed):  # almost all mail: nothing to rebuild
         return
     parsed._index = None  # built from the headers rebuilt here
+    replaced: list[bool] = []
 
     def fix(text: str) -> str:
-        return text.replace("\x00", "") if "\x00" in text else text
+        if not _NOT_TEXT_RE.search(text):
+            return text
+        if _SURROGATE_RE.search(text):
+            replaced.append(True)
+            text = _SURROGATE_RE.sub("\ufffd", text)
+        return text.replace("\x00", "")
 
     def fix_address(a: Address | None) -> Address | None:
         return None if a is None else Address(fix(a.name), fix(a.email))
@@ -105,23 +121,33 @@ def _drop_nul_characters(parsed: ParsedMessage) -> None:
     parsed.references = [fix(i) for i in parsed.references]
     parsed.links = [Link(fix(link.text), fix(link.href)) for link in parsed.links]
     parsed.defects = [fix(d) for d in parsed.defects]
+    parsed.return_path = fix(parsed.return_path) if parsed.return_path else parsed.return_path
+    parsed.parts = [fix(t) for t in parsed.parts]
+    parsed.content_type = fix(parsed.content_type)
     for att in parsed.attachments:
         att.original_filename = fix(att.original_filename)
+        att.filename = fix(att.filename)
         att.content_type = fix(att.content_type)
         att.content_id = fix(att.content_id) if att.content_id else att.content_id
+    if replaced:
+        parsed.defects.append("bytes that are not text (invalid UTF-8 or an 8-bit header) "
+                              "replaced by U+FFFD")
+        parsed.malformed = True
 
 
-def _has_nul_characters(parsed: ParsedMessage) -> bool:
-    """Whether any field :func:`_drop_nul_characters` cleans holds a NUL (one joined
-    string searched, rather than every field rebuilt)."""
+def _has_invalid_text(parsed: ParsedMessage) -> bool:
+    """Whether any field :func:`_make_text_storable` cleans holds a NUL or a surrogate (one
+    joined string searched, rather than every field rebuilt)."""
     addresses = [a for a in (parsed.from_addr, parsed.sender) if a is not None]
     addresses += parsed.to + parsed.cc + parsed.reply_to
     small = [parsed.subject, parsed.message_id or "", *chain.from_iterable(parsed.headers),
              *(a.name + a.email for a in addresses), *parsed.in_reply_to, *parsed.references,
              *(link.text + link.href for link in parsed.links), *parsed.defects,
-             *(a.original_filename + a.content_type + (a.content_id or "")
+             parsed.return_path or "", *parsed.parts, parsed.content_type,
+             *(a.filename + a.original_filename + a.content_type + (a.content_id or "")
                for a in parsed.attachments)]
-    return any("\x00" in text for text in ("".join(small), parsed.text, parsed.html or ""))
+    return any(_NOT_TEXT_RE.search(text) is not None
+               for text in ("".join(small), parsed.text, parsed.html or ""))
 
 
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:

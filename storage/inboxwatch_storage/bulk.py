@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, Dialect, Table
+from sqlalchemy import JSON, Dialect, String, Table
 from sqlmodel import Session, SQLModel, col, select
 
 from inboxwatch_storage.tables import Message, RawCapture
+from inboxwatch_storage.text import storable, storable_text
 
 __all__ = [
     "CHUNK",
@@ -187,11 +188,18 @@ def _filler(model: type[SQLModel], column: Any) -> Callable[[], Any]:
 
 
 def _encoder(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """What a value of ``column`` becomes before the driver gets it (None: nothing)."""
+    """What a value of ``column`` becomes before the driver gets it (None: nothing): every
+    text and JSON value goes through :mod:`inboxwatch_storage.text` first, so nothing that
+    a database refuses as text can block a store step."""
     if isinstance(column.type, JSON):
-        return _json_text
+        return lambda value: _json_text(storable(value))
     process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
         dialect)
+    if isinstance(column.type, String):  # Text and AutoString too
+        if process is None:
+            return lambda value: storable_text(value) if isinstance(value, str) else value
+        convert = process
+        return lambda value: convert(storable_text(value) if isinstance(value, str) else value)
     return process
 
 

@@ -1,0 +1,136 @@
+"""No poison pill: a message whose bytes are not text, or one that breaks a stage, never
+stops the mail behind it (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session, select
+
+from inboxwatch.cli import main
+from inboxwatch.ingest import RawMail, ingest
+from inboxwatch.route import RoutingContext
+from inboxwatch_storage import open_engine
+from inboxwatch_storage.tables import Message
+
+CTX = RoutingContext(reply_address="updates@helpdesk.example.com",
+                     notifications_address="notify@helpdesk.example.com",
+                     own_domains=("helpdesk.example.com",))
+
+# A flipped byte in a Message-ID (from a byte-flipped corpus bounce): Python's decoder
+# leaves the lone surrogate '\udcd2', which SQLite's driver refused with a traceback.
+POISON = (b"Return-Path: <postmaster@example.org>\n"
+          b"From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\n"
+          b"To: support@helpdesk.example.com\n"
+          b"Subject: Undelivered Mail \xd3\xff returned\n"
+          b"Message-ID: <0000000000000000@m\xd254.example.com>\n"
+          b"Content-Type: text/plain; charset=utf-8\n"
+          b"Content-Disposition: attachment; filename=\"r\xe9\xff.txt\"\n\n"
+          b"body \xed\xa0\x80 with a CESU surrogate and a NUL \x00 here\n")
+CLEAN = (b"From: Alice <alice@client.example>\nTo: support@helpdesk.example.com\n"
+         b"Subject: printer\nMessage-ID: <clean-1@client.example>\n\nThe printer jams.\n")
+
+
+def _no_invalid_text(value: object) -> bool:
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(c) <= 0xDFFF or c == "\x00" for c in value)
+    if isinstance(value, list | tuple):
+        return all(_no_invalid_text(v) for v in value)
+    if isinstance(value, dict):
+        return all(_no_invalid_text(k) and _no_invalid_text(v) for k, v in value.items())
+    return True
+
+
+def test_import_flags_the_poison_and_stores_the_mail_behind_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "1-poison.eml").write_bytes(POISON)
+    (folder / "2-clean.eml").write_bytes(CLEAN)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["--db", db, "import", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "stored 2" in captured.out and "flagged malformed 1" in captured.out
+    assert "Traceback" not in captured.err
+    assert main(["--db", db, "import", str(folder)]) == 0  # and again: nothing stuck
+    assert "stored 0, already stored 2" in capsys.readouterr().out
+    engine = open_engine(db)
+    with Session(engine) as session:
+        poison = session.exec(select(Message).where(Message.malformed)).one()
+        assert poison.message_id == "<0000000000000000@m\ufffd54.example.com>"
+        assert _no_invalid_text([poison.subject, poison.body_text])
+        assert any("not text" in d for d in poison.defects)
+        assert poison.category == "malformed"
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              ) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('poison') / 's.db'}")
+        yield engine
+        engine.dispose()
+        return
+    server = request.getfixturevalue("postgres_url")
+    name = f"iw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_engine(server.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_poison_on_both_stores(any_store: Engine) -> None:
+    report = ingest(any_store, CTX, [RawMail(raw=POISON, origin="p"),
+                                     RawMail(raw=CLEAN, origin="c")], workers=1)
+    assert (report.stored, report.malformed) == (2, 1)
+    with Session(any_store) as session:
+        rows = session.exec(select(Message)).all()
+        assert all(_no_invalid_text([r.subject, r.message_id, r.body_text, r.from_name,
+                                     r.explanation, r.defects, r.links]) for r in rows)
+
+
+_HEADER_NAMES = st.sampled_from(["From", "To", "Cc", "Subject", "Message-ID", "References",
+                                 "In-Reply-To", "Content-Type", "Content-Disposition",
+                                 "Reply-To", "Authentication-Results", "List-Id", "X-Junk"])
+
+
+@st.composite
+def _hostile_mail(draw: st.DrawFn) -> bytes:
+    headers = draw(st.lists(st.tuples(_HEADER_NAMES, st.binary(max_size=120)), max_size=12))
+    body = draw(st.binary(max_size=2000))
+    head = b"".join(name.encode() + b": " + value.replace(b"\n", b" ") + b"\n"
+                    for name, value in headers)
+    return head + b"\n" + body if draw(st.booleans()) else draw(st.binary(max_size=3000))
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(raws=st.lists(_hostile_mail(), min_size=1, max_size=4))
+def test_arbitrary_bytes_are_always_stored_as_text(any_store: Engine, raws: list[bytes]) -> None:
+    """parse -> route -> classify -> store never raises, and every stored string is text."""
+    marker = uuid.uuid4().hex
+    mails = [RawMail(raw=raw + marker.encode() + bytes([i]), origin=f"h{i}")
+             for i, raw in enumerate(raws)]
+    report = ingest(any_store, CTX, mails, workers=1)
+    assert report.stored + report.duplicates == len(mails)
+    with Session(any_store) as session:
+        for pk in report.message_ids:
+            row = session.get(Message, pk)
+            assert row is not None
+            assert _no_invalid_text(json.loads(json.dumps(row.model_dump(mode="json"))))
