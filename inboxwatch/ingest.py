@@ -11,6 +11,14 @@ Two stages, each its own transaction, so that no mail is lost and none is duplic
    transactions take turns. A crash between the two stages leaves captures pending; the
    next run processes them. Duplicates (same bytes) are recognised and skipped at both
    stages.
+
+No message can block the ones behind it: when a batch fails (a bug in any stage, a value
+the database refuses) it is done again one capture at a time, and a capture that fails on
+its own is **quarantined** (:func:`_quarantine`): its error and attempt count are recorded
+on the capture, it is stored as a ``malformed`` message that needs attention, its raw bytes
+kept as they came, and the batch goes on. ``inboxwatch reprocess`` tries quarantined
+captures again (after an upgrade that fixed the bug). Only a store that cannot be reached
+or is locked stops processing: that is an outage, retried by the next run.
 """
 
 from __future__ import annotations
@@ -32,11 +40,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from inboxwatch.analysis import Analysis, Decision, RoutingContext, analyze_batch
-from inboxwatch.explain import hits_to_json
+from inboxwatch.explain import RuleHit, hits_to_json
 from inboxwatch.lookups import batch_lookups, delivery_key
 from inboxwatch.route import route_message
 from inboxwatch_storage.bulk import chunked, insert_rows, known_shas, update_rows
@@ -92,9 +100,11 @@ class IngestReport:
     case_updates: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
     message_ids: list[int] = field(default_factory=list)
+    quarantined: int = 0
 
     def merge(self, other: IngestReport) -> None:
         self.captured += other.captured
+        self.quarantined += other.quarantined
         self.duplicates += other.duplicates
         self.stored += other.stored
         self.malformed += other.malformed
@@ -106,7 +116,8 @@ class IngestReport:
     def to_json(self) -> dict[str, object]:
         return {"captured": self.captured, "duplicates": self.duplicates,
                 "stored": self.stored, "malformed": self.malformed,
-                "case_updates": self.case_updates, "by_category": dict(self.by_category)}
+                "case_updates": self.case_updates, "by_category": dict(self.by_category),
+                "quarantined": self.quarantined}
 
 
 def capture(session: Session, mails: Iterable[RawMail]) -> IngestReport:
@@ -336,13 +347,103 @@ def _process_in_worker(url: str, ctx: RoutingContext, ids: list[int]) -> IngestR
     return _process_batch(_WORKER_ENGINE[1], ctx, ids)
 
 
+# An outage, not a poison: the store cannot be reached or is locked. Processing stops and
+# the captures stay pending for the next run.
+_OUTAGES = (OperationalError, InterfaceError)
+MAX_ATTEMPTS = 3  # a capture whose quarantine could not be stored either is then skipped
+
+
 def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> IngestReport:
-    """Analyse, route and store the captures ``ids``."""
+    """Analyse, route and store the captures ``ids``; a capture that fails on its own is
+    quarantined and the others are stored (see the module docstring)."""
     batch = _load_captures(engine, ids)
-    settings = ctx.settings
-    analyses = analyze_batch([(p.raw, p.header_only) for p in batch], settings)
+    try:
+        return _analyse_and_store(engine, ctx, batch)
+    except _OUTAGES:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any bug: find the capture, keep the rest
+        if len(batch) == 1:
+            return _quarantine(engine, batch[0], exc)
+        log.warning("a batch of %d failed (%s); storing its captures one by one",
+                    len(batch), _describe(exc))
+    report = IngestReport()
+    for pending in batch:
+        report.merge(_process_batch(engine, ctx, [pending.id]))
+    return report
+
+
+def _analyse_and_store(engine: Engine, ctx: RoutingContext, batch: list[_Pending],
+                       ) -> IngestReport:
+    analyses = analyze_batch([(p.raw, p.header_only) for p in batch], ctx.settings)
     with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
         return _store_pending(engine, batch, analyses, ctx)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def _quarantine(engine: Engine, pending: _Pending, exc: BaseException) -> IngestReport:
+    """Store a capture that processing failed on as a ``malformed`` message needing
+    attention, its error on the capture and in the explanation; the raw bytes stay as they
+    came (``show --raw``). Should even that fail, the error is recorded and the capture is
+    skipped after :data:`MAX_ATTEMPTS`."""
+    error = _describe(exc)
+    log.error("capture %d: processing failed (%s): stored as a malformed message needing "
+              "attention; `inboxwatch reprocess` tries again", pending.id, error)
+    report = IngestReport()
+    try:
+        from inboxwatch.parse import parse_message
+
+        try:
+            parsed = parse_message(pending.raw)
+            message_id, subject = parsed.message_id, parsed.subject
+            sender = parsed.from_addr
+        except Exception:  # noqa: BLE001 - the parser may be what failed
+            message_id, subject, sender = None, "", None
+        with _STORE_LOCK if _STORE_LOCK is not None else nullcontext(), \
+                Session(engine) as session:
+            capture_row = session.get(RawCapture, pending.id)
+            if capture_row is None or capture_row.processed_at is not None:
+                return report  # another process has dealt with it
+            hit = RuleHit("ingest", "quarantined",
+                          f"processing failed ({error}); the raw message is kept as it came "
+                          "(show --raw); `inboxwatch reprocess` tries again after an upgrade")
+            message = Message(
+                sha256=capture_row.sha256, message_id=message_id, mailbox=capture_row.mailbox,
+                source=capture_row.source,
+                received_at=capture_row.received_at or capture_row.captured_at,
+                from_addr=sender.email[:320] if sender else "",
+                from_name=sender.name[:500] if sender else "", subject=subject[:2000],
+                size=capture_row.size, disposition="inbound", status="needs_attention",
+                reason="malformed", category="malformed", malformed=True,
+                header_only=capture_row.header_only, defects=[f"processing failed: {error}"],
+                explanation=hits_to_json([hit]))
+            session.add(message)
+            session.flush()
+            capture_row.error = error
+            capture_row.attempts += 1
+            capture_row.processed_at = utcnow()
+            capture_row.message_pk = message.id
+            session.add(capture_row)
+            session.commit()
+            assert message.id is not None
+            report.stored = report.malformed = report.quarantined = 1
+            report.by_category["malformed"] = 1
+            report.message_ids.append(message.id)
+    except _OUTAGES:
+        raise
+    except Exception as second:  # noqa: BLE001 - record why, and give up after a few
+        log.error("capture %d: could not be quarantined either (%s)", pending.id,
+                  _describe(second))
+        with Session(engine) as session:
+            capture_row = session.get(RawCapture, pending.id)
+            if capture_row is not None:
+                capture_row.error = f"{error}; quarantine failed: {_describe(second)}"[:4000]
+                capture_row.attempts += 1
+                session.add(capture_row)
+                session.commit()
+    return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +457,7 @@ def _pending_ids(engine: Engine, *, after_id: int, limit: int) -> list[int]:
     with Session(engine) as session:
         stmt = select(RawCapture.id).where(
             col(RawCapture.processed_at).is_(None), col(RawCapture.id) > after_id,
+            col(RawCapture.attempts) < MAX_ATTEMPTS,
         ).order_by(col(RawCapture.id)).limit(limit)
         return [cid for cid in session.exec(stmt).all() if cid is not None]
 
@@ -574,6 +676,59 @@ def _auth_results(values: list[str]) -> dict[str, str]:
     return found
 
 
+@dataclass
+class ReprocessReport:
+    """What :func:`reprocess_quarantined` did."""
+
+    retried: int = 0  # placeholders removed, captures pending again, then processed
+    kept: list[int] = field(default_factory=list)  # placeholders an operator has touched
+    processed: IngestReport = field(default_factory=lambda: IngestReport())
+
+    def to_json(self) -> dict[str, object]:
+        return {"retried": self.retried, "kept": self.kept,
+                "still_quarantined": self.processed.quarantined,
+                "stored": self.processed.stored}
+
+
+def reprocess_quarantined(engine: Engine, ctx: RoutingContext, *,
+                          workers: int | None = None) -> ReprocessReport:
+    """Process quarantined captures again (after an upgrade fixed what failed).
+
+    A placeholder message nobody has acted on (still ``needs_attention``, on no case, not
+    deleted, nothing in the audit log) is removed and its capture made pending again, then
+    processed as new mail; one an operator has already handled is kept as it is, and named.
+    """
+    from inboxwatch_storage.tables import AuditEntry
+
+    report = ReprocessReport()
+    with Session(engine) as session:
+        captures = session.exec(select(RawCapture).where(
+            col(RawCapture.error).is_not(None))).all()
+        for cap in captures:
+            message = session.get(Message, cap.message_pk) if cap.message_pk else None
+            if message is not None:
+                touched = (message.status != "needs_attention" or message.case_id is not None
+                           or message.deleted_at is not None
+                           or session.exec(select(AuditEntry.id).where(
+                               AuditEntry.message_pk == message.id).limit(1)).first())
+                if touched:
+                    report.kept.append(message.id or 0)
+                    continue
+            cap.processed_at = None
+            cap.message_pk = None
+            cap.error = None
+            cap.attempts = 0
+            session.add(cap)
+            session.flush()
+            if message is not None:
+                session.delete(message)
+            report.retried += 1
+        session.commit()
+    if report.retried:
+        report.processed = process_pending(engine, ctx, workers=workers)
+    return report
+
+
 def ingest(engine: Engine, ctx: RoutingContext, mails: Iterable[RawMail], *,
            workers: int | None = None, batch_size: int = BATCH_SIZE,
            on_progress: Callable[[int], None] | None = None) -> IngestReport:
@@ -598,6 +753,7 @@ def ingest(engine: Engine, ctx: RoutingContext, mails: Iterable[RawMail], *,
     report.stored = processed.stored
     report.malformed = processed.malformed
     report.case_updates = processed.case_updates
+    report.quarantined = processed.quarantined
     report.by_category = processed.by_category
     report.message_ids = processed.message_ids
     report.duplicates += processed.duplicates

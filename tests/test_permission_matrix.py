@@ -66,6 +66,7 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("eval",): ["eval", "--label", "normal", "--workers", "1", "{mail}"],
     ("tui",): ["tui"],
     ("completion",): ["completion", "bash"],
+    ("reprocess",): ["reprocess"],
     ("outbox", "send"): ["outbox", "send"],
     ("outbox", "list"): ["outbox", "list"],
     ("notify", "check-templates"): ["notify", "check-templates"],

@@ -134,3 +134,97 @@ def test_arbitrary_bytes_are_always_stored_as_text(any_store: Engine, raws: list
             row = session.get(Message, pk)
             assert row is not None
             assert _no_invalid_text(json.loads(json.dumps(row.model_dump(mode="json"))))
+
+
+def _mail(n: int, subject: str) -> RawMail:
+    return RawMail(raw=(f"From: c{n}@client.example\nTo: support@helpdesk.example.com\n"
+                        f"Subject: {subject}\nMessage-ID: <q{n}@client.example>\n\n"
+                        f"text {n}\n").encode(), origin=f"q{n}")
+
+
+@pytest.mark.parametrize("stage", ["inboxwatch.classify.collect_evidence",
+                                   "inboxwatch.ingest.route_message"])
+def test_a_stage_that_raises_quarantines_one_capture_and_the_rest_go_on(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """A bug in analysis (in the worker) or in routing (in the store step) for one message:
+    that capture is quarantined, the batch and the next run proceed."""
+    import importlib
+
+    module_name, _, attr = stage.rpartition(".")
+    module = importlib.import_module(module_name)
+    real = getattr(module, attr)
+
+    def broken(*args: object, **kwargs: object) -> object:
+        for arg in args:
+            parsed = getattr(arg, "parsed", arg)
+            if "BOOM" in str(getattr(parsed, "subject", "")):
+                raise RuntimeError("a bug that only this message meets")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, attr, broken)
+    report = ingest(engine, CTX, [_mail(1, "fine"), _mail(2, "BOOM here"), _mail(3, "fine too")],
+                    workers=1)
+    assert (report.stored, report.quarantined, report.malformed) == (3, 1, 1)
+    with Session(engine) as session:
+        from inboxwatch_storage.tables import RawCapture
+
+        bad = session.exec(select(Message).where(Message.message_id == "<q2@client.example>")
+                           ).one()
+        assert (bad.category, bad.status, bad.malformed) == ("malformed", "needs_attention",
+                                                              True)
+        [hit] = [h for h in bad.explanation if h["rule"] == "quarantined"]
+        assert "RuntimeError: a bug that only this message meets" in hit["evidence"]
+        capture = session.exec(select(RawCapture).where(RawCapture.message_pk == bad.id)).one()
+        assert capture.attempts == 1 and "RuntimeError" in (capture.error or "")
+        others = session.exec(select(Message).where(Message.malformed == False)).all()  # noqa: E712
+        assert sorted(m.subject for m in others) == ["fine", "fine too"]
+    later = ingest(engine, CTX, [_mail(4, "next run")], workers=1)
+    assert (later.stored, later.quarantined) == (1, 0)
+
+
+def test_status_shows_quarantine_and_reprocess_retries_after_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import inboxwatch.classify as classify
+
+    real = classify.collect_evidence
+
+    def broken(parsed: object, *args: object, **kwargs: object) -> object:
+        if "BOOM" in str(getattr(parsed, "subject", "")):
+            raise RuntimeError("the bug of version 1")
+        return real(parsed, *args, **kwargs)  # type: ignore[arg-type]
+
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for n, subject in ((1, "fine"), (2, "BOOM"), (3, "also fine")):
+        (folder / f"{n}.eml").write_bytes(_mail(n, subject).raw)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    config = tmp_path / "c.toml"
+    config.write_text('[[mailbox]]\nname = "import"\nhost = "h"\nusername = "u"\n')
+    monkeypatch.setattr(classify, "collect_evidence", broken)
+    assert main(["--db", db, "import", str(folder), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "stored 3" in out and "quarantined 1" in out
+    engine = open_engine(db)
+    with Session(engine) as session:
+        from inboxwatch_storage.tables import RawCapture
+
+        for cap in session.exec(select(RawCapture)).all():
+            cap.mailbox = "import"  # as if polled: status lists it under its mailbox
+            session.add(cap)
+        session.commit()
+    engine.dispose()
+    main(["--db", db, "--config", str(config), "status"])
+    assert "1 capture(s) quarantined" in capsys.readouterr().out
+
+    monkeypatch.setattr(classify, "collect_evidence", real)  # the upgrade
+    assert main(["--db", db, "--json", "reprocess", "--workers", "1"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done == {"retried": 1, "kept": [], "still_quarantined": 0, "stored": 1}
+    engine = open_engine(db)
+    with Session(engine) as session:
+        again = session.exec(select(Message).where(Message.message_id == "<q2@client.example>")
+                             ).one()
+        assert (again.category, again.malformed, again.subject) == ("normal", False, "BOOM")
+        assert len(session.exec(select(Message)).all()) == 3
+    engine.dispose()

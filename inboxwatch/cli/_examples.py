@@ -16,6 +16,7 @@ EXAMPLES: dict[str, str] = {
     "demo": "inboxwatch demo --reset",
     "poll": "inboxwatch poll --mailbox support",
     "run": "inboxwatch run --mailbox support --mailbox sales",
+    "reprocess": "sudo -u inboxwatch inboxwatch reprocess",
     "status": "inboxwatch status || echo 'a mailbox needs attention'",
     "mark": "inboxwatch mark 42 needs_attention",
     "delete": "inboxwatch delete 42 --as-spam",

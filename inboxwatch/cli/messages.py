@@ -122,6 +122,9 @@ def _print_import_summary(ctx: Context, report: IngestReport, skipped: list[Skip
     parts = [f"stored {report.stored}", f"already stored {report.duplicates}"]
     if report.malformed:
         parts.append(f"flagged malformed {report.malformed}")
+    if report.quarantined:
+        parts.append(f"quarantined {report.quarantined} (processing failed; see "
+                     "`inboxwatch status`)")
     if report.case_updates:
         parts.append(f"auto case updates {report.case_updates}")
     if skipped:

@@ -51,6 +51,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                         "system.retention_days ago (when a timer runs `inboxwatch purge`)")
     p.set_defaults(func=cmd_run, access=SERVICE)
 
+    p = sub.add_parser("reprocess", parents=[parent],
+                       help="process quarantined captures again (after an upgrade fixed "
+                            "what made them fail)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="parser processes (default: one per core)")
+    p.set_defaults(func=cmd_reprocess, access=SERVICE)
+
     p = sub.add_parser("status", parents=[parent],
                        help="last successful poll per mailbox; exit 0 ok, 1 a mailbox stale, "
                             "2 config error, 3 a login refused (for Nagios/Icinga checks)")
@@ -142,6 +149,23 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reprocess(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.ingest import reprocess_quarantined
+
+    ctx.service_actor("reprocess quarantined captures")
+    report = reprocess_quarantined(ctx.engine, ctx.routing_context(), workers=args.workers)
+    if ctx.json:
+        ctx.emit_json(report.to_json())
+        return 0
+    line = (f"retried {report.retried} quarantined capture(s): stored "
+            f"{report.processed.stored}, still failing {report.processed.quarantined}")
+    if report.kept:
+        line += (f"; kept {len(report.kept)} an operator has handled already (messages "
+                 f"{', '.join(map(str, report.kept[:20]))})")
+    ctx.console.print(clean_line(line), soft_wrap=True)
+    return 0
+
+
 # ``status`` exit codes for monitoring (Nagios/Icinga plugins read 0 OK, 1 WARNING,
 # 2 CRITICAL, 3 UNKNOWN): every mailbox fresh; one stale; the config cannot be read; a
 # mailbox's login refused. A store that cannot be opened keeps its own code (4, 5).
@@ -167,6 +191,10 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         unfetched = dict(session.exec(
             select(UnfetchedMessage.mailbox, func.count())
             .group_by(col(UnfetchedMessage.mailbox))).all())
+        quarantined = dict(session.exec(
+            select(RawCapture.mailbox, func.count())
+            .where(col(RawCapture.error).is_not(None)).group_by(col(RawCapture.mailbox))
+        ).all())
     names = [m.name for m in config.mailboxes] or sorted(states)
     intervals = {m.name: m.interval_seconds for m in config.mailboxes}
     for name in names:
@@ -187,6 +215,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             "messages_stored": state.messages_stored if state else 0,
             "pending_captures": pending.get(name, 0),
             "unfetched": unfetched.get(name, 0),
+            "quarantined": quarantined.get(name, 0),
             "host": state.host if state else None, "pid": state.pid if state else None,
         })
     if ctx.json:
@@ -209,6 +238,9 @@ def _print_status_line(ctx: Context, row: dict[str, object]) -> None:
     line += f", {row['mode']})" if row["mode"] else ")"
     if row["unfetched"]:
         line += f", {row['unfetched']} message(s) could not be fetched"
+    if row["quarantined"]:
+        line += (f", {row['quarantined']} capture(s) quarantined (processing failed: "
+                 "`inboxwatch reprocess` after an upgrade)")
     if row["pending_captures"]:
         line += f", {row['pending_captures']} capture(s) waiting to be processed"
     if row["last_error"] and not row["ok"]:

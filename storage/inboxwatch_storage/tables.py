@@ -147,6 +147,12 @@ class RawCapture(SQLModel, table=True):
     captured_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
     message_pk: int | None = Field(default=None, foreign_key="message.id")
+    # Quarantine: why processing this capture failed, and how often. A quarantined capture
+    # is processed (its message is a malformed placeholder) and `inboxwatch reprocess`
+    # tries it again; one whose placeholder could not be stored either is skipped after
+    # MAX_ATTEMPTS (inboxwatch.ingest).
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
 
 
 class Message(SQLModel, table=True):
