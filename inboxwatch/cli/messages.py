@@ -14,7 +14,7 @@ from sqlmodel import Session
 from inboxwatch.cli._access import OPEN, SERVICE, needs
 from inboxwatch.cli._context import Context
 from inboxwatch.cli._progress import import_progress
-from inboxwatch.errors import NotFound
+from inboxwatch.errors import NotFound, UsageError
 from inboxwatch.messages import list_inbound, message_detail, raw_message
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES
 from inboxwatch.sanitize import clean, clean_line, shorten
@@ -33,6 +33,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                        "Maildir through the same pipeline as IMAP")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help=".eml files, mbox files, Maildirs or folders of them")
+    p.add_argument("--format", choices=("auto", "eml", "mbox"), default="auto",
+                   help="what a file named here is: auto (an mbox by its name or its "
+                        "whole shape, else one message), eml (one message), mbox")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
     p.set_defaults(func=cmd_import, access=SERVICE)
@@ -52,7 +55,10 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("show", parents=[parent], help="one message in full")
     p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
-    p.add_argument("--raw", action="store_true", help="the original bytes, unchanged")
+    p.add_argument("--raw", action="store_true", help="the original bytes, unchanged (not to "
+                   "a terminal, where they could act as escape sequences, unless --force)")
+    p.add_argument("--force", action="store_true",
+                   help="with --raw: write to a terminal all the same")
     p.set_defaults(func=cmd_show, access=needs(VIEW_INBOUND_MESSAGES))
 
     p = sub.add_parser("db", parents=[parent], help="database schema")
@@ -81,7 +87,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     skipped: list[Skipped] = []
 
     def mails() -> Any:
-        for item in iter_mail(paths):
+        for item in iter_mail(paths, file_format=args.format):
             if isinstance(item, Skipped):
                 skipped.append(item)
                 if not ctx.json:
@@ -198,6 +204,11 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
         actor = ctx.actor(session)
         if args.raw:
+            if sys.stdout.isatty() and not args.force:
+                raise UsageError("not writing a raw message to a terminal: its bytes may "
+                                 "hold escape sequences that act on it; pipe it "
+                                 f"(`inboxwatch show {args.id} --raw > message.eml`, "
+                                 "`| less`) or add --force")
             raw = raw_message(session, actor, args.id)
             sys.stdout.buffer.write(raw)
             sys.stdout.buffer.flush()
@@ -215,20 +226,23 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     for label, value in detail.summary_fields():
         header.add_row(Text(label), Text(clean_line(value, max_chars=2000)))
     out.print(header)
+    # Everything below comes from the message or is built from it: each value through the
+    # sanitiser, as plain Text (never markup).
     if detail.auth_results:
         out.print(Text("Authentication: " + ", ".join(
-            f"{k}={clean_line(v)}" for k, v in sorted(detail.auth_results.items()))))
+            f"{clean_line(k)}={clean_line(v)}" for k, v in sorted(detail.auth_results.items()))))
     for warning in detail.warnings:
-        out.print(Text("WARNING: " + warning, style="bold red"))
+        out.print(Text("WARNING: " + clean_line(warning, max_chars=500), style="bold red"))
     out.print(Text("\nWhy: the routing decision", style="bold"))
     for hit in detail.explanation:
         score = f" ({hit.score:+.1f})" if hit.score else ""
-        out.print(Text(f"  [{hit.step}] {hit.rule}{score}: {clean_line(hit.evidence, max_chars=300)}"))
+        out.print(Text(f"  [{clean_line(hit.step)}] {clean_line(hit.rule)}{score}: "
+                       f"{clean_line(hit.evidence, max_chars=300)}"))
     if detail.attachments:
         out.print(Text("\nAttachments", style="bold"))
         for a in detail.attachments:
-            out.print(Text(f"  {clean_line(a.filename)}  {a.content_type}  {a.size} bytes  "
-                           f"sha256 {a.sha256}"))
+            out.print(Text(f"  {clean_line(a.filename)}  {clean_line(a.content_type)}  "
+                           f"{a.size} bytes  sha256 {clean_line(a.sha256)}"))
     if detail.links:
         out.print(Text("\nLinks", style="bold"))
         for link in detail.links[:50]:
