@@ -522,10 +522,16 @@ class PendingProcessor:
     def wake(self) -> None:
         self._wake.set()
 
-    def finish(self) -> IngestReport:
+    def finish(self, *, lease: Lease | None = None) -> IngestReport:
+        """Wait until everything pending is processed; ``lease`` is renewed meanwhile, so
+        the mailbox stays ours until its last capture is stored (a second poll started
+        now is skipped, not run beside this one)."""
         self._done = True
         self._wake.set()
-        self._thread.join()
+        while self._thread.is_alive():
+            self._thread.join(lease.seconds / 3 if lease is not None else None)
+            if lease is not None and self._thread.is_alive():
+                lease.renew()
         if self._error is not None:
             raise self._error
         return self.report
@@ -599,8 +605,10 @@ def poll_mailbox(mailbox: MailboxConfig, engine: Engine, routing: RoutingContext
             except IMAPClientError as exc:
                 result.error = InboxwatchError(
                     f"mailbox {mailbox.name!r}: the server refused a command: {_one_line(exc)}")
+            result.ingest = processor.finish(lease=lease)  # the lease held to the end
     finally:
-        result.ingest = processor.finish()
+        if result.ingest is None:
+            result.ingest = processor.finish()
     if result.error is not None:
         if log_errors:
             log.error("%s", result.error)

@@ -7,10 +7,16 @@ behind the operator's back, and one written by a newer inboxwatch is refused too
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlmodel import SQLModel
+
+import inboxwatch_storage.tables  # noqa: F401 - the tables, on SQLModel.metadata
+from inboxwatch_storage.engine import drop_fulltext_index
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -58,13 +64,70 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` in one transaction."""
+    """Apply every migration up to ``revision`` in one transaction, which no other process
+    changing the schema runs beside (:func:`_schema_transaction`)."""
+    with _schema_transaction(engine) as conn:
+        _run_migrations(conn, revision)
+
+
+def _run_migrations(conn: Connection, revision: str) -> None:
     from alembic import command
 
     cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
+@contextmanager
+def _schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction for changing the schema: all of it or none of it, one process at a time.
+
+    SQLite's driver runs DDL outside any transaction unless one was begun explicitly: a
+    store killed while being created was left half made. Here ``BEGIN IMMEDIATE`` opens
+    the transaction and takes the write lock at once (a second process creating the same
+    store waits for it, up to the busy timeout); PostgreSQL's DDL is transactional, and an
+    advisory lock held to the commit serialises two creators."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+_SCHEMA_LOCK_KEY = 0x1B0C5C4E  # "inboxwatch schema", an arbitrary fixed advisory-lock key
+
+
+def _create(engine: Engine) -> None:
+    """Create the schema of an empty store, or finish one a crash left half made, inside
+    one schema transaction; another process that got there first is simply waited for."""
+    with _schema_transaction(engine) as conn:
+        found = inspect(conn)
+        if found.has_table("alembic_version"):
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            if len(rows) == 1:
+                return  # created meanwhile by the process we waited for
+        ours = [t for t in found.get_table_names() if t in SQLModel.metadata.tables
+                or t.startswith("message_fts") or t == "alembic_version"]
+        if found.has_table("message"):
+            rows_in = {t: conn.execute(text(f'SELECT 1 FROM "{t}" LIMIT 1')).first()
+                       for t in ours if not t.startswith("message_fts")}
+            if any(rows_in.values()):
+                raise SchemaError(
+                    "the database has inboxwatch tables with data but no schema version; "
+                    "it was not created by inboxwatch db upgrade")
+            # Half made by an earlier inboxwatch killed mid-creation: every table is
+            # empty, so nothing is lost by making it again.
+            drop_fulltext_index(conn)
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _run_migrations(conn, "head")
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -73,12 +136,7 @@ def ensure_schema(engine: Engine) -> None:
         return  # the usual case, answered without importing Alembic
     current = current_revision(engine)
     if current is None:
-        if inspect(engine).has_table("message"):
-            raise SchemaError(
-                "the database has inboxwatch tables but no schema version; "
-                "it was not created by inboxwatch db upgrade"
-            )
-        upgrade(engine)
+        _create(engine)
         return
     head = head_revision()
     if current == head:
