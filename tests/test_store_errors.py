@@ -105,3 +105,34 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "does not run on 'nonsense' databases" in done.stderr
+
+
+@pytest.mark.subprocess
+def test_a_locked_store_waits_then_says_so_in_one_line(tmp_path: Path) -> None:
+    """A backup or a sqlite3 session holds the write lock: import waits the busy timeout,
+    then one line, exit 1; the mail is imported by the next run."""
+    import sqlite3
+
+    from inboxwatch_storage import open_engine
+
+    db = tmp_path / "store.db"
+    open_engine(f"sqlite:///{db}").dispose()
+    mail = tmp_path / "m.eml"
+    mail.write_bytes(b"From: a@client.example\nSubject: hi\nMessage-ID: <lock@x>\n\nbody\n")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    env = {**os.environ, "INBOXWATCH_BUSY_TIMEOUT_SECONDS": "1.5"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "inboxwatch", "--db", f"sqlite:///{db}",
+                               "import", str(mail)], capture_output=True, text=True,
+                              timeout=120, env=env)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "the store is locked by another process" in done.stderr
+    again = subprocess.run([sys.executable, "-m", "inboxwatch", "--db", f"sqlite:///{db}",
+                            "import", str(mail)], capture_output=True, text=True, timeout=120,
+                           env=env)
+    assert again.returncode == 0 and "stored 1" in again.stdout, again.stderr

@@ -140,3 +140,61 @@ def test_sigterm_finishes_the_batch_in_hand_commits_and_exits(
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Message)).one() == 1500
     engine.dispose()
+
+
+ROUNDS = 20
+PER_ROUND = TOTAL // ROUNDS
+
+
+def _orphaned_workers() -> list[int]:
+    """Spawned parser workers still running that are not this test process's own: a killed
+    poll's workers, had they outlived it."""
+    import psutil
+
+    return [proc.info["pid"] for proc in psutil.process_iter(["pid", "ppid", "cmdline"])
+            if "multiprocessing.spawn" in " ".join(proc.info["cmdline"] or [])
+            and proc.info["ppid"] != os.getpid()]
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_main_process_then_a_new_poll_at_once(
+        dovecot: Dovecot, tmp_path: Path, db_url: str) -> None:
+    """The OOM killer's way: SIGKILL to the poll's main process only, 20 times at random
+    moments, each followed at once by a new poll, which must exit 0 (its workers may still
+    be finishing a batch of the dead one's). 100 new messages a round: 2,000 in all, each
+    stored once, no worker left running."""
+    seed = int(os.environ.get("INBOXWATCH_CRASH_SEED", time.time_ns() % 10_000))
+    rng = random.Random(seed)
+    print(f"crash test seed {seed} (set INBOXWATCH_CRASH_SEED to replay)")
+    user = dovecot.new_user()
+    config = write_config(tmp_path / "c.toml", dovecot, user, after_ingest="seen",
+                          batch_size=20)
+    env = {**os.environ, "IW_TEST_IMAP_PW": DEFAULT_PASSWORD}
+    argv = [*INBOXWATCH, "--config", str(config), "--db", db_url, "poll", "--workers", "2"]
+    engine = open_engine(db_url)
+    killed_mid_way = 0
+    for round_no in range(ROUNDS):
+        dovecot.append(user, (make_message(round_no * PER_ROUND + i, tag=user,
+                                           size=rng.randrange(200, 6000))
+                              for i in range(PER_ROUND)))
+        victim = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.6, 2.5))  # start-up, then capture and processing
+        if victim.poll() is None:
+            victim.send_signal(signal.SIGKILL)  # the main process only
+            killed_mid_way += 1
+        victim.wait()
+        after = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        assert after.returncode == 0, (round_no, seed, after.stderr)
+        assert "Traceback" not in after.stderr
+    print(f"{killed_mid_way} of {ROUNDS} kills landed while the poll ran")
+    assert killed_mid_way >= 10, f"only {killed_mid_way} kills landed inside a poll"
+    time.sleep(2)  # a dead poll's workers notice within half a second
+    assert _orphaned_workers() == []
+    with Session(engine) as session:
+        shas = session.exec(select(Message.sha256)).all()
+        pending = session.exec(select(func.count()).select_from(RawCapture).where(
+            col(RawCapture.processed_at).is_(None))).one()
+    engine.dispose()
+    assert len(shas) == TOTAL and len(set(shas)) == TOTAL, f"seed {seed}"
+    assert pending == 0

@@ -39,6 +39,17 @@ __all__ = [
 ]
 
 BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite statement waits for another process's write lock (a backup, a
+``sqlite3`` session, another poll) before it fails; ``INBOXWATCH_BUSY_TIMEOUT_SECONDS``
+changes it."""
+
+
+def busy_timeout_ms() -> int:
+    value = os.environ.get("INBOXWATCH_BUSY_TIMEOUT_SECONDS", "")
+    try:
+        return max(0, int(float(value) * 1000)) if value else BUSY_TIMEOUT_MS
+    except ValueError:
+        return BUSY_TIMEOUT_MS
 
 
 def is_sqlite(engine_or_dialect: Any) -> bool:
@@ -84,7 +95,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_ms() / 1000, "check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
@@ -173,6 +184,11 @@ def explain_database_error(exc: BaseException, url: str) -> tuple[str, int] | No
                 "database role)", 5)
     if "authentication failed" in message or "no pg_hba.conf entry" in message:
         return f"{where}: {message[:200]}", 5
+    if "database is locked" in message or "database table is locked" in message:
+        waited = busy_timeout_ms() / 1000
+        return (f"{where}: the store is locked by another process (a backup, a sqlite3 "
+                f"session, another inboxwatch) and stayed locked for {waited:g} s; nothing "
+                "was lost: run the command again when it is free", 1)
     if "file is not a database" in message:
         return (f"{where}: the file is not an inboxwatch store (not SQLite): check --db or "
                 "[database] url", 1)
@@ -205,7 +221,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.close()
 
 
