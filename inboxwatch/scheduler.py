@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes (servers may drop it after 29)
 IDLE_CHECK_SECONDS = 1.0  # how long one idle_check waits: bounds the reaction to a stop
 HEARTBEAT_SECONDS = 30.0
+MAX_CATCH_UP_SYNCS = 100  # looks for mail that came during a batch, before IDLE again
 PURGE_INTERVAL_SECONDS = 24 * 3600  # `run` purges once a day (system.retention_days)
 PURGE_FIRST_DELAY = 600  # ... the first time ten minutes after start, not in the rush
 OUTBOX_INTERVAL_SECONDS = 30
@@ -273,13 +274,27 @@ class MailboxWorker:
         return False
 
     def _sync(self, conn: MailboxConnection, lease: Lease, *, mode: str) -> None:
+        """Fetch everything above the checkpoint, then look again, until a look finds
+        nothing new: mail that arrived while a batch was fetched was announced (EXISTS)
+        during other commands, not in the IDLE about to start, and would otherwise wait for
+        the next renewal, ten minutes away."""
         processor = PendingProcessor(self.engine, self.routing, stop=self.stop)
         try:
             processor.wake()
             report = sync_folder(conn, self.engine, stop=self.stop, lease=lease,
                                  on_batch=processor.wake)
+            latest = report.new
+            for _ in range(MAX_CATCH_UP_SYNCS):
+                if not latest or self.stop.is_set():
+                    break
+                more = sync_folder(conn, self.engine, stop=self.stop, lease=lease,
+                                   on_batch=processor.wake)
+                latest = more.new
+                report.new += more.new
+                report.unfetched += more.unfetched
+                report.duplicates += more.duplicates
         finally:
-            ingest = processor.finish()
+            ingest = processor.finish(lease=lease)
         record_heartbeat(self.engine, self.mailbox, mode=mode, success=True,
                          stored=ingest.stored)
         if report.new or report.unfetched or ingest.stored:

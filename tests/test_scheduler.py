@@ -200,3 +200,25 @@ def test_backoff_grows_exponentially_with_jitter_and_resets() -> None:
     assert max(delays[5:]) > 4.0  # and it grows
     backoff.reset()
     assert backoff.next_delay() == 1.0
+
+
+def test_mail_that_arrives_during_a_batch_is_not_left_for_the_next_renewal(
+        dovecot: Dovecot, tmp_path: Path, db_url: str,
+        service_process: Callable[[Path], subprocess.Popen[bytes]]) -> None:
+    """5 messages appended while a 1,000-message batch is fetched: stored within 2 s of the
+    batch's end (they waited up to 10 minutes for the IDLE renewal before)."""
+    user = dovecot.new_user()
+    dovecot.append(user, (make_message(i, tag=user, size=3000) for i in range(1000)))
+    config = write_config(tmp_path / "c.toml", dovecot, user, interval_seconds=60,
+                          batch_size=50)
+    engine = open_engine(db_url)
+    service_process(config)
+    _wait_for(lambda: 50 <= _count(engine, RawCapture) < 700, 60, "the batch under way")
+    dovecot.append(user, (make_message(n, tag=user) for n in range(1000, 1005)))
+    _wait_for(lambda: _count(engine, Message) >= 1000, 120, "the batch to be stored")
+    batch_end = time.monotonic()
+    _wait_for(lambda: _count(engine, Message) == 1005, 60, "the 5 that came during it")
+    late = time.monotonic() - batch_end
+    print(f"stored {late:.2f} s after the batch's end")
+    assert late < 2.0
+    engine.dispose()
