@@ -19,6 +19,7 @@ import functools
 import imaplib
 import logging
 import re
+import socket
 import ssl
 import time
 from collections.abc import Sequence
@@ -119,6 +120,7 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         raise ServerUnreachable(f"{where}: cannot connect: {_reason(exc)}") from None
     except IMAPClientError as exc:
         raise ServerUnreachable(f"{where}: unexpected greeting: {_reason(exc)}") from None
+    keep_alive(client.socket())
     # imapclient turns imaplib's protocol trace on (debug = 5) and sends it to a DEBUG
     # logger: imaplib then formats every response line and the repr() of every message it
     # receives, for a log record that is thrown away. That was most of a capture's CPU.
@@ -142,6 +144,27 @@ def connect(mailbox: MailboxConfig) -> MailboxConnection:
         # never contains what we sent.
         raise AuthenticationFailed(f"{where}: login refused: {_reason(exc)}") from None
     return MailboxConnection(client, mailbox)
+
+
+# TCP keepalive: a connection whose peer vanished without a word (a dropped NAT entry, a
+# black-holed route) is reported dead by the kernel after ~30 s of silence, instead of the
+# two hours of the default. Also used for SMTP (inboxwatch.notify).
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 15, 5, 3
+
+
+def keep_alive(sock: socket.socket | None) -> None:
+    """Turn on TCP keepalive with short intervals where the platform allows."""
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+                            ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+                            ("TCP_KEEPCNT", KEEPALIVE_COUNT)):
+            if hasattr(socket, name):
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+    except OSError:  # not a TCP socket (a test's socketpair): nothing to tune
+        pass
 
 
 @functools.lru_cache(maxsize=16)
@@ -337,6 +360,28 @@ class MailboxConnection:
             return IdleEvent(new_mail=False, dead=True)
         new_mail = any(_is_new_mail(r) for r in responses)
         return IdleEvent(new_mail=new_mail)
+
+    def probe(self, timeout: float) -> IdleEvent:
+        """Leave IDLE and send NOOP, each answer awaited at most ``timeout`` seconds: the
+        check that finds a connection that went silent (no RST, no FIN) while idling, and
+        any new mail it reports. Back in IDLE at the next :meth:`idle_wait`."""
+        sock = self.client.socket()
+        previous = sock.gettimeout() if sock is not None else None
+        try:
+            if sock is not None:
+                sock.settimeout(timeout)
+            self.idle_done()
+            _, responses = self.client.noop()
+        except (OSError, *CONNECTION_ERRORS, IMAPClientError):
+            self._idling = False
+            return IdleEvent(new_mail=False, dead=True)
+        finally:
+            if sock is not None:
+                try:
+                    sock.settimeout(previous)
+                except OSError:
+                    pass
+        return IdleEvent(new_mail=any(_is_new_mail(r) for r in responses))
 
     def idle_done(self) -> None:
         """Leave IDLE (before any other command)."""

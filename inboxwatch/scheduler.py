@@ -78,6 +78,11 @@ log = logging.getLogger(__name__)
 
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes (servers may drop it after 29)
 IDLE_CHECK_SECONDS = 1.0  # how long one idle_check waits: bounds the reaction to a stop
+# A silent network (packets dropped, no RST) gives IDLE nothing to read, ever: every
+# IDLE_PROBE_SECONDS the session leaves IDLE for a NOOP that must be answered within
+# IDLE_PROBE_TIMEOUT, else the connection is dead and is made again.
+IDLE_PROBE_SECONDS = 30.0
+IDLE_PROBE_TIMEOUT = 10.0
 HEARTBEAT_SECONDS = 30.0
 MAX_CATCH_UP_SYNCS = 100  # looks for mail that came during a batch, before IDLE again
 PURGE_INTERVAL_SECONDS = 24 * 3600  # `run` purges once a day (system.retention_days)
@@ -143,7 +148,7 @@ class MailboxWorker:
         self.routing = routing
         self.stop = stop
         self.owner = owner or new_owner_id()
-        self.backoff = backoff or Backoff(cap=max(60.0, 5.0 * mailbox.interval_seconds))
+        self.backoff = backoff or Backoff(cap=max(30.0, 5.0 * mailbox.interval_seconds))
         self.auth_backoff = AuthBackoff()
         self.idle_supported: bool | None = None if mailbox.idle else False
         self.not_before = 0.0  # monotonic time before which no polling pass starts
@@ -251,12 +256,20 @@ class MailboxWorker:
             heartbeat = min(HEARTBEAT_SECONDS, float(self.mailbox.interval_seconds))
             beat_at = time.monotonic() + heartbeat
             lease_at = time.monotonic() + lease.seconds / 3
+            probe_at = time.monotonic() + IDLE_PROBE_SECONDS
             while not self.stop.is_set():
                 event = conn.idle_wait(IDLE_CHECK_SECONDS)
                 if event.dead:
                     raise ConnectionLost(f"mailbox {name!r}: the server closed the IDLE "
                                          "connection")
                 now = time.monotonic()
+                if now >= probe_at and not event.new_mail:
+                    event = conn.probe(IDLE_PROBE_TIMEOUT)
+                    if event.dead:
+                        raise ConnectionLost(
+                            f"mailbox {name!r}: no answer to NOOP within "
+                            f"{IDLE_PROBE_TIMEOUT:g} s: the connection is dead")
+                    probe_at = time.monotonic() + IDLE_PROBE_SECONDS
                 if now >= lease_at:
                     lease_at = now + lease.seconds / 3
                     if not lease.renew():

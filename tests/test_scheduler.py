@@ -222,3 +222,42 @@ def test_mail_that_arrives_during_a_batch_is_not_left_for_the_next_renewal(
     print(f"stored {late:.2f} s after the batch's end")
     assert late < 2.0
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_silent_network_is_noticed_and_mail_behind_it_stored(
+        dovecot: Dovecot, tmp_path: Path, db_url: str,
+        service_process: Callable[[Path], subprocess.Popen[bytes]]) -> None:
+    """The connection black-holed while run idles (packets dropped, no RST): run notices
+    by its NOOP check, reconnects once the network is back, and stores the mail appended
+    meanwhile within 60 s of that (642 s before); status says DOWN while it is out."""
+    from tests.blackhole import Proxy
+
+    user = dovecot.new_user()
+    dovecot.append(user, [make_message(0, tag=user)])
+    proxy = Proxy((dovecot.host, dovecot.plain_port))
+    config = write_config(tmp_path / "c.toml", dovecot, user, interval_seconds=2,
+                          timeout_seconds=10, port=proxy.port)
+    engine = open_engine(db_url)
+    try:
+        service_process(config)
+        _wait_for(lambda: _count(engine, Message) == 1 and _mode(engine, "support") == "idle",
+                  30, "the initial sync and IDLE")
+        proxy.black_hole()
+        dovecot.append(user, [make_message(1, tag=user)])  # behind the silent connection
+
+        def down() -> bool:
+            done = subprocess.run([*INBOXWATCH, "--config", str(config), "--db", db_url,
+                                   "status"], capture_output=True, text=True, timeout=60)
+            return done.returncode == 1 and "support: DOWN" in done.stdout
+
+        noticed = _wait_for(down, 60, "status to say DOWN")
+        print(f"noticed the silent connection {noticed:.1f} s after it went silent")
+        assert _count(engine, Message) == 1
+        proxy.restore()
+        back = _wait_for(lambda: _count(engine, Message) == 2, 60,
+                         "the message once the network is back")
+        print(f"stored {back:.1f} s after the network came back")
+    finally:
+        proxy.close()
+        engine.dispose()

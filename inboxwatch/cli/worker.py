@@ -203,9 +203,16 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         last_ok = state.last_success_at if state else None
         age = (now - _aware(last_ok)).total_seconds() if last_ok else None
         is_stale = age is None or age > STALE_INTERVALS * interval
+        # The session's last word was a failure (an IDLE check unanswered, a lost
+        # connection): not ok, even before it has been quiet for three intervals.
+        failing = bool(state and state.last_error_at and (
+            state.last_success_at is None
+            or _aware(state.last_error_at) > _aware(state.last_success_at)))
+        is_stale = is_stale or failing
         stale = stale or is_stale
         rows.append({
-            "mailbox": name, "ok": not is_stale, "mode": state.mode if state else None,
+            "mailbox": name, "ok": not is_stale, "failing": failing,
+            "mode": state.mode if state else None,
             "interval_seconds": interval, "last_success_at": last_ok,
             "seconds_since_success": round(age, 1) if age is not None else None,
             "heartbeat_at": state.heartbeat_at if state else None,
@@ -231,7 +238,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 def _print_status_line(ctx: Context, row: dict[str, object]) -> None:
     age = row["seconds_since_success"]
     state = "ok" if row["ok"] else \
-        "LOGIN REFUSED" if row["last_error_kind"] == "auth" else "STALE"
+        "LOGIN REFUSED" if row["last_error_kind"] == "auth" else \
+        "DOWN" if row["failing"] else "STALE"
     since = f"last success {age:.0f}s ago" if isinstance(age, float | int) \
         else "never polled successfully"
     line = f"{row['mailbox']}: {state}, {since} (every {row['interval_seconds']}s"

@@ -20,6 +20,7 @@ from types import TracebackType
 
 from inboxwatch.config import SmtpConfig
 from inboxwatch.errors import AuthenticationFailed, ServerUnreachable
+from inboxwatch.imap import keep_alive
 from inboxwatch.secrets import resolve_secret
 
 __all__ = ["SmtpSession"]
@@ -78,6 +79,7 @@ class SmtpSession:
                 if cfg.security == "starttls":
                     smtp.starttls(context=context)
             self._smtp = smtp
+            keep_alive(smtp.sock)
             if cfg.username and self._secret is not None:
                 if cfg.auth == "xoauth2":
                     _oauth_login(smtp, cfg.username, self._secret)
