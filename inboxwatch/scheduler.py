@@ -148,7 +148,10 @@ class MailboxWorker:
         self.routing = routing
         self.stop = stop
         self.owner = owner or new_owner_id()
-        self.backoff = backoff or Backoff(cap=max(30.0, 5.0 * mailbox.interval_seconds))
+        # Never longer than the poll interval: mail behind an outage is fetched within one
+        # interval of the network coming back (a down server is retried no more often
+        # than it is polled anyway).
+        self.backoff = backoff or Backoff(cap=max(30.0, float(mailbox.interval_seconds)))
         self.auth_backoff = AuthBackoff()
         self.idle_supported: bool | None = None if mailbox.idle else False
         self.not_before = 0.0  # monotonic time before which no polling pass starts
