@@ -228,3 +228,25 @@ def test_status_shows_quarantine_and_reprocess_retries_after_the_fix(
         assert (again.category, again.malformed, again.subject) == ("normal", False, "BOOM")
         assert len(session.exec(select(Message)).all()) == 3
     engine.dispose()
+
+
+def test_status_shows_a_server_error_as_text_not_markup(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    from inboxwatch_storage.tables import MailboxState, utcnow
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_engine(db)
+    with Session(engine) as session:
+        session.add(MailboxState(mailbox="support", last_success_at=utcnow() - timedelta(hours=1),
+                                 last_error="server said [bold red]NO[/] [link=http://x]here[/link]",
+                                 last_error_at=utcnow(), last_error_kind="error"))
+        session.commit()
+    engine.dispose()
+    config = tmp_path / "c.toml"
+    config.write_text('[[mailbox]]\nname = "support"\nhost = "h"\nusername = "u"\n')
+    assert main(["--db", db, "--config", str(config), "status"]) == 1
+    out = capsys.readouterr().out
+    assert "support: DOWN" in out
+    assert "[bold red]NO[/] [link=http://x]here[/link]" in out

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from sqlmodel import Session, col, func, select
 
 from inboxwatch.cli._access import SERVICE, needs
@@ -162,7 +163,7 @@ def cmd_reprocess(ctx: Context, args: argparse.Namespace) -> int:
     if report.kept:
         line += (f"; kept {len(report.kept)} an operator has handled already (messages "
                  f"{', '.join(map(str, report.kept[:20]))})")
-    ctx.console.print(clean_line(line), soft_wrap=True)
+    ctx.console.print(Text(clean_line(line)), soft_wrap=True)  # Text: never markup
     return 0
 
 
@@ -253,7 +254,7 @@ def _print_status_line(ctx: Context, row: dict[str, object]) -> None:
         line += f", {row['pending_captures']} capture(s) waiting to be processed"
     if row["last_error"] and not row["ok"]:
         line += f"; last error: {row['last_error']}"
-    ctx.console.print(clean_line(line), soft_wrap=True)
+    ctx.console.print(Text(clean_line(line)), soft_wrap=True)  # Text: never markup
 
 
 def _aware(value: datetime) -> datetime:
