@@ -25,11 +25,12 @@ from inboxwatch_storage.queries import (
     count_messages,
     get_blob,
     list_messages,
+    position_of,
 )
 from inboxwatch_storage.tables import Message, RawCapture
 
-__all__ = ["AttachmentInfo", "Delivery", "MessageDetail", "deliveries_of", "count_inbound", "list_inbound",
-           "message_detail", "raw_message"]
+__all__ = ["AttachmentInfo", "Delivery", "MessageDetail", "count_inbound", "deliveries_of",
+           "list_inbound", "message_detail", "position_inbound", "raw_message"]
 
 PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
                     "with credentials.")
@@ -175,6 +176,13 @@ def list_inbound(session: Session, actor: Actor, flt: MessageFilter, *, offset: 
     actor.require(VIEW_INBOUND_MESSAGES)
     return list_messages(session, flt, offset=offset, limit=limit, sort=sort,
                          descending=descending)
+
+
+def position_inbound(session: Session, actor: Actor, flt: MessageFilter, message_pk: int, *,
+                     sort: str = "received", descending: bool = True) -> int | None:
+    """Where a message is in the list for ``flt`` (needs ``view_inbound_messages``)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    return position_of(session, flt, message_pk, sort=sort, descending=descending)
 
 
 def count_inbound(session: Session, actor: Actor, flt: MessageFilter) -> int:

@@ -494,3 +494,39 @@ async def test_p_adds_the_sender_to_the_case_and_A_toggles_them(store: Engine) -
             user = session.exec(select(User).join(UserEmail).where(
                 UserEmail.email == sender.lower())).one()
             assert not user.active
+
+
+@pilot_test
+async def test_the_cursor_follows_its_message_through_a_burst_of_new_mail(
+        store: Engine) -> None:
+    """250 new messages arrive above the one under the cursor: the cursor and the detail
+    pane stay on that message (they kept the position, and showed another, before)."""
+    from datetime import timedelta
+
+    from inboxwatch.ingest import RawMail, ingest
+    from inboxwatch_storage.tables import utcnow
+    from tests.tui_support import DEMO_CONTEXT
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        lst = app.screen.query_one(MessageList)
+        await pilot.press("j", "j", "j")
+        await settle(app, pilot)
+        watched = lst.current_pk
+        assert watched is not None
+        ingest(store, DEMO_CONTEXT, [RawMail(raw=(
+            f"From: burst{n}@client.example\nTo: support@helpdesk.example.com\n"
+            f"Subject: burst {n}\nMessage-ID: <burst{n}@client.example>\n\nnew\n").encode(),
+            origin=f"burst{n}") for n in range(250)], workers=1)
+        with Session(store) as session:  # newer than everything: they sort above it
+            for m in session.exec(select(Message).where(Message.subject.startswith("burst"))):
+                m.received_at = utcnow() + timedelta(days=1)
+                session.add(m)
+            session.commit()
+        lst.reload()
+        await settle(app, pilot)
+        assert lst.current_pk == watched
+        assert lst.base + lst.cursor_row == 250 + 3
+        detail = triage_screen(app).detail.detail
+        assert detail is not None and detail.id == watched

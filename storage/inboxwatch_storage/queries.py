@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from inboxwatch_storage.bulk import chunked
@@ -26,6 +26,7 @@ __all__ = [
     "get_blob",
     "get_blobs",
     "list_messages",
+    "position_of",
     "put_blob",
     "put_blobs",
 ]
@@ -154,6 +155,27 @@ def list_messages(
                    r[12], r[13], r[14], r[15] is not None)
         for r in session.execute(stmt).all()
     ]
+
+
+def position_of(session: Session, flt: MessageFilter | None, message_pk: int, *,
+                sort: str = "received", descending: bool = True) -> int | None:
+    """Where message ``message_pk`` is in the list :func:`list_messages` gives for ``flt``
+    and this order (its offset), or None when it is not in that list. Two indexed counts,
+    whatever the store's size: the cursor of a list can follow its message."""
+    flt = flt or MessageFilter()
+    column = SORT_COLUMNS.get(sort, Message.received_at)
+    conds = _where(session, flt)
+    value = session.execute(select(col(column)).where(
+        col(Message.id) == message_pk, *conds)).first()
+    if value is None:
+        return None
+    key = value[0]
+    if descending:
+        before = or_(col(column) > key, and_(col(column) == key, col(Message.id) > message_pk))
+    else:
+        before = or_(col(column) < key, and_(col(column) == key, col(Message.id) < message_pk))
+    stmt = select(func.count()).select_from(Message).where(*conds, before)
+    return int(session.execute(stmt).scalar_one())
 
 
 def count_messages(session: Session, flt: MessageFilter | None = None) -> int:

@@ -27,6 +27,7 @@ from inboxwatch.messages import (
     count_inbound,
     list_inbound,
     message_detail,
+    position_inbound,
     raw_message,
 )
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
@@ -102,6 +103,12 @@ class StoreReader:
     def count(self, flt: MessageFilter) -> int:
         with Session(self.engine) as session:
             return count_inbound(session, self.actor, flt)
+
+    def position(self, flt: MessageFilter, message_pk: int, *, sort: str = "received",
+                 descending: bool = True) -> int | None:
+        with Session(self.engine) as session:
+            return position_inbound(session, self.actor, flt, message_pk, sort=sort,
+                                    descending=descending)
 
     def detail(self, message_pk: int) -> MessageDetail | None:
         with Session(self.engine) as session:

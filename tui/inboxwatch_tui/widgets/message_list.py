@@ -252,8 +252,16 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if self.reading_view:
             return  # a new view is being read: its rows are fresher than these
         if keep_place:
-            self._rebuild(self.base, max(PAGE_SIZE, len(self.rows_loaded)),
-                          keep_pk=self.current_pk, keep_index=self.cursor_row)
+            keep_pk, want = self.current_pk, max(PAGE_SIZE, len(self.rows_loaded))
+            base = self.base
+            if keep_pk is not None:
+                # The cursor follows its message, not its position: after a burst of new
+                # mail above it (or a re-sort) the message is further down the list.
+                at = self.reader.position(self.view.flt, keep_pk, sort=self.view.sort,
+                                          descending=self.view.descending)
+                if at is not None and not base <= at < base + want:
+                    base = max(0, at - self.cursor_row)
+            self._rebuild(base, want, keep_pk=keep_pk, keep_index=self.cursor_row)
         else:
             self._rebuild(0, PAGE_SIZE, keep_pk=None, keep_index=0)
 
