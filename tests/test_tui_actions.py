@@ -530,3 +530,32 @@ async def test_the_cursor_follows_its_message_through_a_burst_of_new_mail(
         assert lst.base + lst.cursor_row == 250 + 3
         detail = triage_screen(app).detail.detail
         assert detail is not None and detail.id == watched
+
+
+@pilot_test
+async def test_a_colleagues_link_shows_in_row_and_detail(store: Engine) -> None:
+    """A colleague links the message under the cursor to a case (its status untouched):
+    the next change poll shows it in the detail pane, not only after ctrl+r."""
+    from inboxwatch_storage.activity import store_signature
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = triage_screen(app)
+        lst = app.screen.query_one(MessageList)
+        pk = lst.current_pk
+        assert pk is not None and screen.detail.detail is not None
+        assert screen.detail.detail.case_id is None
+        with Session(store) as session:
+            screen._store_polled(store_signature(session))  # the poll before the change
+            colleague = resolve_actor(session, login=OPERATOR)
+            case = triage.create_case(session, colleague, title="Printer",
+                                      client_email="alice@client.example")
+            triage.link_case(session, colleague, pk, case.number)
+        with Session(store) as session:
+            screen._store_polled(store_signature(session))
+        await settle(app, pilot)
+        await pilot.pause(0.5)
+        detail = screen.detail.detail
+        assert detail is not None and detail.id == pk and detail.case_id is not None
+        assert lst.current_row is not None and lst.current_row.case_id == detail.case_id

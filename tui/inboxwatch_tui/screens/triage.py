@@ -283,6 +283,9 @@ class TriageScreen(Screen[None]):
             return  # never yank rows from under a dialog: the next poll catches up
         self.signature = signature
         self.list.reload()
+        # The row and the detail pane both: a colleague's status change or case link must
+        # not leave the old state beside an updated row.
+        self.detail.show_message(self.list.current_pk)
         self._update_status()
         if signature.max_id > previous.max_id:
             self.notify("New mail arrived.", markup=False, timeout=3)
