@@ -75,9 +75,11 @@ __all__ = [
     "create_case",
     "create_case_update",
     "delete",
+    "delete_many",
     "find_cases",
     "link_case",
     "mark",
+    "mark_many",
     "mark_not_spam",
     "purge",
     "undelete",
@@ -502,14 +504,24 @@ def _choose_files(session: Session, store: CaseStore, case_number: int, m: Messa
 
 def mark(session: Session, actor: Actor, message_pk: int, status: str) -> MessageState:
     """Set an inbound message's status (needs ``modify_inbound_message_status``)."""
+    return mark_many(session, actor, [message_pk], status)[0]
+
+
+def mark_many(session: Session, actor: Actor, message_pks: Sequence[int],
+              status: str) -> list[MessageState]:
+    """Set the status of several inbound messages in one transaction: all of them, or none
+    (the first that cannot be marked is named, and nothing has changed)."""
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     if status not in STATUS_VALUES:
         raise UsageError(f"unknown status {status!r} (statuses: {', '.join(STATUS_VALUES)})")
     with transaction(session):
-        m = _inbound_message(session, message_pk)
-        before = _snapshot(m)
-        _set_status(m, status)
-        return _save_audited(session, actor, "mark", m, before)
+        states = []
+        for pk in dict.fromkeys(message_pks):
+            m = _inbound_message(session, pk)
+            before = _snapshot(m)
+            _set_status(m, status)
+            states.append(_save_audited(session, actor, "mark", m, before))
+        return states
 
 
 def delete(session: Session, actor: Actor, message_pk: int, *,
@@ -518,20 +530,29 @@ def delete(session: Session, actor: Actor, message_pk: int, *,
     restorable with :func:`undelete` until :func:`purge` removes it after the retention
     period. ``as_label="spam"|"phishing"`` also sets the category and teaches the
     classifier."""
+    return delete_many(session, actor, [message_pk], as_label=as_label)[0]
+
+
+def delete_many(session: Session, actor: Actor, message_pks: Sequence[int], *,
+                as_label: str | None = None) -> list[MessageState]:
+    """:func:`delete` for several messages in one transaction: all of them, or none."""
     actor.require(DELETE_INBOUND_MESSAGE)
     if as_label is not None and as_label not in DELETE_LABELS:
         raise UsageError(f"unknown label {as_label!r} (labels: {', '.join(DELETE_LABELS)})")
     with transaction(session):
-        m = _live_message(session, message_pk)
-        before = _snapshot(m)
-        m.deleted_at = utcnow()
-        m.deleted_by = actor.user_id
-        m.deleted_label = as_label
-        if as_label is not None:
-            m.category = as_label
-            _learn(session, m, as_label, actor)
-        return _save_audited(session, actor, "delete", m, before,
-                             detail=f"as {as_label}" if as_label else "")
+        states = []
+        for pk in dict.fromkeys(message_pks):
+            m = _live_message(session, pk)
+            before = _snapshot(m)
+            m.deleted_at = utcnow()
+            m.deleted_by = actor.user_id
+            m.deleted_label = as_label
+            if as_label is not None:
+                m.category = as_label
+                _learn(session, m, as_label, actor)
+            states.append(_save_audited(session, actor, "delete", m, before,
+                                        detail=f"as {as_label}" if as_label else ""))
+        return states
 
 
 def undelete(session: Session, actor: Actor, message_pk: int) -> MessageState:

@@ -125,3 +125,23 @@ def test_users_commands_and_as(cli, tmp_path) -> None:
     assert as_json(out)["active"] is False
     code, out, _ = cli("users", "list")
     assert code == 0 and "op@helpdesk.example.com" in out
+
+
+def test_mark_and_delete_several_at_once_all_or_none(cli, engine: Engine,
+                                                     routing: RoutingContext, tmp_path) -> None:
+    pks = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION, THREE_ATTACHMENTS)
+    ids = [str(pks[k]) for k in (PLAIN_QUESTION, CSV_QUESTION, THREE_ATTACHMENTS)]
+    cli("--config", str(tmp_path / "c.toml"), "init")
+    code, out, _ = cli("--json", "mark", *ids, "closed")
+    assert code == 0 and [s["status"] for s in as_json(out)] == ["closed"] * 3
+    # One of them cannot be marked: none is, and the line names it.
+    code, _, err = cli("mark", *ids, "99999", "needs_attention")
+    assert code == 1 and "99999" in err and err.count("\n") == 1
+    with Session(engine) as session:
+        assert {session.get(Message, int(i)).status for i in ids} == {"closed"}  # type: ignore[union-attr]
+    code, _, _ = cli("delete", ids[0], ids[1], "--as-spam")
+    assert code == 0
+    with Session(engine) as session:
+        deleted = [session.get(Message, int(i)) for i in ids]
+        assert [m.deleted_at is not None for m in deleted] == [True, True, False]  # type: ignore[union-attr]
+        assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "delete")).all()) == 2

@@ -39,15 +39,18 @@ __all__ = ["first_admin_step", "register"]
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("mark", parents=[parent], help="set an inbound message's status")
-    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
+    p = sub.add_parser("mark", parents=[parent],
+                       help="set the status of inbound messages (all of them, or none)")
+    p.add_argument("ids", type=int, nargs="+", metavar="ID",
+                   help="the messages (their numbers in `messages`)")
     p.add_argument("status", choices=STATUS_VALUES, metavar="STATUS",
                    help=" | ".join(STATUS_VALUES))
     p.set_defaults(func=cmd_mark, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("delete", parents=[parent],
-                       help="soft-delete a message (restorable until purged)")
-    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
+                       help="soft-delete messages (restorable until purged; all or none)")
+    p.add_argument("ids", type=int, nargs="+", metavar="ID",
+                   help="the messages (their numbers in `messages`)")
     label = p.add_mutually_exclusive_group()
     label.add_argument("--as-spam", dest="label", action="store_const", const="spam",
                        help="it is spam: also teach the classifier")
@@ -202,17 +205,26 @@ def _print_state(ctx: Context, state: MessageState, verb: str) -> None:
     _say(ctx, f"message {state.id} {verb}: {state.status}, {state.category}{case}")
 
 
+def _print_states(ctx: Context, states: list[MessageState], verb: str) -> None:
+    if ctx.json and len(states) > 1:
+        ctx.emit_json([s.to_json() for s in states])
+        return
+    for state in states:
+        _print_state(ctx, state, verb)
+
+
 def cmd_mark(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        state = triage.mark(session, _actor(ctx, session), args.id, args.status)
-    _print_state(ctx, state, "marked")
+        states = triage.mark_many(session, _actor(ctx, session), args.ids, args.status)
+    _print_states(ctx, states, "marked")
     return 0
 
 
 def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        state = triage.delete(session, _actor(ctx, session), args.id, as_label=args.label)
-    _print_state(ctx, state, f"deleted{' as ' + args.label if args.label else ''}")
+        states = triage.delete_many(session, _actor(ctx, session), args.ids,
+                                    as_label=args.label)
+    _print_states(ctx, states, f"deleted{' as ' + args.label if args.label else ''}")
     return 0
 
 

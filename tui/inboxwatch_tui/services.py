@@ -163,15 +163,13 @@ class TriageService:
 
     # -- writes ----------------------------------------------------------------------------
     def mark(self, message_pks: list[int], status: str) -> str:
-        with Session(self.engine) as session:
-            for pk in message_pks:
-                triage.mark(session, self._actor(), pk, status)
+        with Session(self.engine) as session:  # one transaction: all of them or none
+            triage.mark_many(session, self._actor(), message_pks, status)
         return f"Marked {len(message_pks)} message(s) {status.replace('_', ' ')}."
 
     def delete(self, message_pks: list[int], label: str) -> str:
-        with Session(self.engine) as session:
-            for pk in message_pks:
-                triage.delete(session, self._actor(), pk, as_label=label or None)
+        with Session(self.engine) as session:  # one transaction: all of them or none
+            triage.delete_many(session, self._actor(), message_pks, as_label=label or None)
         how = f" as {label}" if label else ""
         return f"Deleted {len(message_pks)} message(s){how}."
 
