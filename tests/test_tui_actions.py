@@ -559,3 +559,43 @@ async def test_a_colleagues_link_shows_in_row_and_detail(store: Engine) -> None:
         detail = screen.detail.detail
         assert detail is not None and detail.id == pk and detail.case_id is not None
         assert lst.current_row is not None and lst.current_row.case_id == detail.case_id
+
+
+@pilot_test
+async def test_a_refused_create_case_keeps_the_typed_text_and_esc_asks(store: Engine) -> None:
+    """A colleague deletes the message while the operator writes the case: the refusal is
+    shown in the form and the text stays; Esc on the edited form asks before discarding."""
+    from textual.widgets import TextArea
+
+    from inboxwatch_tui.screens.modals import ConfirmDiscard
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        pk = app.screen.query_one(MessageList).current_pk
+        assert pk is not None
+        await pilot.press("c")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CaseForm)
+        notes = form.query_one("#case-notes", TextArea)
+        notes.text = "Called the client: printer on floor 3, tray 2. Technician Friday."
+        with Session(store) as session:  # the colleague
+            triage.delete(session, resolve_actor(session, login=OPERATOR), pk)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form  # still open
+        assert form.query_one("#case-notes", TextArea).text.startswith("Called the client")
+        with Session(store) as session:
+            assert session.exec(select(Case)).all() == []
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is form and form.query_one("#case-notes", TextArea).text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TriageScreen)

@@ -6,6 +6,7 @@ caller or here), never a markup string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean, clean_line
 
 __all__ = [
@@ -152,22 +154,76 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(text)
 
 
+class ConfirmDiscard(ModalScreen[bool]):
+    """Asked when Esc would throw away text the operator typed."""
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Discard", id="discard.yes"),
+        Binding("escape,n", "dismiss(False)", "Keep editing", id="discard.no"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text("Discard what you typed?", style="bold"))
+            with Horizontal(classes="buttons"):
+                yield Button("Discard (y)", id="yes", variant="error")
+                yield Button("Keep editing (n)", id="no", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class _KeepsTypedWork:
+    """What a form with typed text does: it closes only once the service call made from it
+    has succeeded (a refusal is shown in the form, the text kept), and Esc on an edited form
+    asks first."""
+
+    submit_with: Callable[[Any], object] | None = None
+
+    def _edited(self) -> bool:
+        raise NotImplementedError
+
+    def _commit(self, result: Any) -> None:
+        screen: Any = self
+        if self.submit_with is not None:
+            try:
+                self.submit_with(result)
+            except InboxwatchError as exc:
+                screen.notify(clean_line(str(exc)), severity="error", markup=False,
+                              timeout=10)
+                return  # the form stays open, with everything typed in it
+        screen.dismiss(result)
+
+    def action_cancel(self) -> None:
+        screen: Any = self
+        if not self._edited():
+            screen.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                screen.dismiss(None)
+        screen.app.push_screen(ConfirmDiscard(), answered)
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFormResult:
     title: str
     notes: str
 
 
-class CaseForm(ModalScreen[CaseFormResult | None]):
+class CaseForm(_KeepsTypedWork, ModalScreen[CaseFormResult | None]):
     """Create a case from a message, prefilled from its sender, subject and body."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="case_form.cancel"),
+        Binding("escape", "cancel", "Cancel", id="case_form.cancel"),
         Binding("ctrl+s", "submit", "Create", id="case_form.submit"),
     ]
 
-    def __init__(self, *, title: str, client_email: str, client_name: str, notes: str) -> None:
+    def __init__(self, *, title: str, client_email: str, client_name: str, notes: str,
+                 submit: Callable[[CaseFormResult], object] | None = None) -> None:
         super().__init__()
+        self.submit_with = submit
         self.prefill = CaseFormResult(clean_line(title), clean(notes, max_chars=50_000))
         name, email = clean_line(client_name), clean_line(client_email)
         self.client = f"{name} <{email}>" if name else email
@@ -190,14 +246,18 @@ class CaseForm(ModalScreen[CaseFormResult | None]):
         if event.button.id == "create":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.action_cancel()
+
+    def _edited(self) -> bool:
+        return (self.query_one("#case-title", Input).value != self.prefill.title
+                or self.query_one("#case-notes", TextArea).text != self.prefill.notes)
 
     def action_submit(self) -> None:
         title = self.query_one("#case-title", Input).value.strip()
         if not title:
             self.notify("A case needs a title.", severity="error")
             return
-        self.dismiss(CaseFormResult(
+        self._commit(CaseFormResult(
             title=title,
             notes=self.query_one("#case-notes", TextArea).text,
         ))
@@ -255,17 +315,19 @@ class CaseUpdateResult:
     email_client: bool
 
 
-class CaseUpdateEditor(ModalScreen[CaseUpdateResult | None]):
+class CaseUpdateEditor(_KeepsTypedWork, ModalScreen[CaseUpdateResult | None]):
     """Write a case update: text prefilled from the message body, existing case files to
     attach, and whether to email the client."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="update.cancel"),
+        Binding("escape", "cancel", "Cancel", id="update.cancel"),
         Binding("ctrl+s", "submit", "Save", id="update.submit"),
     ]
 
-    def __init__(self, *, case_label: str, text: str, files: list[tuple[str, str, bool]]) -> None:
+    def __init__(self, *, case_label: str, text: str, files: list[tuple[str, str, bool]],
+                 submit: Callable[[CaseUpdateResult], object] | None = None) -> None:
         super().__init__()
+        self.submit_with = submit
         self.case_label = clean_line(case_label)
         self.text = clean(text, max_chars=50_000)
         self.files = files  # ("case_file:ID" | "attachment:ID", label, preselected)
@@ -289,14 +351,17 @@ class CaseUpdateEditor(ModalScreen[CaseUpdateResult | None]):
         if event.button.id == "save":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.action_cancel()
+
+    def _edited(self) -> bool:
+        return self.query_one("#update-text", TextArea).text != self.text
 
     def action_submit(self) -> None:
         text = self.query_one("#update-text", TextArea).text
         if not text.strip():
             self.notify("A case update needs some text.", severity="error")
             return
-        self.dismiss(CaseUpdateResult(
+        self._commit(CaseUpdateResult(
             text=text,
             files=[str(v) for v in self.query_one("#update-files", SelectionList).selected],
             email_client=self.query_one("#update-email", Checkbox).value,

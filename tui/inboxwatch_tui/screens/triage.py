@@ -317,12 +317,16 @@ class TriageScreen(Screen[None]):
         except InboxwatchError as exc:
             self.notify(clean_line(str(exc)), severity="error", markup=False, timeout=8)
             return False
+        self._done(said)
+        return True
+
+    def _done(self, said: str) -> None:
+        """After a service call succeeded: its sentence, and the list and detail again."""
         self.notify(said, markup=False)
         self.list.clear_selection()
         self.list.reload()
         self.detail.show_message(self.list.current_pk)
         self._update_status()
-        return True
 
     # -- actions ---------------------------------------------------------------------------
     def action_mark(self) -> None:
@@ -380,13 +384,17 @@ class TriageScreen(Screen[None]):
             return
         pk = detail.id
 
+        said: list[str] = []
+
+        def submit(form: CaseFormResult) -> None:  # in the form: a refusal keeps its text
+            said.append(self.service.create_case(pk, title=form.title, notes=form.notes))
+
         def submitted(form: CaseFormResult | None) -> None:
-            if form is not None:
-                self._run(lambda: self.service.create_case(pk, title=form.title,
-                                                           notes=form.notes))
+            if form is not None and said:
+                self._done(said[-1])
         self.app.push_screen(CaseForm(title=detail.subject, client_email=detail.from_addr,
                                       client_name=detail.from_name,
-                                      notes=detail.body_text), submitted)
+                                      notes=detail.body_text, submit=submit), submitted)
 
     def action_find_case(self) -> None:
         if not self._allowed("modify_inbound_message_status"):
@@ -422,13 +430,19 @@ class TriageScreen(Screen[None]):
                   + ("case file" if f.kind == "case_file" else "attachment of this message"),
                   False) for f in attachable]
 
+        said: list[str] = []
+
+        def submit(result: CaseUpdateResult) -> None:  # in the editor: a refusal keeps it
+            said.append(self.service.create_case_update(
+                pk, case_id, text=result.text, files=result.files,
+                email_client=result.email_client))
+
         def submitted(result: CaseUpdateResult | None) -> None:
-            if result is not None:
-                self._run(lambda: self.service.create_case_update(
-                    pk, case_id, text=result.text, files=result.files,
-                    email_client=result.email_client))
+            if result is not None and said:
+                self._done(said[-1])
         self.app.push_screen(CaseUpdateEditor(case_label=self.service.case_label(case_id),
-                                              text=detail.body_text, files=files), submitted)
+                                              text=detail.body_text, files=files,
+                                              submit=submit), submitted)
 
     def action_attachments(self) -> None:
         detail = self.detail.detail
