@@ -52,7 +52,7 @@ def test_two_processes_creating_one_store_both_succeed(tmp_path: Path) -> None:
     for n in range(8):
         url = f"sqlite:///{tmp_path / f'race{n}.db'}"
         both = [subprocess.Popen([*CREATE, url], stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+                for _ in range(3)]  # three at once: a wider race than two
         for proc in both:
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
@@ -73,3 +73,31 @@ def test_a_half_made_store_is_finished(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == \
             HEAD_REVISION
     engine.dispose()
+
+
+def test_wal_switch_waits_for_a_store_being_created(tmp_path: Path) -> None:
+    """SQLite answers the switch to WAL with "database is locked" at once, busy timeout or
+    not, while another process creates the store (what made one of two concurrent first
+    runs crash in CI): the switch is retried until the other is done."""
+    import sqlite3
+    import threading
+
+    from inboxwatch_storage.engine import _sqlite_on_connect
+
+    path = tmp_path / "new.db"
+    creator = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    creator.execute("BEGIN IMMEDIATE")
+    creator.execute("CREATE TABLE t (x)")
+    second = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        second.execute("PRAGMA busy_timeout=3000")
+        second.execute("PRAGMA journal_mode=WAL")  # the plain way fails at once
+    timer = threading.Timer(0.5, lambda: creator.execute("COMMIT"))
+    timer.start()
+    started = time.monotonic()
+    _sqlite_on_connect(second, None)
+    assert 0.3 < time.monotonic() - started < 5
+    assert second.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    timer.join()
+    creator.close()
+    second.close()

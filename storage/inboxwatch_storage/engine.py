@@ -218,11 +218,32 @@ def insert_ignoring_duplicates(table: Any, dialect: Any) -> Any:
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")  # first: the rest may wait
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Put the store in WAL mode (once: the mode is kept in the file). Switching needs the
+    file to itself, and SQLite answers "database is locked" at once, without its busy
+    handler, while another process holds it (two processes opening a new store together):
+    retried until the busy timeout."""
+    import sqlite3
+    import time
+
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 _FTS_DDL = [
