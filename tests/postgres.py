@@ -14,11 +14,15 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
+from inboxwatch_storage import open_engine
 from tests.dovecot import free_port
 
 
@@ -112,3 +116,37 @@ def psql_tool() -> str:
     found = _tool("psql")
     assert found is not None
     return found
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the cluster at ``server_url``, dropped afterwards: its URL."""
+    name = f"iw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_db(postgres_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the test cluster."""
+    with fresh_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A new store, once on SQLite and once on PostgreSQL: for claims about both."""
+    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" \
+        else request.getfixturevalue("pg_db")
+    engine = open_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

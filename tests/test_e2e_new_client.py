@@ -147,11 +147,13 @@ def test_a_client_created_from_their_first_mail_replies_onto_their_case(
             ("inbound", "unrelated_to_case", first.case_id)
 
         # 4. A known user who is not on the case answers the same email.
-        dovecot.append(user, [_mail(
-            sender=f"Jon Colleague <{COLLEAGUE}>", to=token_address,
-            subject=f"Re: {email['Subject']}", message_id="<j1@newclient.example>",
-            body="Mine is read-only too.\n\nJon",
-            headers={"In-Reply-To": sent_id, "References": sent_id})])
+        def jon_replies(message_id: str, body: str) -> None:
+            dovecot.append(user, [_mail(
+                sender=f"Jon Colleague <{COLLEAGUE}>", to=token_address,
+                subject=f"Re: {email['Subject']}", message_id=message_id, body=body,
+                headers={"In-Reply-To": sent_id, "References": sent_id})])
+
+        jon_replies("<j1@newclient.example>", "Mine is read-only too.\n\nJon")
         _run([*base, "poll"], capsys)
         jon = _message(db, "<j1@newclient.example>")
         assert (jon.disposition, jon.reason, jon.case_id) == \
@@ -159,11 +161,7 @@ def test_a_client_created_from_their_first_mail_replies_onto_their_case(
         why = " ".join(h["evidence"] for h in jon.explanation)
         assert COLLEAGUE in why
         _run([*base, "case", "add-participant", "--from-message", str(jon.id)], capsys)
-        dovecot.append(user, [_mail(
-            sender=f"Jon Colleague <{COLLEAGUE}>", to=token_address,
-            subject=f"Re: {email['Subject']}", message_id="<j2@newclient.example>",
-            body="Now it works for me as well.\n\nJon",
-            headers={"In-Reply-To": sent_id, "References": sent_id})])
+        jon_replies("<j2@newclient.example>", "Now it works for me as well.\n\nJon")
         _run([*base, "poll"], capsys)
         assert _message(db, "<j2@newclient.example>").disposition == "case_update"
 

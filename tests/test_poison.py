@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from inboxwatch.cli import main
@@ -71,34 +70,11 @@ def test_import_flags_the_poison_and_stores_the_mail_behind_it(
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('poison') / 's.db'}")
-        yield engine
-        engine.dispose()
-        return
-    server = request.getfixturevalue("postgres_url")
-    name = f"iw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_engine(server.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_the_poison_on_both_stores(any_store: Engine) -> None:
-    report = ingest(any_store, CTX, [RawMail(raw=POISON, origin="p"),
+def test_the_poison_on_both_stores(each_store: Engine) -> None:
+    report = ingest(each_store, CTX, [RawMail(raw=POISON, origin="p"),
                                      RawMail(raw=CLEAN, origin="c")], workers=1)
     assert (report.stored, report.malformed) == (2, 1)
-    with Session(any_store) as session:
+    with Session(each_store) as session:
         rows = session.exec(select(Message)).all()
         assert all(_no_invalid_text([r.subject, r.message_id, r.body_text, r.from_name,
                                      r.explanation, r.defects, r.links]) for r in rows)
@@ -122,14 +98,14 @@ def _hostile_mail(draw: st.DrawFn) -> bytes:
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(raws=st.lists(_hostile_mail(), min_size=1, max_size=4))
-def test_arbitrary_bytes_are_always_stored_as_text(any_store: Engine, raws: list[bytes]) -> None:
+def test_arbitrary_bytes_are_always_stored_as_text(each_store: Engine, raws: list[bytes]) -> None:
     """parse -> route -> classify -> store never raises, and every stored string is text."""
     marker = uuid.uuid4().hex
     mails = [RawMail(raw=raw + marker.encode() + bytes([i]), origin=f"h{i}")
              for i, raw in enumerate(raws)]
-    report = ingest(any_store, CTX, mails, workers=1)
+    report = ingest(each_store, CTX, mails, workers=1)
     assert report.stored + report.duplicates == len(mails)
-    with Session(any_store) as session:
+    with Session(each_store) as session:
         for pk in report.message_ids:
             row = session.get(Message, pk)
             assert row is not None

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from inboxwatch import triage
@@ -24,19 +21,6 @@ from inboxwatch_storage.schema import current_revision, head_revision
 from tests.triage_support import THREE_ATTACHMENTS, import_examples, make_admin
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
-
-
-@pytest.fixture
-def pg_db(postgres_url: str) -> Iterator[str]:
-    name = f"iw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_import_search_show_on_postgresql(pg_db: str, monkeypatch: pytest.MonkeyPatch,

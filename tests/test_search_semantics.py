@@ -4,11 +4,8 @@ becomes query syntax. One table of queries, run on both stores."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from inboxwatch.ingest import RawMail, ingest
@@ -50,35 +47,15 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          ) -> Iterator[tuple[Engine, dict[str, int]]]:
-    admin: Engine | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'store.db'}"
-    else:
-        server = request.getfixturevalue("postgres_url")
-        name = f"iw_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = server.rsplit("/", 1)[0] + f"/{name}"
-    engine = open_engine(url)
+@pytest.fixture
+def store(each_store: Engine) -> tuple[Engine, dict[str, int]]:
     raws = [RawMail(raw=(f"From: {sender}\r\nTo: support@helpdesk.example.com\r\n"
                          f"Subject: {subject}\r\nMessage-ID: <{key}@t.example>\r\n"
                          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
                          f"{body}\r\n").encode(), origin=key)
             for key, (sender, subject, body) in MAILS.items()]
-    report = ingest(engine, CTX, raws, workers=1)
-    ids = dict(zip(MAILS, report.message_ids, strict=True))
-    try:
-        yield engine, ids
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
+    report = ingest(each_store, CTX, raws, workers=1)
+    return each_store, dict(zip(MAILS, report.message_ids, strict=True))
 
 
 @pytest.mark.parametrize(("query", "expected"), QUERIES, ids=[q for q, _ in QUERIES])
@@ -99,12 +76,8 @@ def test_an_empty_search_is_no_filter(store: tuple[Engine, dict[str, int]]) -> N
 
 
 @pytest.mark.postgres
-def test_postgresql_search_uses_the_gin_index(postgres_url: str) -> None:
-    name = f"iw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_engine(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+def test_postgresql_search_uses_the_gin_index(pg_db: str) -> None:
+    engine = open_engine(pg_db)
     try:
         with engine.connect() as conn:
             found = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
@@ -118,6 +91,3 @@ def test_postgresql_search_uses_the_gin_index(postgres_url: str) -> None:
             assert PG_SEARCH_INDEX in plan, plan
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()

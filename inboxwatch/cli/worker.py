@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
@@ -173,12 +172,15 @@ def cmd_reprocess(ctx: Context, args: argparse.Namespace) -> int:
 STATUS_OK, STATUS_STALE, STATUS_CONFIG_ERROR, STATUS_AUTH_FAILED = 0, 1, 2, 3
 
 
+class StatusConfigError(InboxwatchError):
+    exit_code = STATUS_CONFIG_ERROR
+
+
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     try:
         config = ctx.config
-    except ConfigError as exc:
-        print(f"inboxwatch: error: {clean_line(str(exc))}", file=sys.stderr)
-        return STATUS_CONFIG_ERROR
+    except ConfigError as exc:  # one line from the CLI's error path, with status's own code
+        raise StatusConfigError(str(exc)) from None
     now = utcnow()
     rows: list[dict[str, object]] = []
     stale = False
