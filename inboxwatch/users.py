@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inboxwatch import identity
@@ -40,6 +41,7 @@ from inboxwatch.roles import (
     VIEW_INBOUND_MESSAGES,
     Actor,
 )
+from inboxwatch_storage.engine import insert_ignoring_duplicates
 from inboxwatch_storage.grants import sync_login
 from inboxwatch_storage.tables import Permission, Role, RolePermission, User, UserEmail, UserRole
 
@@ -119,22 +121,18 @@ def seed_roles(session: Session) -> None:
     """Make the permission, role and role-permission rows match the tables above.
 
     Idempotent and additive: running it again changes nothing; it never removes a role an
-    admin created. Flushes, does not commit.
+    admin created. Inserts that skip rows already there, so two processes seeding one new
+    store at once (two ``init``) both succeed. Does not commit.
     """
-    have_perms = set(session.exec(select(Permission.name)).all())
-    for name in PERMISSIONS:
-        if name not in have_perms:
-            session.add(Permission(name=name))
-    have_roles = {r.name: r for r in session.exec(select(Role)).all()}
-    for name, spec in BUILTIN_ROLES.items():
-        if name not in have_roles:
-            session.add(Role(name=name, description=spec.description))
-    session.flush()
-    have_links = {(rp.role, rp.permission) for rp in session.exec(select(RolePermission)).all()}
-    for name, spec in BUILTIN_ROLES.items():
-        for permission in sorted(spec.permissions):
-            if (name, permission) not in have_links:
-                session.add(RolePermission(role=name, permission=permission))
+    dialect = session.get_bind().dialect
+    for model, rows in (
+            (Permission, [{"name": name} for name in PERMISSIONS]),
+            (Role, [{"name": name, "description": spec.description}
+                    for name, spec in BUILTIN_ROLES.items()]),
+            (RolePermission, [{"role": name, "permission": permission}
+                              for name, spec in BUILTIN_ROLES.items()
+                              for permission in sorted(spec.permissions)])):
+        session.execute(insert_ignoring_duplicates(model.__table__, dialect), rows)  # type: ignore[union-attr]
     session.flush()
 
 
@@ -410,6 +408,13 @@ def bootstrap_first_admin(session: Session, login: str | None = None,
     """
     login = login or identity.current_login()
     _check_login(login)
+    try:
+        return _bootstrap(session, login, name)
+    except IntegrityError:  # another process made the first admin at the same moment
+        return None
+
+
+def _bootstrap(session: Session, login: str, name: str | None) -> UserInfo | None:
     with transaction(session):
         seed_roles(session)
         staff = session.exec(select(func.count()).select_from(User)

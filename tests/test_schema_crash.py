@@ -101,3 +101,27 @@ def test_wal_switch_waits_for_a_store_being_created(tmp_path: Path) -> None:
     timer.join()
     creator.close()
     second.close()
+
+
+def test_two_inits_at_once_both_succeed_with_one_first_admin(tmp_path: Path) -> None:
+    """Two ``inboxwatch init`` on one new store at once (the roles were seeded by both, the
+    second crashed on a duplicate permission): both exit 0, and there is one first admin."""
+    from sqlmodel import Session, select
+
+    from inboxwatch_storage.tables import User, UserRole
+
+    for n in range(6):
+        url = f"sqlite:///{tmp_path / f'init{n}.db'}"
+        env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / f"data{n}")}
+        both = [subprocess.Popen([*COMMAND, "--db", url, "--config",
+                                  str(tmp_path / f"c{n}.toml"), "init"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        for proc in both:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and "Traceback" not in err, err
+        engine = open_engine(url)
+        with Session(engine) as session:
+            admins = session.exec(select(UserRole).where(UserRole.role == "admin")).all()
+            assert len(admins) == 1 and len(session.exec(select(User)).all()) == 1
+        engine.dispose()
