@@ -34,10 +34,10 @@ from sqlmodel import Session, func, select
 
 from inboxwatch.config import load_config
 from inboxwatch.imap import connect
-from inboxwatch.ingest import shutdown_pool
 from inboxwatch.route import RoutingContext
 from inboxwatch.scheduler import WorkerService
 from inboxwatch.sync import poll_mailbox, sync_folder
+from inboxwatch.workers import shutdown_pool
 from inboxwatch_storage import open_engine
 from inboxwatch_storage.tables import Message
 from tests.dovecot import DEFAULT_PASSWORD, Dovecot, free_port, write_config
@@ -80,9 +80,9 @@ def raw_fetch(server: Dovecot, user: str, *, trace: bool = True) -> tuple[int, i
 
 def start_pool(workers: int | None) -> None:
     """Start every parser worker before timing (the pool starts them one by one, as needed)."""
-    from inboxwatch import ingest
+    from inboxwatch import workers as parser_workers
 
-    pool = ingest._pool(workers or ingest.default_workers())
+    pool = parser_workers.pool(workers or parser_workers.default_workers())
     for future in [pool.submit(time.sleep, 0.2) for _ in range(workers or os.cpu_count() or 1)]:
         future.result()
 
@@ -94,9 +94,9 @@ def process_cpu() -> float:
 
 def pool_cpu() -> float | None:
     """CPU seconds used so far by the parser workers (Linux: from /proc), or None."""
-    from inboxwatch import ingest
+    from inboxwatch import workers
 
-    pool = ingest._POOL
+    pool = workers._POOL
     pids = list(getattr(pool, "_processes", None) or {})
     total = 0.0
     try:

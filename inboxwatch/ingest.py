@@ -23,19 +23,14 @@ or is locked stops processing: that is an outage, retried by the next run.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
-import multiprocessing
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -47,6 +42,7 @@ from inboxwatch.analysis import Analysis, Decision, RoutingContext, analyze_batc
 from inboxwatch.explain import RuleHit, hits_to_json
 from inboxwatch.lookups import batch_lookups, delivery_key
 from inboxwatch.route import route_message
+from inboxwatch.workers import default_workers, pool, store_turn
 from inboxwatch_storage.bulk import chunked, insert_rows, known_shas, update_rows
 from inboxwatch_storage.queries import get_blobs, put_blobs
 from inboxwatch_storage.tables import Message, MessageAttachment, RawCapture, utcnow
@@ -177,93 +173,6 @@ def _known_uids(session: Session, mails: list[RawMail]) -> set[tuple[str | None,
     return found
 
 
-_POOL: ProcessPoolExecutor | None = None
-_LOG_LISTENER: QueueListener | None = None
-# In a worker: the lock its store transactions take turns with (one per pool). None in the
-# process that owns the pool, whose own (small) batches rely on the store's locking alone.
-_STORE_LOCK: Any = None
-
-
-def _pool(workers: int) -> Executor:
-    global _POOL, _LOG_LISTENER
-    if _POOL is not None and getattr(_POOL, "_broken", False):
-        # A worker died (killed, out of memory): a new pool, with a new store lock in case
-        # the dead one held it, instead of failing every later poll.
-        log.warning("a parser worker died; starting new workers")
-        shutdown_pool(wait=False)
-    if _POOL is None:
-        # spawn, not fork: the poller runs threads (scheduler, IDLE) and forking those is
-        # unsafe; and, unlike forkserver, the workers are our own children, so they can be
-        # told to die with us.
-        ctx = multiprocessing.get_context("spawn")
-        log_queue = ctx.Queue()
-        _LOG_LISTENER = QueueListener(log_queue, _Relay())
-        _LOG_LISTENER.start()
-        _POOL = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_worker_init,
-            initargs=(os.getpid(), ctx.Lock(), log_queue,
-                      logging.getLogger().getEffectiveLevel()))
-    return _POOL
-
-
-class _Relay(logging.Handler):
-    """Hands a worker's log record to this process's logger of the same name, so worker
-    logs go wherever this process's logging configuration sends them."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
-
-
-def _worker_init(parent_pid: int, store_lock: Any, log_queue: Any, log_level: int) -> None:
-    """Set up a worker: its logs go to the parent, its store transactions take turns, and it
-    exits when the process that owns the pool dies, even by SIGKILL (no orphaned workers
-    after a crashed poll).
-
-    A watchdog thread, not ``prctl(PR_SET_PDEATHSIG)``: Linux sends that signal when the
-    parent *thread* that spawned the worker ends, and workers are spawned from whichever
-    thread first needs them (a poll's processing thread in ``inboxwatch run``), so they would
-    die with it and leave the pool broken for the next poll.
-    """
-    global _STORE_LOCK
-    if os.getppid() != parent_pid:  # the parent died before we got here
-        os._exit(0)
-
-    def watchdog() -> None:
-        import time
-
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
-    _STORE_LOCK = store_lock
-    root = logging.getLogger()
-    root.handlers[:] = [QueueHandler(log_queue)]
-    root.setLevel(log_level)
-    # Load the content model now, then take everything loaded so far out of the garbage
-    # collector's sight: its full collections walked that whole heap again and again (in a
-    # process doing the same work, GC took 0.14 ms a message, 0.05 ms with it frozen).
-    from inboxwatch.classify import base_model
-
-    base_model()
-    gc.collect()
-    gc.freeze()
-
-
-def shutdown_pool(*, wait: bool = True) -> None:
-    global _POOL, _LOG_LISTENER
-    if _POOL is not None:
-        _POOL.shutdown(wait=wait, cancel_futures=True)
-        _POOL = None
-    if _LOG_LISTENER is not None:
-        _LOG_LISTENER.stop()
-        _LOG_LISTENER = None
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def process_pending(
     engine: Engine, ctx: RoutingContext, *, workers: int | None = None,
     batch_size: int = BATCH_SIZE, limit: int | None = None,
@@ -309,7 +218,7 @@ def process_pending(
             if url is None or (len(ids) < INLINE_THRESHOLD and not in_flight):
                 finished(len(ids), _process_batch(engine, ctx, ids))
                 continue
-            in_flight.append((len(ids), _pool(workers).submit(_process_in_worker, url, ctx,
+            in_flight.append((len(ids), pool(workers).submit(_process_in_worker, url, ctx,
                                                                ids)))
         if not in_flight:
             return report
@@ -375,7 +284,7 @@ def _process_batch(engine: Engine, ctx: RoutingContext, ids: list[int]) -> Inges
 def _analyse_and_store(engine: Engine, ctx: RoutingContext, batch: list[_Pending],
                        ) -> IngestReport:
     analyses = analyze_batch([(p.raw, p.header_only) for p in batch], ctx.settings)
-    with _STORE_LOCK if _STORE_LOCK is not None else nullcontext():
+    with store_turn():
         return _store_pending(engine, batch, analyses, ctx)
 
 
@@ -401,7 +310,7 @@ def _quarantine(engine: Engine, pending: _Pending, exc: BaseException) -> Ingest
             sender = parsed.from_addr
         except Exception:  # noqa: BLE001 - the parser may be what failed
             message_id, subject, sender = None, "", None
-        with _STORE_LOCK if _STORE_LOCK is not None else nullcontext(), \
+        with store_turn(), \
                 Session(engine) as session:
             capture_row = session.get(RawCapture, pending.id)
             if capture_row is None or capture_row.processed_at is not None:

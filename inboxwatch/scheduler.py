@@ -49,7 +49,6 @@ from sqlalchemy import Engine
 from inboxwatch.config import Config, MailboxConfig
 from inboxwatch.errors import AuthenticationFailed, InboxwatchError
 from inboxwatch.imap import CONNECTION_ERRORS, ConnectionLost, MailboxConnection, connect
-from inboxwatch.ingest import shutdown_pool
 from inboxwatch.lease import Lease, LeaseHeld, acquire_lease, new_owner_id
 from inboxwatch.notify import deliver_pending
 from inboxwatch.roles import Actor
@@ -63,6 +62,7 @@ from inboxwatch.sync import (
     record_poll_failure,
     sync_folder,
 )
+from inboxwatch.workers import shutdown_pool
 from inboxwatch_storage.tables import utcnow
 
 __all__ = [

@@ -53,8 +53,9 @@ def test_pool_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
 
     from sqlmodel import Session
 
-    from inboxwatch.ingest import INLINE_THRESHOLD, RawMail, capture, process_pending, shutdown_pool
+    from inboxwatch.ingest import INLINE_THRESHOLD, RawMail, capture, process_pending
     from inboxwatch.route import RoutingContext
+    from inboxwatch.workers import shutdown_pool
     from inboxwatch_storage import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
@@ -102,9 +103,10 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
     with a broken pool."""
     from sqlmodel import Session, func, select
 
-    from inboxwatch import ingest
-    from inboxwatch.ingest import RawMail, capture, process_pending, shutdown_pool
+    from inboxwatch import workers
+    from inboxwatch.ingest import RawMail, capture, process_pending
     from inboxwatch.route import RoutingContext
+    from inboxwatch.workers import shutdown_pool
     from inboxwatch_storage import open_engine
     from inboxwatch_storage.tables import Message, RawCapture
 
@@ -120,7 +122,7 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
 
     try:
         assert backlog(0, 450) == 450
-        pool = ingest._POOL
+        pool = workers._POOL
         assert pool is not None
         victim = next(iter(pool._processes))  # type: ignore[attr-defined]
         os.kill(victim, signal.SIGKILL)
@@ -130,7 +132,7 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
         while time.monotonic() < deadline and not getattr(pool, "_broken", False):
             time.sleep(0.05)  # until the pool has noticed the death
         assert backlog(1000, 300) == 300
-        assert ingest._POOL is not pool
+        assert workers._POOL is not pool
     finally:
         shutdown_pool()
     with Session(engine) as session:
@@ -143,11 +145,11 @@ def test_workers_store_their_batches_and_a_dead_worker_is_replaced(tmp_path: Pat
 def test_a_worker_logs_through_this_process(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from inboxwatch.ingest import _pool, shutdown_pool
+    from inboxwatch.workers import pool, shutdown_pool
 
     caplog.set_level(logging.INFO)
     try:
-        _pool(2).submit(logging.getLogger("inboxwatch.probe").warning,
+        pool(2).submit(logging.getLogger("inboxwatch.probe").warning,
                         "from a worker").result(timeout=60)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not [

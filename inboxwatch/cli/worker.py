@@ -93,7 +93,7 @@ def cmd_poll(ctx: Context, args: argparse.Namespace) -> int:
             results.append(poll_mailbox(mailbox, engine, routing, stop=stop,
                                         workers=args.workers, log_errors=False))
     finally:
-        from inboxwatch.ingest import shutdown_pool
+        from inboxwatch.workers import shutdown_pool
 
         shutdown_pool()
     if ctx.json:
