@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -55,8 +56,17 @@ def corpus_messages(count: int) -> tuple[list[bytes], int]:
     raws = [p.read_bytes() for p in files]
     out = []
     for n, raw in zip(range(count), itertools.cycle(raws), strict=False):
+        cycle = n // len(raws)
+        if cycle:
+            # A copy gets a Message-ID of its own, or routing would file it as the same
+            # mail delivered again (one item, no new message) and the figures would be of
+            # duplicates.
+            raw = _MESSAGE_ID.sub(rb"\1<copy" + str(cycle).encode() + rb".", raw, count=1)
         out.append(f"X-Bench-Seq: {n}\r\n".encode() + raw)
     return out, len(files)
+
+
+_MESSAGE_ID = re.compile(rb"(?im)^(message-id:[ \t]*)<")
 
 
 def raw_fetch(server: Dovecot, user: str, *, trace: bool = True) -> tuple[int, int, float]:
