@@ -15,9 +15,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from inboxwatch.roles import Actor
-from inboxwatch_storage.tables import AuditEntry
+from inboxwatch_storage.tables import AuditEntry, Message
 
-__all__ = ["AuditInfo", "audit_trail", "record_audit"]
+__all__ = ["AuditInfo", "audit_trail", "message_snapshot", "record_audit"]
+
+
+def message_snapshot(m: Message) -> dict[str, Any]:
+    """The part of a message's state an audit entry records before and after a change."""
+    return {"status": m.status, "category": m.category, "case_id": m.case_id,
+            "deleted": m.deleted_at is not None}
 
 
 def record_audit(

@@ -1,13 +1,14 @@
 """The exceptions that end a command, each carrying its exit code (docs/product.md).
 
 0 ok · 1 error · 2 usage · 3 authentication failed · 4 server unreachable · 5 permission
-denied. The message is one line, phrased for the person who has to fix it.
+denied · 6 changed by someone else since it was read. The message is one line, phrased for the person who has to fix it.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AuthenticationFailed",
+    "Conflict",
     "InboxwatchError",
     "NotFound",
     "PermissionDenied",
@@ -45,3 +46,10 @@ class PermissionDenied(InboxwatchError):
 
 class NotFound(InboxwatchError):
     exit_code = 1
+
+
+class Conflict(InboxwatchError):
+    """The message changed after the operator read it (its version moved on): the action
+    was refused whole, and the message says who changed what, and when."""
+
+    exit_code = 6

@@ -26,11 +26,13 @@ from inboxwatch_storage.queries import (
     get_blob,
     list_messages,
     position_of,
+    versions_matching,
 )
 from inboxwatch_storage.tables import Message, RawCapture
 
 __all__ = ["AttachmentInfo", "Delivery", "MessageDetail", "count_inbound", "deliveries_of",
-           "list_inbound", "message_detail", "position_inbound", "raw_message"]
+           "list_inbound", "message_detail", "position_inbound", "raw_message",
+           "versions_inbound"]
 
 PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
                     "with credentials.")
@@ -107,6 +109,7 @@ class MessageDetail:
     explanation: list[RuleHit]
     attachments: list[AttachmentInfo] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    version: int = 1  # what an action on it says it saw: ID@VERSION (compare-and-set)
 
     @property
     def warnings(self) -> list[str]:
@@ -125,7 +128,7 @@ class MessageDetail:
     def summary_fields(self) -> list[tuple[str, str]]:
         sender = f"{self.from_name} <{self.from_addr}>" if self.from_name else self.from_addr
         rows = [
-            ("Message", str(self.id)),
+            ("Message", f"{self.id} (version {self.version})"),
             ("From", sender),
             ("To", ", ".join(self.to_addrs)),
         ]
@@ -166,6 +169,7 @@ class MessageDetail:
             "header_only": self.header_only, "size": self.size, "deleted": self.deleted,
             "warnings": self.warnings, "body": self.body_text,
             "deliveries": [d.to_json() for d in self.deliveries],
+            "version": self.version,
         }
 
 
@@ -183,6 +187,14 @@ def position_inbound(session: Session, actor: Actor, flt: MessageFilter, message
     """Where a message is in the list for ``flt`` (needs ``view_inbound_messages``)."""
     actor.require(VIEW_INBOUND_MESSAGES)
     return position_of(session, flt, message_pk, sort=sort, descending=descending)
+
+
+def versions_inbound(session: Session, actor: Actor, flt: MessageFilter, *,
+                     limit: int) -> dict[int, int]:
+    """Id -> version of the messages matching ``flt``, for a bulk action by filter (needs
+    ``view_inbound_messages``: an action may only be aimed at mail its actor may see)."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    return versions_matching(session, flt, limit=limit)
 
 
 def count_inbound(session: Session, actor: Actor, flt: MessageFilter) -> int:
@@ -225,6 +237,7 @@ def message_detail(session: Session, actor: Actor, message_pk: int) -> MessageDe
             for a in attachments_of(session, m.id)
         ],
         deliveries=deliveries_of(session, m.id),
+        version=m.version,
     )
 
 

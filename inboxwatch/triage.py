@@ -21,18 +21,17 @@ Signature style: ``action(session, actor, ...)``; the actor comes from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
-from inboxwatch.audit import record_audit
+from inboxwatch.audit import message_snapshot, record_audit
 from inboxwatch.cases import CaseFileInfo, CaseInfo, CaseStore, CaseUpdateInfo, LocalCaseStore
+from inboxwatch.conflicts import check_unchanged
 from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.purge import DEFAULT_RETENTION_DAYS, PurgeReport, purge
 from inboxwatch.quotes import reply_text
 from inboxwatch.roles import (
     CREATE_CASE,
@@ -52,14 +51,10 @@ from inboxwatch.users import (
 from inboxwatch_storage.queries import attachments_of
 from inboxwatch_storage.tables import (
     STATUS_VALUES,
-    Blob,
-    CaseFile,
-    CaseUpdate,
+    AuditEntry,
     ClassifierFeedback,
     Message,
     MessageAttachment,
-    Outbox,
-    RawCapture,
     utcnow,
 )
 
@@ -82,10 +77,11 @@ __all__ = [
     "mark_many",
     "mark_not_spam",
     "purge",
+    "restore_statuses",
     "undelete",
+    "undelete_many",
 ]
 
-DEFAULT_RETENTION_DAYS = 30
 DELETE_LABELS = ("spam", "phishing")
 
 
@@ -98,22 +94,12 @@ class MessageState:
     category: str
     case_id: int | None
     deleted: bool
+    version: int = 1
+    previous_status: str = ""  # before the action (what an undo of a mark puts back)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "category": self.category,
-                "case_id": self.case_id, "deleted": self.deleted}
-
-
-@dataclass(frozen=True, slots=True)
-class PurgeReport:
-    """What :func:`purge` removed for good."""
-
-    purged: tuple[int, ...]
-    cutoff: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {"purged": list(self.purged), "count": len(self.purged),
-                "cutoff": self.cutoff.isoformat()}
+                "case_id": self.case_id, "deleted": self.deleted, "version": self.version}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,27 +124,25 @@ class AttachableFile:
 
 def _state(m: Message) -> MessageState:
     assert m.id is not None
-    return MessageState(m.id, m.status, m.category, m.case_id, m.deleted_at is not None)
+    return MessageState(m.id, m.status, m.category, m.case_id, m.deleted_at is not None,
+                        m.version)
 
 
-def _snapshot(m: Message) -> dict[str, Any]:
-    return {"status": m.status, "category": m.category, "case_id": m.case_id,
-            "deleted": m.deleted_at is not None}
-
-
-def _live_message(session: Session, message_pk: int) -> Message:
-    """The message, or NotFound if it does not exist or was deleted."""
+def _live_message(session: Session, message_pk: int, seen: int | None = None) -> Message:
+    """The message, or NotFound if it does not exist or was deleted; Conflict if it is no
+    longer the version ``seen`` the operator read (None: whatever it is now)."""
     m = session.get(Message, message_pk)
     if m is None:
         raise NotFound(f"message {message_pk} does not exist")
+    check_unchanged(session, m, seen)
     if m.deleted_at is not None:
         raise NotFound(f"message {message_pk} was deleted (restore it with "
                        f"`inboxwatch undelete {message_pk}`)")
     return m
 
 
-def _inbound_message(session: Session, message_pk: int) -> Message:
-    m = _live_message(session, message_pk)
+def _inbound_message(session: Session, message_pk: int, seen: int | None = None) -> Message:
+    m = _live_message(session, message_pk, seen)
     if m.disposition != "inbound":
         raise UsageError(f"message {message_pk} is an auto case update of case "
                          f"#{m.case_id}, not an inbound message to triage")
@@ -179,7 +163,7 @@ def _save_audited(session: Session, actor: Actor, action: str, m: Message,
     session.add(m)
     session.flush()
     record_audit(session, actor, action, message_pk=m.id, case_id=m.case_id,
-                 before=before, after=_snapshot(m), detail=detail)
+                 before=before, after=message_snapshot(m), detail=detail)
     return _state(m)
 
 
@@ -214,7 +198,7 @@ def _queue_case_update_email(session: Session, case_update_id: int,
 def create_case(
     session: Session, actor: Actor, *, from_message: int | None = None,
     title: str | None = None, client_email: str | None = None, notes: str | None = None,
-    store: CaseStore | None = None, activate_client: bool = True,
+    store: CaseStore | None = None, activate_client: bool = True, seen: int | None = None,
 ) -> CaseInfo:
     """Create a case (needs ``create_case``).
 
@@ -233,7 +217,7 @@ def create_case(
     store = store or LocalCaseStore(session)
     with transaction(session):
         if from_message is not None:
-            m = _inbound_message(session, from_message)
+            m = _inbound_message(session, from_message, seen)
             if m.case_id is not None:
                 raise UsageError(f"message {from_message} is already linked to case "
                                  f"#{m.case_id}: make a case update instead")
@@ -242,7 +226,7 @@ def create_case(
                                  "`case create --title T --client EMAIL` and link it")
             client_id, activated = _case_client(session, m.from_addr, m.from_name,
                                                 activate_client)
-            before = _snapshot(m)
+            before = message_snapshot(m)
             case = store.create(title=title or m.subject or "(no subject)",
                                 client_id=client_id,
                                 notes=reply_text(m.body_text).text if notes is None else notes,
@@ -255,7 +239,7 @@ def create_case(
             session.add(m)
             session.flush()
             record_audit(session, actor, "create_case", message_pk=m.id, case_id=case.number,
-                         before=before, after=_snapshot(m),
+                         before=before, after=message_snapshot(m),
                          detail=f"case #{case.number} from message {m.id}; "
                                 f"{len(files)} file(s)" + _activated_note(activated, m.from_addr))
             return replace(case, client_activated=activated)
@@ -361,21 +345,21 @@ def add_participant(session: Session, actor: Actor, case_number: int | None = No
 
 
 def link_case(session: Session, actor: Actor, message_pk: int, case_number: int,
-              store: CaseStore | None = None) -> MessageState:
+              store: CaseStore | None = None, *, seen: int | None = None) -> MessageState:
     """Link an inbound message to an existing case (needs
     ``modify_inbound_message_status``). The status is unchanged: a case update made from
     the message closes it. Re-linking to another case is allowed and audited."""
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     store = store or LocalCaseStore(session)
     with transaction(session):
-        m = _inbound_message(session, message_pk)
+        m = _inbound_message(session, message_pk, seen)
         _case_or_fail(store, case_number)
-        before = _snapshot(m)
+        before = message_snapshot(m)
         m.case_id = case_number
         session.add(m)
         session.flush()
         record_audit(session, actor, "link_case", message_pk=m.id, case_id=case_number,
-                     before=before, after=_snapshot(m))
+                     before=before, after=message_snapshot(m))
         state = _state(m)
     return state
 
@@ -408,6 +392,7 @@ def create_case_update(
     text: str | None = None, file_names: Sequence[str] = (),
     case_file_ids: Sequence[int] = (), attachment_ids: Sequence[int] = (),
     email_client: bool = False, system: Any | None = None, store: CaseStore | None = None,
+    seen: int | None = None,
 ) -> CaseUpdateInfo:
     """Add an update to a case (needs ``create_case_update``).
 
@@ -426,7 +411,7 @@ def create_case_update(
         _case_or_fail(store, case_number)
         m: Message | None = None
         if from_message is not None:
-            m = _inbound_message(session, from_message)
+            m = _inbound_message(session, from_message, seen)
             if m.case_id is None:
                 raise UsageError(f"message {from_message} is not linked to a case: link it "
                                  f"first (`inboxwatch case link {from_message} {case_number}`)")
@@ -439,7 +424,7 @@ def create_case_update(
             raise UsageError("a case update needs text (--text, or --from-message with a body)")
         file_ids = _choose_files(session, store, case_number, m, file_names, case_file_ids,
                                  attachment_ids)
-        before = _snapshot(m) if m is not None else {}
+        before = message_snapshot(m) if m is not None else {}
         update = store.add_update(case_number, text=body, author_id=actor.user_id,
                                   file_ids=file_ids,
                                   source_message_pk=m.id if m is not None else None)
@@ -455,7 +440,7 @@ def create_case_update(
                 update = refreshed
         record_audit(session, actor, "create_case_update",
                      message_pk=m.id if m is not None else None, case_id=case_number,
-                     before=before, after=_snapshot(m) if m is not None else {},
+                     before=before, after=message_snapshot(m) if m is not None else {},
                      detail=f"case update {update.id}; files "
                             f"{[f.name for f in update.files]}; emailed {email_client}")
     return update
@@ -502,39 +487,46 @@ def _choose_files(session: Session, store: CaseStore, case_number: int, m: Messa
 # ------------------------------------------------------------------------------ messages
 
 
-def mark(session: Session, actor: Actor, message_pk: int, status: str) -> MessageState:
-    """Set an inbound message's status (needs ``modify_inbound_message_status``)."""
-    return mark_many(session, actor, [message_pk], status)[0]
+def mark(session: Session, actor: Actor, message_pk: int, status: str, *,
+         seen: int | None = None) -> MessageState:
+    """Set an inbound message's status (needs ``modify_inbound_message_status``); refused
+    when it is no longer the version ``seen``."""
+    return mark_many(session, actor, [message_pk], status,
+                     seen=None if seen is None else {message_pk: seen})[0]
 
 
 def mark_many(session: Session, actor: Actor, message_pks: Sequence[int],
-              status: str) -> list[MessageState]:
+              status: str, *, seen: Mapping[int, int] | None = None) -> list[MessageState]:
     """Set the status of several inbound messages in one transaction: all of them, or none
-    (the first that cannot be marked is named, and nothing has changed)."""
+    (the first that cannot be marked is named, and nothing has changed). ``seen``: the
+    version each was read at; one that changed since refuses the whole action."""
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     if status not in STATUS_VALUES:
         raise UsageError(f"unknown status {status!r} (statuses: {', '.join(STATUS_VALUES)})")
     with transaction(session):
         states = []
         for pk in dict.fromkeys(message_pks):
-            m = _inbound_message(session, pk)
-            before = _snapshot(m)
+            m = _inbound_message(session, pk, (seen or {}).get(pk))
+            before = message_snapshot(m)
             _set_status(m, status)
-            states.append(_save_audited(session, actor, "mark", m, before))
+            states.append(replace(_save_audited(session, actor, "mark", m, before),
+                                  previous_status=before["status"]))
         return states
 
 
 def delete(session: Session, actor: Actor, message_pk: int, *,
-           as_label: str | None = None) -> MessageState:
+           as_label: str | None = None, seen: int | None = None) -> MessageState:
     """Soft-delete a message (needs ``delete_inbound_message``): hidden from lists,
     restorable with :func:`undelete` until :func:`purge` removes it after the retention
     period. ``as_label="spam"|"phishing"`` also sets the category and teaches the
     classifier."""
-    return delete_many(session, actor, [message_pk], as_label=as_label)[0]
+    return delete_many(session, actor, [message_pk], as_label=as_label,
+                       seen=None if seen is None else {message_pk: seen})[0]
 
 
 def delete_many(session: Session, actor: Actor, message_pks: Sequence[int], *,
-                as_label: str | None = None) -> list[MessageState]:
+                as_label: str | None = None,
+                seen: Mapping[int, int] | None = None) -> list[MessageState]:
     """:func:`delete` for several messages in one transaction: all of them, or none."""
     actor.require(DELETE_INBOUND_MESSAGE)
     if as_label is not None and as_label not in DELETE_LABELS:
@@ -542,8 +534,8 @@ def delete_many(session: Session, actor: Actor, message_pks: Sequence[int], *,
     with transaction(session):
         states = []
         for pk in dict.fromkeys(message_pks):
-            m = _live_message(session, pk)
-            before = _snapshot(m)
+            m = _live_message(session, pk, (seen or {}).get(pk))
+            before = message_snapshot(m)
             m.deleted_at = utcnow()
             m.deleted_by = actor.user_id
             m.deleted_label = as_label
@@ -555,91 +547,91 @@ def delete_many(session: Session, actor: Actor, message_pks: Sequence[int], *,
         return states
 
 
-def undelete(session: Session, actor: Actor, message_pk: int) -> MessageState:
+def undelete(session: Session, actor: Actor, message_pk: int, *,
+             seen: int | None = None) -> MessageState:
     """Restore a soft-deleted message (needs ``delete_inbound_message``)."""
+    return undelete_many(session, actor, [message_pk],
+                         seen=None if seen is None else {message_pk: seen})[0]
+
+
+def undelete_many(session: Session, actor: Actor, message_pks: Sequence[int], *,
+                  seen: Mapping[int, int] | None = None) -> list[MessageState]:
+    """Restore soft-deleted messages in one transaction, all or none (needs
+    ``delete_inbound_message``). A message deleted as spam or phishing gets back the
+    category it had before, and the lesson that delete taught the classifier is withdrawn."""
     actor.require(DELETE_INBOUND_MESSAGE)
     with transaction(session):
-        m = session.get(Message, message_pk)
-        if m is None:
-            raise NotFound(f"message {message_pk} does not exist (purged or never stored)")
-        if m.deleted_at is None:
-            raise UsageError(f"message {message_pk} is not deleted")
-        before = _snapshot(m)
-        m.deleted_at = None
-        m.deleted_by = None
-        m.deleted_label = None
-        return _save_audited(session, actor, "undelete", m, before)
+        states = []
+        for pk in dict.fromkeys(message_pks):
+            m = session.get(Message, pk)
+            if m is None:
+                raise NotFound(f"message {pk} does not exist (purged or never stored)")
+            check_unchanged(session, m, (seen or {}).get(pk))
+            if m.deleted_at is None:
+                raise UsageError(f"message {pk} is not deleted")
+            before = message_snapshot(m)
+            detail = ""
+            if m.deleted_label is not None:
+                m.category = _category_before_delete(session, pk) or m.category
+                withdrawn = _unlearn(session, pk, m.deleted_label)
+                detail = f"category {m.category} again; lesson {m.deleted_label} " + \
+                    ("withdrawn" if withdrawn else "already gone")
+            m.deleted_at = None
+            m.deleted_by = None
+            m.deleted_label = None
+            states.append(_save_audited(session, actor, "undelete", m, before, detail=detail))
+        return states
 
 
-def mark_not_spam(session: Session, actor: Actor, message_pk: int) -> MessageState:
+def restore_statuses(session: Session, actor: Actor, statuses: Mapping[int, str], *,
+                     seen: Mapping[int, int] | None = None) -> list[MessageState]:
+    """Put messages back to the status each had (an undo of :func:`mark_many`, whose
+    messages may each have had another status): one transaction, all or none."""
+    actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
+    for status in statuses.values():
+        if status not in STATUS_VALUES:
+            raise UsageError(f"unknown status {status!r}")
+    with transaction(session):
+        states = []
+        for pk, status in statuses.items():
+            m = _inbound_message(session, pk, (seen or {}).get(pk))
+            before = message_snapshot(m)
+            _set_status(m, status)
+            states.append(_save_audited(session, actor, "mark", m, before, detail="undo"))
+        return states
+
+
+def _category_before_delete(session: Session, message_pk: int) -> str | None:
+    entry = session.exec(select(AuditEntry).where(
+        AuditEntry.message_pk == message_pk, AuditEntry.action == "delete")
+        .order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    category = entry.before.get("category") if entry is not None else None
+    return category if isinstance(category, str) else None
+
+
+def _unlearn(session: Session, message_pk: int, label: str) -> bool:
+    """Withdraw the newest lesson ``label`` taught on a message; False if there was none."""
+    row = session.exec(select(ClassifierFeedback).where(
+        ClassifierFeedback.message_pk == message_pk, ClassifierFeedback.label == label)
+        .order_by(col(ClassifierFeedback.id).desc()).limit(1)).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def mark_not_spam(session: Session, actor: Actor, message_pk: int, *,
+                  seen: int | None = None) -> MessageState:
     """An operator's "this is not spam" (needs ``modify_inbound_message_status``): the
     category becomes ``normal``, a phishing-raised ``needs_attention`` goes back to
     ``awaiting_review``, and the classifier learns ``ham``."""
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     with transaction(session):
-        m = _inbound_message(session, message_pk)
-        before = _snapshot(m)
+        m = _inbound_message(session, message_pk, seen)
+        before = message_snapshot(m)
         if m.category == "phishing" and m.status == "needs_attention":
             _set_status(m, "awaiting_review")
         m.category = "normal"
         _learn(session, m, "ham", actor)
         return _save_audited(session, actor, "mark_not_spam", m, before)
-
-
-def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETENTION_DAYS,
-          now: datetime | None = None) -> PurgeReport:
-    """Remove for good the messages soft-deleted more than ``older_than_days`` ago (needs
-    ``delete_inbound_message``).
-
-    Gone: the message row, its attachment rows, its capture-journal rows, the operator
-    feedback on it, and every blob that nothing else uses. Kept: the audit entries (one
-    more per purged message), case files copied from it (their bytes too), case updates
-    made from it. Messages that are not deleted are never touched.
-    """
-    actor.require(DELETE_INBOUND_MESSAGE)
-    if older_than_days < 0:
-        raise UsageError("--older-than must be 0 days or more")
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
-    with transaction(session):
-        doomed = list(session.exec(select(Message).where(
-            col(Message.deleted_at).is_not(None), col(Message.deleted_at) <= cutoff)).all())
-        ids = [m.id for m in doomed if m.id is not None]
-        if not ids:
-            return PurgeReport((), cutoff)
-        shas = {m.sha256 for m in doomed}
-        shas |= set(session.exec(select(MessageAttachment.sha256).where(
-            col(MessageAttachment.message_pk).in_(ids))).all())
-        for m in doomed:
-            record_audit(session, actor, "purge", message_pk=m.id, case_id=m.case_id,
-                         before=_snapshot(m), after={"purged": True},
-                         detail=f"deleted {m.deleted_at}; {m.from_addr} | {m.subject[:200]}")
-        session.execute(sql_update(CaseFile).where(col(CaseFile.source_message_pk).in_(ids))
-                        .values(source_message_pk=None, source_attachment_id=None))
-        session.execute(sql_update(Outbox).where(col(Outbox.message_pk).in_(ids))
-                        .values(message_pk=None))
-        session.execute(sql_update(RawCapture).where(col(RawCapture.message_pk).in_(ids))
-                        .values(message_pk=None))
-        session.execute(sql_delete(RawCapture).where(col(RawCapture.sha256).in_(
-            [m.sha256 for m in doomed])))
-        session.execute(sql_delete(ClassifierFeedback).where(
-            col(ClassifierFeedback.message_pk).in_(ids)))
-        session.execute(sql_delete(MessageAttachment).where(
-            col(MessageAttachment.message_pk).in_(ids)))
-        session.execute(sql_update(CaseUpdate).where(col(CaseUpdate.source_message_pk)
-                                                     .in_(ids)).values(source_message_pk=None))
-        for m in doomed:
-            session.delete(m)
-        session.flush()
-        for sha in shas:
-            if not _blob_in_use(session, sha):
-                session.execute(sql_delete(Blob).where(col(Blob.sha256) == sha))
-        report = PurgeReport(tuple(sorted(ids)), cutoff)
-    return report
-
-
-def _blob_in_use(session: Session, sha256: str) -> bool:
-    for column in (Message.sha256, MessageAttachment.sha256, CaseFile.sha256,
-                   RawCapture.sha256):
-        if session.exec(select(column).where(column == sha256).limit(1)).first() is not None:
-            return True
-    return False

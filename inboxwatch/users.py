@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from inboxwatch import identity
 from inboxwatch.audit import record_audit
-from inboxwatch.errors import InboxwatchError, NotFound, PermissionDenied, UsageError
+from inboxwatch.errors import Conflict, InboxwatchError, NotFound, PermissionDenied, UsageError
 from inboxwatch.roles import (
     BUILTIN_ROLES,
     DEFAULT_CONTACT_ROLE,
@@ -98,10 +98,20 @@ class UserInfo:
 
 @contextmanager
 def transaction(session: Session) -> Iterator[None]:
-    """One service action = one transaction: commit at the end, roll back on any error."""
+    """One service action = one transaction: commit at the end, roll back on any error.
+
+    A message a colleague changed between our read and our write (its version moved on:
+    the UPDATE matched no row) is a :class:`~inboxwatch.errors.Conflict`."""
+    from sqlalchemy.orm.exc import StaleDataError
+
     try:
         yield
         session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("a message changed while this action saved it (a colleague acted "
+                       "on it at the same moment); nothing was done: look at it again and "
+                       "retry") from exc
     except BaseException:
         session.rollback()
         raise

@@ -66,7 +66,8 @@ def test_case_workflow(cli, engine: Engine, routing: RoutingContext, tmp_path) -
     assert as_json(out)["status"] == "needs_attention"
     code, out, _ = cli("--json", "delete", str(ids[PLAIN_QUESTION]), "--as-spam")
     assert as_json(out) == {"id": ids[PLAIN_QUESTION], "status": "needs_attention",
-                            "category": "spam", "case_id": None, "deleted": True}
+                            "category": "spam", "case_id": None, "deleted": True,
+                            "version": 3}
     assert cli("undelete", str(ids[PLAIN_QUESTION]))[0] == 0
     code, out, _ = cli("--json", "purge", "--older-than", "30")
     assert code == 0 and as_json(out)["count"] == 0
@@ -145,3 +146,45 @@ def test_mark_and_delete_several_at_once_all_or_none(cli, engine: Engine,
         deleted = [session.get(Message, int(i)) for i in ids]
         assert [m.deleted_at is not None for m in deleted] == [True, True, False]  # type: ignore[union-attr]
         assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "delete")).all()) == 2
+
+
+def test_id_at_version_refuses_a_message_changed_since(cli, engine: Engine,
+                                                       routing: RoutingContext,
+                                                       tmp_path) -> None:
+    """``mark ID@VERSION`` acts only on the version read; a colleague's change since is
+    refused with exit 6 and who changed what; nothing changes."""
+    ids = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION)
+    assert cli("--config", str(tmp_path / "c.toml"), "init")[0] == 0
+    pk = ids[PLAIN_QUESTION]
+    code, out, _ = cli("--json", "show", str(pk))
+    version = as_json(out)["version"]
+    assert (code, version) == (0, 1)
+    assert cli("mark", str(pk), "closed")[0] == 0  # the "colleague" (same login here)
+    code, out, err = cli("mark", f"{pk}@{version}", str(ids[CSV_QUESTION]),
+                         "needs_attention")
+    assert code == 6
+    assert f"message {pk} was changed by ada" in err
+    assert "status awaiting_review → closed" in err and "nothing was done" in err
+    with Session(engine) as session:
+        assert session.get(Message, pk).status == "closed"  # type: ignore[union-attr]
+        assert session.get(Message, ids[CSV_QUESTION]).status == "awaiting_review"  # type: ignore[union-attr]
+    assert cli("mark", f"{pk}@2", "needs_attention")[0] == 0
+    with pytest.raises(SystemExit) as exc:  # argparse: usage error, exit 2
+        cli("mark", f"{pk}@x", "closed")
+    assert exc.value.code == 2
+
+
+def test_mark_and_delete_by_filter(cli, engine: Engine, routing: RoutingContext,
+                                   tmp_path) -> None:
+    ids = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION, THREE_ATTACHMENTS)
+    assert cli("--config", str(tmp_path / "c.toml"), "init")[0] == 0
+    code, out, _ = cli("--json", "mark", "--in-status", "awaiting_review", "needs_attention")
+    assert code == 0 and sorted(s["id"] for s in as_json(out)) == sorted(ids.values())
+    code, out, _ = cli("--json", "delete", "--search", "enrolled MFA")
+    assert code == 0 and as_json(out)["id"] == ids[CSV_QUESTION]  # one: an object
+    code, _, err = cli("mark", "--category", "phishing", "closed")
+    assert code == 1 and "no inbound message matches" in err
+    code, _, err = cli("delete", str(ids[PLAIN_QUESTION]), "--search", "x")
+    assert code == 2 and "not both" in err
+    code, _, err = cli("delete")
+    assert code == 2 and "which messages?" in err

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inboxwatch import triage, users
 from inboxwatch.cases import apply_auto_case_update, unique_name
@@ -170,17 +170,26 @@ def test_purge_keeps_case_files_copied_from_the_message(engine: Engine, admin: A
             attachment_bytes(THREE_ATTACHMENTS)
 
 
-def test_delete_as_spam_teaches_and_not_spam_undoes(engine: Engine, admin: Actor,
-                                                    ids: dict[str, int]) -> None:
+def test_delete_as_spam_teaches_and_undelete_withdraws_it(engine: Engine, admin: Actor,
+                                                          ids: dict[str, int]) -> None:
+    """Delete as phishing teaches junk; undelete gives the message back its category and
+    withdraws that lesson; not-spam then teaches ham."""
     pk = ids[PDF_QUESTION]
+
+    def labels(session: Session) -> list[str]:
+        return list(session.exec(select(ClassifierFeedback.label)
+                                 .order_by(col(ClassifierFeedback.id))).all())
+
     with Session(engine) as session:
-        triage.delete(session, admin, pk, as_label="phishing")
-        triage.undelete(session, admin, pk)
+        category = session.get(Message, pk).category  # type: ignore[union-attr]
+        assert triage.delete(session, admin, pk, as_label="phishing").category == "phishing"
+        assert labels(session) == ["phishing"]
+        restored = triage.undelete(session, admin, pk)
+        assert (restored.category, restored.deleted) == (category, False)
+        assert labels(session) == []
         state = triage.mark_not_spam(session, admin, pk)
         assert state.category == "normal"
-        labels = session.exec(select(ClassifierFeedback.label)
-                              .order_by(ClassifierFeedback.id)).all()
-        assert list(labels) == ["phishing", "ham"]
+        assert labels(session) == ["ham"]
 
 
 @pytest.mark.parametrize("call, error, text", [

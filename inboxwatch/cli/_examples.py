@@ -18,7 +18,7 @@ EXAMPLES: dict[str, str] = {
     "run": "inboxwatch run --mailbox support --mailbox sales",
     "reprocess": "sudo -u inboxwatch inboxwatch reprocess",
     "status": "inboxwatch status || echo 'a mailbox needs attention'",
-    "mark": "inboxwatch mark 42 43 44 needs_attention",
+    "mark": "inboxwatch mark 42@3 43 44 needs_attention",
     "delete": "inboxwatch delete 42 43 --as-spam",
     "undelete": "inboxwatch undelete 42",
     "not-spam": "inboxwatch not-spam 42",

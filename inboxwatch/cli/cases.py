@@ -21,6 +21,9 @@ from inboxwatch import triage, users
 from inboxwatch.cases import CaseDetail, CaseInfo, CaseUpdateInfo
 from inboxwatch.cli._access import needs
 from inboxwatch.cli._context import Context
+from inboxwatch.conflicts import parse_seen
+from inboxwatch.errors import NotFound, UsageError
+from inboxwatch.messages import versions_inbound
 from inboxwatch.roles import (
     CREATE_CASE,
     CREATE_CASE_UPDATE,
@@ -33,7 +36,8 @@ from inboxwatch.roles import (
 from inboxwatch.sanitize import clean, clean_line, shorten
 from inboxwatch.triage import MessageState
 from inboxwatch.users import UserInfo
-from inboxwatch_storage.tables import STATUS_VALUES
+from inboxwatch_storage.queries import MessageFilter
+from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 
 __all__ = ["first_admin_step", "register"]
 
@@ -41,16 +45,18 @@ __all__ = ["first_admin_step", "register"]
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mark", parents=[parent],
                        help="set the status of inbound messages (all of them, or none)")
-    p.add_argument("ids", type=int, nargs="+", metavar="ID",
-                   help="the messages (their numbers in `messages`)")
+    p.add_argument("ids", type=_message_ref, nargs="*", metavar="ID[@VERSION]",
+                   help=_IDS_HELP)
     p.add_argument("status", choices=STATUS_VALUES, metavar="STATUS",
                    help=" | ".join(STATUS_VALUES))
+    _add_filter(p)
     p.set_defaults(func=cmd_mark, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("delete", parents=[parent],
                        help="soft-delete messages (restorable until purged; all or none)")
-    p.add_argument("ids", type=int, nargs="+", metavar="ID",
-                   help="the messages (their numbers in `messages`)")
+    p.add_argument("ids", type=_message_ref, nargs="*", metavar="ID[@VERSION]",
+                   help=_IDS_HELP)
+    _add_filter(p)
     label = p.add_mutually_exclusive_group()
     label.add_argument("--as-spam", dest="label", action="store_const", const="spam",
                        help="it is spam: also teach the classifier")
@@ -59,13 +65,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_delete, access=needs(DELETE_INBOUND_MESSAGE), label=None)
 
     p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
-    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
+    p.add_argument("id", type=_message_ref, metavar="ID[@VERSION]", help=_ID_HELP)
     p.set_defaults(func=cmd_undelete, access=needs(DELETE_INBOUND_MESSAGE))
 
     p = sub.add_parser("not-spam", parents=[parent],
                        help="a message is not spam/phishing: category normal, teach the "
                             "classifier")
-    p.add_argument("id", type=int, metavar="ID", help="the message (its number in `messages`)")
+    p.add_argument("id", type=_message_ref, metavar="ID[@VERSION]", help=_ID_HELP)
     p.set_defaults(func=cmd_not_spam, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     p = sub.add_parser("purge", parents=[parent],
@@ -91,6 +97,53 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
         INIT_STEPS.append(first_admin_step)
 
 
+_ID_HELP = ("the message (its number in `messages`); ID@VERSION acts only if it is still "
+            "the version you read (`show` gives it), else exits 6 saying who changed it")
+_IDS_HELP = ("the messages (their numbers in `messages`); ID@VERSION acts only if still "
+             "at that version (exit 6 otherwise); or none, with a filter below")
+FILTER_LIMIT = 10_000  # a bulk action by filter acts on at most this many messages
+
+
+def _message_ref(text: str) -> tuple[int, int | None]:
+    try:
+        return parse_seen(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_filter(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("or every message matching (instead of IDs; all or none)")
+    g.add_argument("--in-status", choices=STATUS_VALUES, metavar="STATUS",
+                   help="messages whose status is STATUS now")
+    g.add_argument("--category", choices=CATEGORY_VALUES, help="messages of this category")
+    g.add_argument("--search", metavar="TEXT", help="messages the full-text search finds")
+
+
+def _targets(ctx: Context, session: Session, actor: Actor,
+             args: argparse.Namespace) -> tuple[list[int], dict[int, int]]:
+    """The messages a bulk command acts on, and the versions it says it saw: the IDs given
+    (a version where one was given as ID@VERSION), or every inbound message matching the
+    filter options, each at the version it matched at."""
+    refs: list[tuple[int, int | None]] = args.ids
+    has_filter = any((args.in_status, args.category, args.search))
+    if refs and has_filter:
+        raise UsageError("give message IDs or filter options (--in-status, --category, "
+                         "--search), not both")
+    if refs:
+        return [pk for pk, _ in refs], {pk: v for pk, v in refs if v is not None}
+    if not has_filter:
+        raise UsageError("which messages? give IDs, or a filter (--in-status, --category, "
+                         "--search)")
+    flt = MessageFilter(status=args.in_status, category=args.category, search=args.search,
+                        disposition="inbound")
+    seen = versions_inbound(session, actor, flt, limit=FILTER_LIMIT + 1)
+    if len(seen) > FILTER_LIMIT:
+        raise UsageError(f"the filter matches more than {FILTER_LIMIT:,} messages: narrow it")
+    if not seen:
+        raise NotFound("no inbound message matches the filter; nothing was done")
+    return list(seen), seen
+
+
 def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("case", parents=[parent], help="create, find, link and update cases")
     csub = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
@@ -98,7 +151,7 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q = csub.add_parser("create", parents=[parent],
                         help="create a case from a message, or from a title and a client")
     source = q.add_mutually_exclusive_group(required=True)
-    source.add_argument("--from-message", type=int, metavar="ID",
+    source.add_argument("--from-message", type=_message_ref, metavar="ID[@VERSION]",
                         help="the inbound message it starts from: title, client, notes and "
                              "files from it")
     source.add_argument("--title", metavar="T", help="the case title (with --client)")
@@ -116,14 +169,15 @@ def _register_case(sub: Any, parent: argparse.ArgumentParser) -> None:
     q.set_defaults(func=cmd_case_find, access=needs(VIEW_INBOUND_MESSAGES))
 
     q = csub.add_parser("link", parents=[parent], help="link a message to a case")
-    q.add_argument("message_id", type=int, metavar="MESSAGE_ID", help="the inbound message")
+    q.add_argument("message_id", type=_message_ref, metavar="MESSAGE_ID[@VERSION]",
+                   help=_ID_HELP)
     q.add_argument("case", type=_case_number, metavar="CASE", help="the case number")
     q.set_defaults(func=cmd_case_link, access=needs(MODIFY_INBOUND_MESSAGE_STATUS))
 
     q = csub.add_parser("update", parents=[parent], help="add an update to a case")
     q.add_argument("case", type=_case_number, metavar="CASE", help="the case number")
     source = q.add_mutually_exclusive_group(required=True)
-    source.add_argument("--from-message", type=int, metavar="ID",
+    source.add_argument("--from-message", type=_message_ref, metavar="ID[@VERSION]",
                         help="a message linked to the case: text from its body, closes it")
     source.add_argument("--text", metavar="T", help="the update's text")
     q.add_argument("--file", dest="files", action="append", default=[], metavar="NAME",
@@ -215,29 +269,34 @@ def _print_states(ctx: Context, states: list[MessageState], verb: str) -> None:
 
 def cmd_mark(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        states = triage.mark_many(session, _actor(ctx, session), args.ids, args.status)
+        actor = _actor(ctx, session)
+        ids, seen = _targets(ctx, session, actor, args)
+        states = triage.mark_many(session, actor, ids, args.status, seen=seen)
     _print_states(ctx, states, "marked")
     return 0
 
 
 def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        states = triage.delete_many(session, _actor(ctx, session), args.ids,
-                                    as_label=args.label)
+        actor = _actor(ctx, session)
+        ids, seen = _targets(ctx, session, actor, args)
+        states = triage.delete_many(session, actor, ids, as_label=args.label, seen=seen)
     _print_states(ctx, states, f"deleted{' as ' + args.label if args.label else ''}")
     return 0
 
 
 def cmd_undelete(ctx: Context, args: argparse.Namespace) -> int:
+    pk, seen = args.id
     with Session(ctx.engine) as session:
-        state = triage.undelete(session, _actor(ctx, session), args.id)
+        state = triage.undelete(session, _actor(ctx, session), pk, seen=seen)
     _print_state(ctx, state, "restored")
     return 0
 
 
 def cmd_not_spam(ctx: Context, args: argparse.Namespace) -> int:
+    pk, seen = args.id
     with Session(ctx.engine) as session:
-        state = triage.mark_not_spam(session, _actor(ctx, session), args.id)
+        state = triage.mark_not_spam(session, _actor(ctx, session), pk, seen=seen)
     _print_state(ctx, state, "marked not spam")
     return 0
 
@@ -260,7 +319,8 @@ def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_case_create(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
         actor = _actor(ctx, session)
-        case = triage.create_case(session, actor, from_message=args.from_message,
+        pk, seen = args.from_message or (None, None)
+        case = triage.create_case(session, actor, from_message=pk, seen=seen,
                                   title=args.title, client_email=args.client, notes=args.notes,
                                   activate_client=ctx.config.system.activate_clients)
         detail = triage.case_detail(session, actor, case.number)
@@ -318,15 +378,17 @@ def cmd_case_find(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_case_link(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        state = triage.link_case(session, _actor(ctx, session), args.message_id, args.case)
+        pk, seen = args.message_id
+        state = triage.link_case(session, _actor(ctx, session), pk, args.case, seen=seen)
     _print_state(ctx, state, f"linked to case #{args.case}")
     return 0
 
 
 def cmd_case_update(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
+        pk, seen = args.from_message or (None, None)
         update = triage.create_case_update(
-            session, _actor(ctx, session), args.case, from_message=args.from_message,
+            session, _actor(ctx, session), args.case, from_message=pk, seen=seen,
             text=args.text, file_names=args.files, email_client=args.email,
             system=ctx.config.system if args.email else None)
     if ctx.json:

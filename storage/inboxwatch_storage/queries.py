@@ -82,6 +82,7 @@ class MessageRow:
     attachments: int
     spam_score: float
     deleted: bool
+    version: int = 1  # what an action on this row says it saw (compare-and-set)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,7 +92,7 @@ class MessageRow:
             "disposition": self.disposition, "status": self.status, "reason": self.reason,
             "category": self.category, "case_id": self.case_id,
             "attachments": self.attachments, "spam_score": self.spam_score,
-            "deleted": self.deleted,
+            "deleted": self.deleted, "version": self.version,
         }
 
 
@@ -110,7 +111,7 @@ _ROW_COLUMNS = (
     Message.id, Message.message_id, Message.sha256, Message.mailbox, Message.from_addr,
     Message.from_name, Message.subject, Message.received_at, Message.disposition,
     Message.status, Message.reason, Message.category, Message.case_id,
-    Message.attachment_count, Message.spam_score, Message.deleted_at,
+    Message.attachment_count, Message.spam_score, Message.deleted_at, Message.version,
 )
 SORT_COLUMNS = {
     "received": Message.received_at, "sender": Message.from_addr, "subject": Message.subject,
@@ -152,7 +153,7 @@ def list_messages(
     )
     return [
         MessageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                   r[12], r[13], r[14], r[15] is not None)
+                   r[12], r[13], r[14], r[15] is not None, r[16])
         for r in session.execute(stmt).all()
     ]
 
@@ -176,6 +177,15 @@ def position_of(session: Session, flt: MessageFilter | None, message_pk: int, *,
         before = or_(col(column) < key, and_(col(column) == key, col(Message.id) < message_pk))
     stmt = select(func.count()).select_from(Message).where(*conds, before)
     return int(session.execute(stmt).scalar_one())
+
+
+def versions_matching(session: Session, flt: MessageFilter, *,
+                      limit: int) -> dict[int, int]:
+    """Id -> version of every message matching ``flt`` (at most ``limit``, oldest first):
+    what a bulk action by filter acts on, and the versions it says it saw."""
+    stmt = (select(Message.id, Message.version).where(*_where(session, flt))
+            .order_by(col(Message.id)).limit(limit))
+    return {int(pk): int(version) for pk, version in session.execute(stmt).all()}
 
 
 def count_messages(session: Session, flt: MessageFilter | None = None) -> int:

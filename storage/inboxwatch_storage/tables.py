@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -155,12 +155,19 @@ class RawCapture(SQLModel, table=True):
     attempts: int = 0
 
 
+# Bumped by every ORM update of a message, and each UPDATE checks it (SQLAlchemy's
+# version_id_col): an action carries the version the operator saw and is refused, with
+# who changed what, when the message has changed since (inboxwatch.triage).
+_MESSAGE_VERSION = Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
 class Message(SQLModel, table=True):
     """Every email ever fetched or imported, stored once (unique by raw SHA-256)."""
 
     # The list's default view (live messages, newest first) reads this index in order and
     # stops after one page, instead of sorting the whole table: 100,000 messages open fast.
     __table_args__ = (Index("ix_message_live_received", "deleted_at", "received_at", "id"),)
+    __mapper_args__ = {"version_id_col": _MESSAGE_VERSION}
 
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(foreign_key="blob.sha256", max_length=64, unique=True)
@@ -201,6 +208,7 @@ class Message(SQLModel, table=True):
     deleted_by: int | None = Field(default=None, foreign_key="user.id")
     deleted_label: str | None = Field(default=None, max_length=20)  # spam | phishing | None
     status_changed_at: datetime | None = None
+    version: int = Field(default=1, sa_column=_MESSAGE_VERSION)
 
 
 class MessageAttachment(SQLModel, table=True):

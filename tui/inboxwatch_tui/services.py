@@ -11,6 +11,7 @@ the app can show them; the TUI never writes a table itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from inboxwatch.messages import (
     message_detail,
     position_inbound,
     raw_message,
+    versions_inbound,
 )
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch.triage import AttachableFile
@@ -37,7 +39,24 @@ from inboxwatch.watch import WatchSnapshot, take_snapshot
 from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_tui.keymap import PERMISSION_LABELS
 
-__all__ = ["ActorState", "StoreReader", "TriageService", "load_actor"]
+__all__ = ["ActorState", "Done", "StoreReader", "TriageService", "Undo", "load_actor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """How to take back the last action: what it was, and the service call that reverses
+    it (refused, like any action, when a colleague changed the messages since)."""
+
+    what: str
+    run: Callable[[], Done]
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What a write said, and how to undo it (None: nothing to undo)."""
+
+    said: str
+    undo: Undo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +118,11 @@ class StoreReader:
         with Session(self.engine) as session:
             return list_inbound(session, self.actor, flt, offset=offset, limit=limit,
                                 sort=sort, descending=descending)
+
+    def versions(self, flt: MessageFilter, *, limit: int) -> dict[int, int]:
+        """Id -> version of every message ``flt`` matches (at most ``limit``): tag all."""
+        with Session(self.engine) as session:
+            return versions_inbound(session, self.actor, flt, limit=limit)
 
     def count(self, flt: MessageFilter) -> int:
         with Session(self.engine) as session:
@@ -162,21 +186,45 @@ class TriageService:
         return f"case #{case_number}" if info is None else f"case #{case_number}: {info.title}"
 
     # -- writes ----------------------------------------------------------------------------
-    def mark(self, message_pks: list[int], status: str) -> str:
+    # ``seen``: the version of each message the operator saw (its row or detail); one that
+    # a colleague changed since refuses the whole action with who changed what, when.
+    def mark(self, seen: dict[int, int], status: str) -> Done:
         with Session(self.engine) as session:  # one transaction: all of them or none
-            triage.mark_many(session, self._actor(), message_pks, status)
-        return f"Marked {len(message_pks)} message(s) {status.replace('_', ' ')}."
+            states = triage.mark_many(session, self._actor(), list(seen), status, seen=seen)
+        n = len(states)
+        before = {s.id: s.previous_status for s in states if s.previous_status != s.status}
+        after = {s.id: s.version for s in states}
+        undo = Undo(f"mark of {n} message(s) {status.replace('_', ' ')}",
+                    lambda: self._restore(before, after)) if before else None
+        return Done(f"Marked {n} message(s) {status.replace('_', ' ')}.", undo)
 
-    def delete(self, message_pks: list[int], label: str) -> str:
+    def _restore(self, statuses: dict[int, str], seen: dict[int, int]) -> Done:
+        with Session(self.engine) as session:
+            triage.restore_statuses(session, self._actor(), statuses,
+                                    seen={pk: seen[pk] for pk in statuses})
+        return Done(f"Undone: {len(statuses)} message(s) have their status back.")
+
+    def delete(self, seen: dict[int, int], label: str) -> Done:
         with Session(self.engine) as session:  # one transaction: all of them or none
-            triage.delete_many(session, self._actor(), message_pks, as_label=label or None)
+            states = triage.delete_many(session, self._actor(), list(seen),
+                                        as_label=label or None, seen=seen)
         how = f" as {label}" if label else ""
-        return f"Deleted {len(message_pks)} message(s){how}."
+        after = {s.id: s.version for s in states}
+        return Done(f"Deleted {len(states)} message(s){how} (z undoes).",
+                    Undo(f"delete of {len(states)} message(s){how}",
+                         lambda: self._undelete(after)))
 
-    def create_case(self, message_pk: int, *, title: str, notes: str) -> str:
+    def _undelete(self, seen: dict[int, int]) -> Done:
+        with Session(self.engine) as session:
+            states = triage.undelete_many(session, self._actor(), list(seen), seen=seen)
+        return Done(f"Undone: {len(states)} message(s) restored, with their category"
+                    " (and what the delete taught the classifier withdrawn).")
+
+    def create_case(self, message_pk: int, *, title: str, notes: str,
+                    seen: int | None = None) -> str:
         with Session(self.engine) as session:
             case = triage.create_case(session, self._actor(), from_message=message_pk,
-                                      title=title, notes=notes,
+                                      title=title, notes=notes, seen=seen,
                                       activate_client=self.activate_clients)
         note = (f" {case.client_email or case.client_name} is now an active client: their "
                 "replies route to the case.") if case.client_activated else ""
@@ -202,13 +250,14 @@ class TriageService:
             info = users.activate_user(session, self._actor(), email)
         return f"Activated {info.label}: their replies to their cases route by themselves."
 
-    def link_case(self, message_pk: int, case_number: int) -> str:
+    def link_case(self, message_pk: int, case_number: int, *, seen: int | None = None) -> str:
         with Session(self.engine) as session:
-            triage.link_case(session, self._actor(), message_pk, case_number)
+            triage.link_case(session, self._actor(), message_pk, case_number, seen=seen)
         return f"Linked message {message_pk} to case #{case_number}."
 
     def create_case_update(self, message_pk: int, case_number: int, *, text: str,
-                           files: list[str], email_client: bool) -> str:
+                           files: list[str], email_client: bool,
+                           seen: int | None = None) -> str:
         """``files`` holds "case_file:ID" / "attachment:ID" values from the picker."""
         case_file_ids = [int(v.split(":", 1)[1]) for v in files if v.startswith("case_file:")]
         attachment_ids = [int(v.split(":", 1)[1]) for v in files
@@ -216,6 +265,7 @@ class TriageService:
         with Session(self.engine) as session:
             update = triage.create_case_update(
                 session, self._actor(), case_number, from_message=message_pk, text=text,
+                seen=seen,
                 case_file_ids=case_file_ids, attachment_ids=attachment_ids,
                 email_client=email_client)
         sent = " and queued the email to the client" if email_client else ""

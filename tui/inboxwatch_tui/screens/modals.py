@@ -29,8 +29,8 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from inboxwatch.errors import InboxwatchError
 from inboxwatch.sanitize import clean, clean_line
+from inboxwatch_tui.writes import WriteQueue
 
 __all__ = [
     "CaseForm",
@@ -183,16 +183,28 @@ class _KeepsTypedWork:
     def _edited(self) -> bool:
         raise NotImplementedError
 
+    _saving = False
+
     def _commit(self, result: Any) -> None:
+        """Make the service call off the UI thread (a locked store keeps the app alive and
+        says it is waiting); close on success, stay open with the text on a refusal."""
         screen: Any = self
-        if self.submit_with is not None:
-            try:
-                self.submit_with(result)
-            except InboxwatchError as exc:
-                screen.notify(clean_line(str(exc)), severity="error", markup=False,
-                              timeout=10)
-                return  # the form stays open, with everything typed in it
-        screen.dismiss(result)
+        submit = self.submit_with
+        if submit is None:
+            screen.dismiss(result)
+            return
+        if self._saving:
+            return  # the first ctrl+s is still being saved
+
+        def refused(line: str) -> None:
+            self._saving = False
+            screen.notify(line, severity="error", markup=False, timeout=10)
+            # the form stays open, with everything typed in it
+
+        self._saving = True
+        WriteQueue(screen.app).submit(lambda: submit(result),
+                                      done=lambda _: screen.dismiss(result),
+                                      refused=refused, what="this form")
 
     def action_cancel(self) -> None:
         screen: Any = self

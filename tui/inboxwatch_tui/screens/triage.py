@@ -8,7 +8,6 @@ in help) when the operator lacks it, and pressing it anyway says why. Writes go 
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -40,17 +39,19 @@ from inboxwatch_tui.screens.modals import (
     SaveAttachments,
     TextViewer,
 )
-from inboxwatch_tui.services import ActorState, StoreReader, TriageService
+from inboxwatch_tui.services import ActorState, Done, StoreReader, TriageService, Undo
 from inboxwatch_tui.widgets.detail import DetailPane
 from inboxwatch_tui.widgets.key_bar import KeyBar
 from inboxwatch_tui.widgets.message_list import ListView, MessageList
 from inboxwatch_tui.widgets.status_line import StatusLine
+from inboxwatch_tui.writes import WriteQueue
 
 __all__ = ["TriageScreen"]
 
 POLL_SECONDS = 2.0
 SORT_ORDER = ("received", "sender", "subject", "status", "category")
 COMPACT_WIDTH, COMPACT_HEIGHT = 80, 20
+TAG_ALL_LIMIT = 10_000
 
 
 def _cycle(values: tuple[str, ...], current: str | None) -> str | None:
@@ -77,6 +78,8 @@ class TriageScreen(Screen[None]):
         self.service = TriageService(engine, actor, activate_clients=activate_clients)
         self.poll_seconds = poll_seconds
         self.signature: StoreSignature | None = None
+        self._writes: WriteQueue | None = None
+        self.undo: Undo | None = None
         self.compact = False
         self.reading = False  # compact mode: the detail pane replaces the list
 
@@ -96,6 +99,13 @@ class TriageScreen(Screen[None]):
     @property
     def detail(self) -> DetailPane:
         return self.query_one(DetailPane)
+
+    @property
+    def writes(self) -> WriteQueue:
+        """This screen's writes, in order, off the UI thread."""
+        if self._writes is None:
+            self._writes = WriteQueue(self.app)
+        return self._writes
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
@@ -134,7 +144,10 @@ class TriageScreen(Screen[None]):
         if flt.search:
             parts.append(f"search={clean_line(flt.search, max_chars=40)!r}")
         if lst.selected:
-            parts.append(f"{len(lst.selected)} selected")
+            shown = {r.id for r in lst.rows_loaded}
+            hidden = sum(1 for pk in lst.selected if pk not in shown)
+            parts.append(f"{len(lst.selected)} tagged"
+                         + (f" ({hidden} not in this view)" if hidden else ""))
         parts.append(f"as {self.actor.label}")
         line = Text("  ·  ".join(parts))
         if lst.total == 0:
@@ -208,7 +221,25 @@ class TriageScreen(Screen[None]):
         self._update_status()
 
     def action_toggle_select(self) -> None:
+        """Tag (or untag) the message under the cursor and go to the next (mutt's t)."""
         self.list.toggle_selected()
+        self.list.action_cursor_down()
+        self._update_status()
+
+    def action_select_range(self) -> None:
+        if not self.list.select_range():
+            self.notify("Tag one end first (Space), then V at the other end.", markup=False)
+        self._update_status()
+
+    def action_select_all(self) -> None:
+        """Tag every message the current view (filter and search) matches."""
+        versions = self.reader.versions(self.list.view.flt, limit=TAG_ALL_LIMIT + 1)
+        if len(versions) > TAG_ALL_LIMIT:
+            self.notify(f"The view has more than {TAG_ALL_LIMIT:,} messages: narrow it with "
+                        "a filter or a search first.", severity="warning", markup=False)
+            return
+        self.list.select_all(versions)
+        self.notify(f"Tagged {len(versions)} message(s); Esc clears the tags.", markup=False)
         self._update_status()
 
     def action_refresh(self) -> None:
@@ -304,29 +335,41 @@ class TriageScreen(Screen[None]):
             self.notify(f"Not allowed: {why}", severity="error", markup=False)
         return not why
 
-    def _targets(self) -> builtins.list[int]:  # "list" is the property
-        pks = self.list.target_pks()
-        if not pks:
+    def _targets(self) -> dict[int, int]:
+        """The messages an action is for, with the version of each the operator saw."""
+        seen = self.list.target_versions()
+        if not seen:
             self.notify("No message selected.", severity="warning", markup=False)
-        return pks
+        return seen
 
-    def _run(self, action: Callable[[], str]) -> bool:
-        """Run one service call; show its sentence or its error; refresh the list."""
-        try:
-            said = action()
-        except InboxwatchError as exc:
-            self.notify(clean_line(str(exc)), severity="error", markup=False, timeout=8)
-            return False
-        self._done(said)
-        return True
+    def _run(self, action: Callable[[], Done | str], what: str = "your action") -> None:
+        """Run one service call off the UI thread (:class:`WriteQueue`); then its sentence
+        or its refusal, and the list and detail again."""
+        self.writes.submit(action, done=self._done, refused=self._refused, what=what)
 
-    def _done(self, said: str) -> None:
+    def _refused(self, line: str) -> None:
+        self.notify(line, severity="error", markup=False, timeout=10)
+        # What the refusal is about (a colleague's change) is shown at once.
+        self.list.reload()
+        self.detail.show_message(self.list.current_pk)
+        self._update_status()
+
+    def _done(self, outcome: Done | str) -> None:
         """After a service call succeeded: its sentence, and the list and detail again."""
-        self.notify(said, markup=False)
+        done = outcome if isinstance(outcome, Done) else Done(outcome)
+        self.undo = done.undo
+        self.notify(done.said, markup=False)
         self.list.clear_selection()
         self.list.reload()
         self.detail.show_message(self.list.current_pk)
         self._update_status()
+
+    def action_undo(self) -> None:
+        undo, self.undo = self.undo, None
+        if undo is None:
+            self.notify("Nothing to undo (z undoes the last mark or delete).", markup=False)
+            return
+        self._run(undo.run, what=f"the undo of the {undo.what}")
 
     # -- actions ---------------------------------------------------------------------------
     def action_mark(self) -> None:
@@ -382,12 +425,13 @@ class TriageScreen(Screen[None]):
         if detail is None or detail.id != self.list.current_pk:
             self.notify("The message is still loading; try again.", markup=False)
             return
-        pk = detail.id
+        pk, seen = detail.id, detail.version
 
         said: list[str] = []
 
         def submit(form: CaseFormResult) -> None:  # in the form: a refusal keeps its text
-            said.append(self.service.create_case(pk, title=form.title, notes=form.notes))
+            said.append(self.service.create_case(pk, title=form.title, notes=form.notes,
+                                                 seen=seen))
 
         def submitted(form: CaseFormResult | None) -> None:
             if form is not None and said:
@@ -399,14 +443,15 @@ class TriageScreen(Screen[None]):
     def action_find_case(self) -> None:
         if not self._allowed("modify_inbound_message_status"):
             return
-        pk = self.list.current_pk
-        if pk is None:
+        row = self.list.current_row
+        if row is None:
             self._targets()
             return
+        pk, seen = row.id, row.version
 
         def picked(case_id: int | None) -> None:
             if case_id:
-                self._run(lambda: self.service.link_case(pk, case_id))
+                self._run(lambda: self.service.link_case(pk, case_id, seen=seen))
         self.app.push_screen(CasePicker(self.service.find_cases), picked)
 
     def action_case_update(self) -> None:
@@ -420,7 +465,7 @@ class TriageScreen(Screen[None]):
             self.notify("Link this message to a case first (c creates one, f finds one).",
                         severity="warning", markup=False)
             return
-        pk, case_id = detail.id, detail.case_id
+        pk, case_id, seen = detail.id, detail.case_id, detail.version
         try:
             attachable = self.service.attachable(case_id, pk)
         except InboxwatchError as exc:
@@ -435,7 +480,7 @@ class TriageScreen(Screen[None]):
         def submit(result: CaseUpdateResult) -> None:  # in the editor: a refusal keeps it
             said.append(self.service.create_case_update(
                 pk, case_id, text=result.text, files=result.files,
-                email_client=result.email_client))
+                email_client=result.email_client, seen=seen))
 
         def submitted(result: CaseUpdateResult | None) -> None:
             if result is not None and said:

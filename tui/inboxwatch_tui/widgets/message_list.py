@@ -157,7 +157,11 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.counted = True  # False while a big view's exact count is still being read
         self.reading_view = False  # True from set_view until the new view's rows are shown
         self.cursor_row = 0  # index in rows_loaded
-        self.selected: set[int] = set()
+        # Tagged messages -> the version each had when tagged: what the operator saw, so an
+        # action on them is refused for one a colleague changed since. Kept across filter,
+        # search and sort changes (mutt's tags), cleared by Esc or a finished action.
+        self.selected: dict[int, int] = {}
+        self._anchor: int | None = None  # the last row tagged: one end of a range
         self._last_posted: int | None = -1
         self._widths = column_widths(80)
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
@@ -295,7 +299,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         """Show ``view`` from its first row; the rows are read off the UI thread and swapped
         in when ready (:class:`ViewLoaded`), a newer view cancelling an older one."""
         self.view = view
-        self.selected.clear()
+        self._anchor = None
         self.reading_view = True
         self._read_view(view)
 
@@ -376,9 +380,15 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def target_pks(self) -> list[int]:
         """The messages an action applies to: the selection, else the current message."""
+        return sorted(self.target_versions())
+
+    def target_versions(self) -> dict[int, int]:
+        """The messages an action applies to, each with the version the operator saw: the
+        tagged ones (as tagged), else the one under the cursor (as shown)."""
         if self.selected:
-            return sorted(self.selected)
-        return [] if self.current_pk is None else [self.current_pk]
+            return dict(sorted(self.selected.items()))
+        row = self.current_row
+        return {} if row is None else {row.id: row.version}
 
     # -- moving ----------------------------------------------------------------------------
     def move_cursor(self, row: int) -> None:
@@ -465,10 +475,29 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             return
         if row.id in self.selected:
-            self.selected.discard(row.id)
+            del self.selected[row.id]
         else:
-            self.selected.add(row.id)
+            self.selected[row.id] = row.version
+            self._anchor = row.id
         self._refresh_index(self.cursor_row)
+
+    def select_range(self) -> int:
+        """Tag every loaded row from the last one tagged to the cursor (both ends too);
+        the number of rows tagged, 0 when nothing was tagged before."""
+        ids = [r.id for r in self.rows_loaded]
+        if self._anchor not in ids or self.current_row is None:
+            return 0
+        a, b = sorted((ids.index(self._anchor), self.cursor_row))
+        for row in self.rows_loaded[a:b + 1]:
+            self.selected.setdefault(row.id, row.version)
+        self.refresh()
+        return b - a + 1
+
+    def select_all(self, versions: dict[int, int]) -> None:
+        """Tag these messages (every one the view matches), at the versions given."""
+        for pk, version in versions.items():
+            self.selected.setdefault(pk, version)
+        self.refresh()
 
     def clear_selection(self) -> None:
         if self.selected:
