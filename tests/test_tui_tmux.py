@@ -135,3 +135,51 @@ def test_triage_the_demo_store_in_a_real_terminal(demo_env: dict[str, str]) -> N
         labels = session.exec(select(ClassifierFeedback.label)).all()
     assert "mark" in actions and "delete" in actions
     assert "spam" in labels
+
+
+def test_keys_typed_with_the_slash_land_in_the_search_box(demo_env: dict[str, str]) -> None:
+    """``/2026`` (and ``/closed``) arriving in one write, as over a stalled SSH link: every
+    key after the slash is search text, none fires an action. Then 250 new messages arrive
+    above the cursor: it stays on its message."""
+    engine, _ = build_demo_store(demo_db_url())
+    with Session(engine) as session:
+        has_operator = session.exec(select(User).where(User.login == current_login())).first()
+    if has_operator is None:
+        add_staff(engine, current_login(), "operator")
+    with Session(engine) as session:
+        audited = len(session.exec(select(AuditEntry.id)).all())
+    inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
+    term = Terminal(f"{inboxwatch} demo", demo_env)
+    try:
+        term.wait_for("Status")
+        for text in ("/2026", "/closed", "/3d", "/a/b"):
+            term.type(text)  # one send-keys: one write to the terminal
+            time.sleep(0.6)
+            shown = term.screen()
+            # the search box is a line of its own holding exactly the typed text
+            assert any(row.strip() == text[1:] for row in shown.splitlines()), shown
+            assert "Create case" not in shown and "Delete 1 message" not in shown
+            term.keys("Escape", pause=0.8)
+        with Session(engine) as session:
+            assert len(session.exec(select(AuditEntry.id)).all()) == audited, \
+                "a key typed after / changed a message"
+
+        term.keys("j", "j", "j")
+        shown = term.wait_for("Message:")
+        line = next(x for x in shown.splitlines() if "Subject:" in x)
+        burst = [
+            (f"From: burst{i}@example.org\r\nTo: help@helpdesk.example.com\r\n"
+             f"Subject: Burst message {i}\r\nMessage-ID: <burst{i}@example.org>\r\n"
+             f"Date: Tue, 01 Dec 2026 10:00:00 +0000\r\n\r\nhello {i}\r\n").encode()
+            for i in range(250)]
+        from inboxwatch.demo import DEMO_CONTEXT
+        from inboxwatch.ingest import RawMail, ingest
+
+        ingest(engine, DEMO_CONTEXT, [RawMail(raw) for raw in burst], workers=1)
+        term.wait_for("New mail arrived", timeout=15)
+        time.sleep(0.5)
+        after = term.screen()
+        assert line in after, f"the detail pane moved off its message:\n{after}"
+        term.keys("q")
+    finally:
+        term.close()

@@ -35,6 +35,9 @@ class KeySpec:
     description: str
     permission: str | None = None
     show: bool = True
+    # Checked as the key is read, before it is handed to the focused widget: the keys read
+    # after it then go where it sent the focus (see TriageScreen.action_search).
+    priority: bool = False
 
 
 PERMISSION_LABELS = {
@@ -62,7 +65,7 @@ TRIAGE_KEYS: tuple[KeySpec, ...] = (
     KeySpec("triage.select_all", "T", "select_all", "Tag every message the view shows",
             show=False),
     KeySpec("triage.undo", "z", "undo", "Undo the last mark or delete", show=False),
-    KeySpec("triage.search", "slash", "search", "Search"),
+    KeySpec("triage.search", "slash", "search", "Search", priority=True),
     KeySpec("triage.next_match", "n", "next_match", "Next match", show=False),
     KeySpec("triage.prev_match", "N", "prev_match", "Prev match", show=False),
     KeySpec("triage.filter_status", "s", "cycle_status", "Status filter", show=False),
@@ -101,7 +104,8 @@ ALL_KEYS = TRIAGE_KEYS + APP_KEYS
 
 def bindings(specs: tuple[KeySpec, ...]) -> list[BindingType]:
     """Textual bindings for a table of :class:`KeySpec` rows, ids included."""
-    return [Binding(s.key, s.action, s.description, show=s.show, id=s.id) for s in specs]
+    return [Binding(s.key, s.action, s.description, show=s.show, id=s.id,
+                    priority=s.priority) for s in specs]
 
 
 def keys_for_action(action: str) -> KeySpec | None:

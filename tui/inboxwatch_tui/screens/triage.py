@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -248,10 +248,17 @@ class TriageScreen(Screen[None]):
 
     # -- search, filters, sort -------------------------------------------------------------
     def action_search(self) -> None:
+        """Open the search box. ``/`` is a priority binding and the focus moves at once:
+        keys read together with it ("/closed" in one read, SSH after a stall) are handed
+        to the focused widget as they are read, so they must find the box focused, not the
+        list (whose bindings would take "c" for create case, "2" for a status)."""
         search = self.query_one("#search", Input)
+        if self.focused is search:  # a "/" typed into the search text: behind the keys
+            search.post_message(Key("slash", "/"))  # read before it, in their queue
+            return
         search.display = True
         search.value = self.list.view.flt.search or ""
-        search.focus()
+        self.set_focus(search)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
