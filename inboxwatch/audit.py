@@ -23,7 +23,7 @@ __all__ = ["AuditInfo", "audit_trail", "message_snapshot", "record_audit"]
 def message_snapshot(m: Message) -> dict[str, Any]:
     """The part of a message's state an audit entry records before and after a change."""
     return {"status": m.status, "category": m.category, "case_id": m.case_id,
-            "deleted": m.deleted_at is not None}
+            "deleted": m.deleted_at is not None, "owner": m.owner_id}
 
 
 def record_audit(

@@ -64,6 +64,8 @@ def _what_changed(before: dict[str, Any], after: dict[str, Any]) -> str:
             parts.append("deleted" if new else "restored")
         elif key == "case_id":
             parts.append(f"linked to case #{new}" if new is not None else "unlinked")
+        elif key == "owner":
+            parts.append("taken or handed over" if new is not None else "released")
         else:
             parts.append(f"{key} {old or 'none'} → {new or 'none'}")
     return "; ".join(parts)

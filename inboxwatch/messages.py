@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from inboxwatch.audit import AuditInfo, audit_trail
 from inboxwatch.errors import NotFound
 from inboxwatch.explain import RuleHit, hits_from_json
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
@@ -28,11 +29,11 @@ from inboxwatch_storage.queries import (
     position_of,
     versions_matching,
 )
-from inboxwatch_storage.tables import Message, RawCapture
+from inboxwatch_storage.tables import Message, Outbox, RawCapture
 
 __all__ = ["AttachmentInfo", "Delivery", "MessageDetail", "count_inbound", "deliveries_of",
            "list_inbound", "message_detail", "position_inbound", "raw_message",
-           "versions_inbound"]
+           "versions_inbound", "MessageHistory", "Notice", "message_history"]
 
 PHISHING_WARNING = ("Suspected phishing: do not open links or attachments, do not reply "
                     "with credentials.")
@@ -259,3 +260,41 @@ def deliveries_of(session: Session, message_pk: int) -> list[Delivery]:
         out.append(Delivery(cap.mailbox, cap.source, cap.origin, " ".join(to.split())[:300],
                             cap.received_at or cap.captured_at))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An email inboxwatch queued about a message (a New Inbound Message Notice, a digest,
+    an answer to its sender), and how its delivery went."""
+
+    kind: str
+    recipients: tuple[str, ...]
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHistory:
+    """Everything that happened to a message: how it was routed, every action on it (who,
+    what, when), every email sent about it."""
+
+    message_pk: int
+    explanation: list[RuleHit]
+    audit: list[AuditInfo]
+    notices: list[Notice]
+
+
+def message_history(session: Session, actor: Actor, message_pk: int) -> MessageHistory:
+    """A message's history (needs ``view_inbound_messages``), oldest action first."""
+    actor.require(VIEW_INBOUND_MESSAGES)
+    m = session.get(Message, message_pk)
+    if m is None:
+        raise NotFound(f"message {message_pk} does not exist")
+    entries = list(reversed(audit_trail(session, message_pk=message_pk, limit=500)))
+    outbox = session.exec(select(Outbox).where(Outbox.message_pk == message_pk)
+                          .order_by(col(Outbox.id))).all()
+    notices = [Notice(o.kind, tuple(o.recipients), o.status, o.created_at, o.sent_at,
+                      o.last_error) for o in outbox]
+    return MessageHistory(message_pk, hits_from_json(m.explanation), entries, notices)

@@ -178,6 +178,12 @@ def _actor_for(session: Session, user: User) -> Actor:
     return Actor(user.id, user.name, label, frozenset(roles), _permissions_of(session, roles))
 
 
+def actor_for_user(session: Session, user: User) -> Actor:
+    """``user`` as an :class:`Actor`: their roles and permissions (say, to check that a
+    colleague a message is handed to may work on it)."""
+    return _actor_for(session, user)
+
+
 def find_user_by_email(session: Session, email: str) -> User | None:
     """The user owning ``email`` (compared lower-cased), or None."""
     stmt = select(User).join(UserEmail, col(UserEmail.user_id) == col(User.id)) \

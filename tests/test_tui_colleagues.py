@@ -211,3 +211,96 @@ async def test_tag_by_filter_delete_as_spam_undo(store: Engine) -> None:
         assert after == {pk: (category, None) for pk, category in before.items()}
         assert lessons == 0
         assert "Undone" in _notices(app)[-1]
+
+
+@pilot_test
+async def test_take_hand_over_and_the_owner_filters(store: Engine) -> None:
+    """i takes the message (the Owner column and y's "mine" show it), I hands it to a
+    colleague, whose "mine" then lists it; a second take on what was seen before the
+    first is refused with who took it."""
+    mine, theirs = (make_app(store, OPERATOR, poll_seconds=POLL),
+                    make_app(store, COLLEAGUE, poll_seconds=POLL))
+    async with mine.run_test(size=SIZE) as me, theirs.run_test(size=SIZE) as colleague:
+        await settle(mine, me)
+        await settle(theirs, colleague)
+        screen, other = triage_screen(mine), triage_screen(theirs)
+        pk = screen.list.current_pk
+        assert pk is not None
+        await colleague.press("space")  # bob tags it as it is now (nobody's)
+        await me.press("i")
+        await settle(mine, me)
+        m = _message(store, pk)
+        assert m.owner_id is not None
+        assert screen.list.current_row is not None
+        assert screen.list.owners[m.owner_id] == OPERATOR
+        await me.press("y")  # mine
+        await settle(mine, me)
+        assert [r.id for r in screen.list.rows_loaded] == [pk]
+        await colleague.press("i")  # bob's take of the version he tagged: refused
+        await settle(theirs, colleague)
+        assert f"was changed by {OPERATOR}@helpdesk.example.com" in _notices(theirs)[-1]
+        assert _message(store, pk).owner_id == m.owner_id
+
+        await me.press("I")
+        await settle(mine, me)
+        await me.press(*COLLEAGUE, "enter")
+        await settle(mine, me)
+        handed = _message(store, pk)
+        assert handed.owner_id != m.owner_id and handed.owner_id is not None
+        assert screen.list.rows_loaded == []  # no longer mine
+        await colleague.press("escape", "y")
+        await settle(theirs, colleague)
+        assert [r.id for r in other.list.rows_loaded] == [pk]
+        await colleague.press("y")  # unassigned: every other message
+        await settle(theirs, colleague)
+        assert pk not in [r.id for r in other.list.rows_loaded]
+        assert other.list.rows_loaded
+
+
+@pilot_test
+async def test_trash_undelete_not_spam_history_and_case_view(store: Engine) -> None:
+    from inboxwatch_tui.screens.modals import TextViewer
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = triage_screen(app)
+        pk = screen.list.current_pk
+        assert pk is not None
+        await pilot.press("d", "s")  # delete as spam
+        await settle(app, pilot)
+        await pilot.press("D")  # the trash
+        await settle(app, pilot)
+        assert [r.id for r in screen.list.rows_loaded] == [pk]
+        await pilot.press("U")
+        await settle(app, pilot)
+        assert _message(store, pk).deleted_at is None
+        await pilot.press("D")
+        await settle(app, pilot)
+        while screen.list.current_pk != pk:
+            await pilot.press("j")
+        await pilot.press("exclamation_mark")
+        await settle(app, pilot)
+        assert _message(store, pk).category == "normal"
+        with Session(store) as session:
+            labels = session.exec(select(ClassifierFeedback.label)).all()
+        assert list(labels) == ["ham"]  # the spam lesson withdrawn, ham taught
+
+        await pilot.press("h")
+        await settle(app, pilot)
+        viewer = app.screen
+        assert isinstance(viewer, TextViewer)
+        shown = viewer.body.plain
+        for action in ("delete", "undelete", "mark not spam"):
+            assert action in shown
+        assert "How it was routed" in shown
+        await pilot.press("escape")
+        await pilot.press("C")
+        await settle(app, pilot)
+        assert "not linked to a case" in _notices(app)[-1]
+        await pilot.press("c", "ctrl+s")  # make a case from it, then view it
+        await settle(app, pilot)
+        await pilot.press("C")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextViewer)
+        assert "Case #" in app.screen.body.plain

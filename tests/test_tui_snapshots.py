@@ -92,6 +92,17 @@ def test_list_and_detail(snap_compare: Any, app: InboxwatchApp) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
 
 
+def test_an_80x24_terminal_keeps_a_useful_subject(snap_compare: Any,
+                                                  app: InboxwatchApp) -> None:
+    """The columns that matter least give way; a tagged row and the cursor row each carry a
+    glyph, not only a colour (under NO_COLOR too)."""
+    async def tag_one(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("space")
+        await _settle(pilot)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=tag_one)
+
+
 def test_detail_focused_after_enter(snap_compare: Any, app: InboxwatchApp) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=_goto(_with_attachments(app)),
                         press=["enter"])

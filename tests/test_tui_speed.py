@@ -45,12 +45,18 @@ def store(engine: Engine) -> Engine:
 
 
 def test_the_subject_column_takes_what_the_others_leave() -> None:
-    narrow, wide = column_widths(60), column_widths(200)
-    subject = [key for key, _, _ in list_module.COLUMNS].index("subject")
-    assert narrow[subject] == list_module.MIN_SUBJECT_WIDTH
-    assert wide[subject] - column_widths(120)[subject] == 80
+    keys = [key for key, _, _ in list_module.COLUMNS]
+    subject = keys.index("subject")
+    wide, standard = column_widths(200), column_widths(120)
+    assert wide[subject] - standard[subject] == 80  # nothing narrowed at 120 or wider
     assert [w for i, w in enumerate(wide) if i != subject] == \
-        [w for i, w in enumerate(narrow) if i != subject]
+        [w for i, w in enumerate(standard) if i != subject]
+    # 80x24: a useful subject; what a message is (status, category) and who sent it stay.
+    at80 = dict(zip(keys, column_widths(80), strict=True))
+    assert at80["subject"] >= list_module.WANTED_SUBJECT_WIDTH
+    assert at80["status"] and at80["category"] and at80["sender"] and at80["sel"]
+    at60 = dict(zip(keys, column_widths(60), strict=True))
+    assert at60["subject"] >= list_module.MIN_SUBJECT_WIDTH and at60["status"]
 
 
 @pilot_test

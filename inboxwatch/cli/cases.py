@@ -64,6 +64,19 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                        help="it is phishing: also teach the classifier")
     p.set_defaults(func=cmd_delete, access=needs(DELETE_INBOUND_MESSAGE), label=None)
 
+    for name, helptext in (
+            ("take", "you work on these messages: the Owner column and --mine show it"),
+            ("hand-over", "a colleague works on these messages now (--to EMAIL)"),
+            ("release", "nobody works on these messages any more")):
+        p = sub.add_parser(name, parents=[parent], help=helptext)
+        p.add_argument("ids", type=_message_ref, nargs="+", metavar="ID[@VERSION]",
+                       help=_IDS_HELP.split("; or none")[0])
+        if name == "hand-over":
+            p.add_argument("--to", required=True, metavar="EMAIL",
+                           help="the colleague (an active user who may change statuses)")
+        p.set_defaults(func=cmd_assign, access=needs(MODIFY_INBOUND_MESSAGE_STATUS),
+                       assign=name)
+
     p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
     p.add_argument("id", type=_message_ref, metavar="ID[@VERSION]", help=_ID_HELP)
     p.set_defaults(func=cmd_undelete, access=needs(DELETE_INBOUND_MESSAGE))
@@ -282,6 +295,21 @@ def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
         ids, seen = _targets(ctx, session, actor, args)
         states = triage.delete_many(session, actor, ids, as_label=args.label, seen=seen)
     _print_states(ctx, states, f"deleted{' as ' + args.label if args.label else ''}")
+    return 0
+
+
+def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.ownership import assign
+
+    refs: list[tuple[int, int | None]] = args.ids
+    seen = {pk: v for pk, v in refs if v is not None}
+    with Session(ctx.engine) as session:
+        states = assign(session, _actor(ctx, session), [pk for pk, _ in refs],
+                        to_email=getattr(args, "to", None),
+                        release=args.assign == "release", seen=seen)
+    verb = {"take": "taken by you", "release": "released",
+            "hand-over": f"handed over to {getattr(args, 'to', '')}"}[args.assign]
+    _print_states(ctx, states, verb)
     return 0
 
 

@@ -47,6 +47,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="inbound (the queue) or case_update (attached by themselves)")
     p.add_argument("--search", metavar="TEXT", help="full-text search: subject, sender, body")
     p.add_argument("--deleted", action="store_true", help="list deleted messages instead")
+    owner = p.add_mutually_exclusive_group()
+    owner.add_argument("--mine", action="store_true",
+                       help="only messages you are working on (`take`)")
+    owner.add_argument("--unassigned", action="store_true",
+                       help="only messages nobody is working on")
     p.add_argument("--limit", type=int, default=50, metavar="N",
                    help="at most N messages (default 50)")
     p.add_argument("--offset", type=int, default=0, metavar="N",
@@ -142,12 +147,15 @@ def _print_import_summary(ctx: Context, report: IngestReport, skipped: list[Skip
 
 
 def cmd_messages(ctx: Context, args: argparse.Namespace) -> int:
-    flt = MessageFilter(status=args.status, category=args.category,
-                        disposition=args.disposition, search=args.search,
-                        only_deleted=args.deleted)
     with Session(ctx.engine) as session:
-        rows = list_inbound(session, ctx.actor(session), flt, offset=args.offset,
-                            limit=args.limit)
+        actor = ctx.actor(session)
+        flt = MessageFilter(status=args.status, category=args.category,
+                            disposition=args.disposition, search=args.search,
+                            only_deleted=args.deleted, unassigned=args.unassigned,
+                            owner_id=actor.user_id if args.mine else None)
+        if args.mine and actor.user_id is None:
+            raise UsageError(f"{actor.label} is not a user and owns no messages")
+        rows = list_inbound(session, actor, flt, offset=args.offset, limit=args.limit)
     if ctx.json:
         ctx.emit_json([r.to_json() for r in rows])
         return 0

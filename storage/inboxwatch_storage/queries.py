@@ -83,6 +83,7 @@ class MessageRow:
     spam_score: float
     deleted: bool
     version: int = 1  # what an action on this row says it saw (compare-and-set)
+    owner_id: int | None = None  # who is working on it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,7 +93,7 @@ class MessageRow:
             "disposition": self.disposition, "status": self.status, "reason": self.reason,
             "category": self.category, "case_id": self.case_id,
             "attachments": self.attachments, "spam_score": self.spam_score,
-            "deleted": self.deleted, "version": self.version,
+            "deleted": self.deleted, "version": self.version, "owner_id": self.owner_id,
         }
 
 
@@ -105,6 +106,8 @@ class MessageFilter:
     include_deleted: bool = False
     only_deleted: bool = False
     case_id: int | None = None
+    owner_id: int | None = None  # messages this user is working on ("mine")
+    unassigned: bool = False  # messages nobody is working on
 
 
 _ROW_COLUMNS = (
@@ -112,6 +115,7 @@ _ROW_COLUMNS = (
     Message.from_name, Message.subject, Message.received_at, Message.disposition,
     Message.status, Message.reason, Message.category, Message.case_id,
     Message.attachment_count, Message.spam_score, Message.deleted_at, Message.version,
+    Message.owner_id,
 )
 SORT_COLUMNS = {
     "received": Message.received_at, "sender": Message.from_addr, "subject": Message.subject,
@@ -133,6 +137,10 @@ def _where(session: Session, flt: MessageFilter) -> list[Any]:
         conds.append(Message.disposition == flt.disposition)
     if flt.case_id is not None:
         conds.append(Message.case_id == flt.case_id)
+    if flt.owner_id is not None:
+        conds.append(Message.owner_id == flt.owner_id)
+    if flt.unassigned:
+        conds.append(col(Message.owner_id).is_(None))
     if flt.search and flt.search.strip():
         conds.append(search_condition(session.get_bind().dialect, flt.search))
     return conds
@@ -153,7 +161,7 @@ def list_messages(
     )
     return [
         MessageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                   r[12], r[13], r[14], r[15] is not None, r[16])
+                   r[12], r[13], r[14], r[15] is not None, r[16], r[17])
         for r in session.execute(stmt).all()
     ]
 

@@ -209,6 +209,10 @@ class Message(SQLModel, table=True):
     deleted_label: str | None = Field(default=None, max_length=20)  # spam | phishing | None
     status_changed_at: datetime | None = None
     version: int = Field(default=1, sa_column=_MESSAGE_VERSION)
+    # Who is working on it (take / hand over; a user id); None: nobody yet. No foreign key:
+    # adding one to a SQLite table rebuilds it, and the rebuild would drop its search
+    # triggers.
+    owner_id: int | None = Field(default=None, index=True)
 
 
 class MessageAttachment(SQLModel, table=True):

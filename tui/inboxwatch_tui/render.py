@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-from inboxwatch.messages import MessageDetail
+from inboxwatch.cases import CaseDetail
+from inboxwatch.messages import MessageDetail, MessageHistory
 from inboxwatch.parse import ParsedMessage
 from inboxwatch.sanitize import clean, clean_line, shorten
 from inboxwatch_storage.queries import MessageRow
 
 __all__ = [
+    "case_text",
+    "history_text",
     "BODY_DISPLAY_LIMIT",
     "CATEGORY_BADGES",
     "RAW_DISPLAY_LIMIT",
@@ -79,10 +82,11 @@ def _when(ts: datetime, now: datetime | None = None) -> str:
     return ts.strftime("%Y-%m-%d")
 
 
-def row_cells(row: MessageRow, *, selected: bool = False,
-              now: datetime | None = None) -> tuple[Text, ...]:
-    """The cells of one list row: sel, status, category, reason, sender, subject, when,
-    attachments, case."""
+def row_cells(row: MessageRow, *, selected: bool = False, now: datetime | None = None,
+              owner: str = "", cursor: bool = False) -> tuple[Text, ...]:
+    """The cells of one list row: mark, status, category, reason, sender, owner, subject,
+    when, attachments, case. The mark column says tagged (●) and cursor (▶) in a glyph,
+    not only in colour, so both read on a monochrome terminal or under NO_COLOR."""
     label, style = STATUS_LABELS.get(row.status, (clean_line(row.status), ""))
     badge, badge_style = CATEGORY_BADGES.get(row.category, (clean_line(row.category), ""))
     sender = clean_line(row.from_name or row.from_addr, max_chars=200) or "(no sender)"
@@ -90,11 +94,12 @@ def row_cells(row: MessageRow, *, selected: bool = False,
     if row.disposition == "case_update":
         label, style = "Update", "dim"
     return (
-        Text("●" if selected else " ", style="bold cyan"),
+        Text("●" if selected else ("▶" if cursor else " "), style="bold cyan"),
         Text(label, style=style),
         Text(badge, style=badge_style),
         Text(REASON_LABELS.get(row.reason, clean_line(row.reason))),
         Text(shorten(sender, SENDER_CELL)),
+        Text(clean_line(owner, max_chars=40)),
         Text(shorten(subject, SUBJECT_CELL)),
         Text(_when(row.received_at, now)),
         Text(str(row.attachments) if row.attachments else ""),
@@ -187,4 +192,68 @@ def raw_text(raw: bytes) -> Text:
     if len(raw) > RAW_DISPLAY_LIMIT:
         out.append(f"\n[raw source cut: showing {RAW_DISPLAY_LIMIT:,} of {len(raw):,} bytes]\n",
                    style="bold yellow")
+    return out
+
+
+def history_text(history: MessageHistory, staff: dict[int, str] | None = None) -> Text:
+    """A message's history: how it was routed, every action on it, every email about it."""
+    out = Text()
+    out.append("How it was routed\n", style="bold underline")
+    for hit in history.explanation:
+        out.append(f"  {clean_line(hit.step)}/{clean_line(hit.rule)}: ", style="bold")
+        out.append(clean_line(hit.evidence, max_chars=500) + "\n")
+    if not history.explanation:
+        out.append("  (no explanation recorded)\n", style="dim")
+    out.append("\nWhat people did\n", style="bold underline")
+    for entry in history.audit:
+        out.append(f"  {entry.at:%Y-%m-%d %H:%M}  {clean_line(entry.actor)}  ", style="bold")
+        out.append(clean_line(entry.action.replace("_", " ")))
+        changes = [f"{k} {entry.before.get(k)} → {entry.after.get(k)}"
+                   for k in ("status", "category", "case_id", "deleted", "owner")
+                   if k in entry.after and entry.before.get(k) != entry.after.get(k)]
+        if changes:
+            out.append(": " + clean_line("; ".join(changes)))
+        if entry.detail:
+            out.append(f" ({clean_line(entry.detail, max_chars=300)})", style="dim")
+        out.append("\n")
+    if not history.audit:
+        out.append("  (nobody has acted on it yet)\n", style="dim")
+    out.append("\nEmails about it\n", style="bold underline")
+    for n in history.notices:
+        when = f"sent {n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else n.status.upper()
+        out.append(f"  {n.created_at:%Y-%m-%d %H:%M}  {clean_line(n.kind)} to "
+                   f"{clean_line(', '.join(n.recipients), max_chars=300)}: {when}")
+        if n.last_error:
+            out.append(f" ({clean_line(n.last_error, max_chars=200)})", style="dim")
+        out.append("\n")
+    if not history.notices:
+        out.append("  (none)\n", style="dim")
+    return out
+
+
+def case_text(detail: CaseDetail) -> Text:
+    """A case: title, client, status, notes, files, participants, updates (oldest first)."""
+    case = detail.case
+    out = Text()
+    out.append(f"Case #{case.number}: {clean_line(case.title)}\n", style="bold")
+    client = f"{case.client_name} <{case.client_email}>" if case.client_email \
+        else case.client_name
+    _field(out, "Client", client)
+    out.append("\n")
+    _field(out, "Status", case.status)
+    out.append("\n")
+    _field(out, "Created", f"{case.created_at:%Y-%m-%d %H:%M}")
+    out.append("\n")
+    _field(out, "Participants", ", ".join(detail.participants) or "-")
+    out.append("\n")
+    _field(out, "Files", ", ".join(f"{f.name} ({human_size(f.size)})"
+                                   for f in detail.files) or "-")
+    out.append("\n\nNotes\n", style="bold underline")
+    out.append(clean(case.notes, max_chars=20_000) or "(none)")
+    out.append("\n")
+    for u in detail.updates:
+        out.append(f"\nUpdate {u.id}, {u.created_at:%Y-%m-%d %H:%M}, by "
+                   f"{clean_line(u.author)}{' (emailed)' if u.emailed else ''}\n",
+                   style="bold underline")
+        out.append(clean(u.text, max_chars=20_000) + "\n")
     return out

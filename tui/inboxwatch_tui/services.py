@@ -21,17 +21,20 @@ from sqlmodel import Session
 
 from inboxwatch import triage, users
 from inboxwatch.attachments import SavedAttachment, save_attachments
-from inboxwatch.cases import LocalCaseStore
+from inboxwatch.cases import CaseDetail, LocalCaseStore
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.messages import (
     MessageDetail,
+    MessageHistory,
     count_inbound,
     list_inbound,
     message_detail,
+    message_history,
     position_inbound,
     raw_message,
     versions_inbound,
 )
+from inboxwatch.ownership import assign, colleagues, staff_labels
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch.triage import AttachableFile
 from inboxwatch.users import resolve_actor
@@ -118,6 +121,26 @@ class StoreReader:
         with Session(self.engine) as session:
             return list_inbound(session, self.actor, flt, offset=offset, limit=limit,
                                 sort=sort, descending=descending)
+
+    def history(self, message_pk: int) -> MessageHistory:
+        with Session(self.engine) as session:
+            return message_history(session, self.actor, message_pk)
+
+    def case(self, case_number: int) -> CaseDetail:
+        with Session(self.engine) as session:
+            return triage.case_detail(session, self.actor, case_number)
+
+    def colleagues(self, query: str) -> list[tuple[int, str]]:
+        """Who a message can be handed to, matching ``query`` (any part of login/email)."""
+        with Session(self.engine) as session:
+            found = colleagues(session, self.actor)
+        q = query.strip().lower()
+        return [(pk, label) for pk, label in found if q in label.lower()]
+
+    def staff(self) -> dict[int, str]:
+        """User id -> short label, for the Owner column."""
+        with Session(self.engine) as session:
+            return staff_labels(session, self.actor)
 
     def versions(self, flt: MessageFilter, *, limit: int) -> dict[int, int]:
         """Id -> version of every message ``flt`` matches (at most ``limit``): tag all."""
@@ -219,6 +242,23 @@ class TriageService:
             states = triage.undelete_many(session, self._actor(), list(seen), seen=seen)
         return Done(f"Undone: {len(states)} message(s) restored, with their category"
                     " (and what the delete taught the classifier withdrawn).")
+
+    def assign(self, seen: dict[int, int], *, to_email: str | None = None,
+               release: bool = False) -> Done:
+        with Session(self.engine) as session:
+            states = assign(session, self._actor(), list(seen), to_email=to_email,
+                            release=release, seen=seen)
+        who = "nobody now" if release else (to_email or "you")
+        return Done(f"{len(states)} message(s): owner {who}.")
+
+    def not_spam(self, message_pk: int, seen: int) -> Done:
+        with Session(self.engine) as session:
+            triage.mark_not_spam(session, self._actor(), message_pk, seen=seen)
+        return Done(f"Message {message_pk} is not spam: category normal, and the classifier "
+                    "learns it as wanted mail.")
+
+    def undelete(self, seen: dict[int, int]) -> Done:
+        return self._undelete(seen)
 
     def create_case(self, message_pk: int, *, title: str, notes: str,
                     seen: int | None = None) -> str:

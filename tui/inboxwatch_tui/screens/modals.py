@@ -280,14 +280,16 @@ class CasePicker(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="case_picker.cancel")]
 
-    def __init__(self, search: Any, initial: str = "") -> None:
+    def __init__(self, search: Any, initial: str = "", *,
+                 title: str = "Find case (number, title, client name or email)") -> None:
         super().__init__()
-        self.search = search  # callable(query) -> list[(case_id, label)]
+        self.search = search  # callable(query) -> list[(id, label)]
         self.initial = clean_line(initial)
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(Text("Find case (number, title, client name or email)", style="bold"))
+            yield Label(Text(self.title_text, style="bold"))
             yield Input(self.initial, id="case-query", placeholder="search cases")
             yield OptionList(id="case-results")
             yield Label(Text("Enter picks; Down moves into the results", style="dim"))

@@ -8,6 +8,7 @@ in help) when the operator lacks it, and pressing it anyway says why. Writes go 
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.activity import StoreSignature, store_signature
 from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from inboxwatch_tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
-from inboxwatch_tui.render import headers_text, human_size, raw_text
+from inboxwatch_tui.render import case_text, headers_text, history_text, human_size, raw_text
 from inboxwatch_tui.screens.modals import (
     CaseForm,
     CaseFormResult,
@@ -138,8 +139,11 @@ class TriageScreen(Screen[None]):
             where = "no messages"
         else:
             where = f"{lst.position}/{lst.total}" + ("" if lst.counted else "+ (counting…)")
-        parts = [where,
+        owner = ["owner=mine"] if flt.owner_id is not None else (
+            ["owner=nobody"] if flt.unassigned else [])
+        parts = [("TRASH  " if flt.only_deleted else "") + where,
                  f"status={flt.status or 'all'}", f"category={flt.category or 'all'}",
+                 *owner,
                  f"sort={lst.view.sort}{' ↓' if lst.view.descending else ' ↑'}"]
         if flt.search:
             parts.append(f"search={clean_line(flt.search, max_chars=40)!r}")
@@ -295,6 +299,23 @@ class TriageScreen(Screen[None]):
         self._set_view(self.list.view.with_filter(
             category=_cycle(CATEGORY_VALUES, self.list.view.flt.category)))
 
+    def action_cycle_owner(self) -> None:
+        """All messages -> the ones I work on -> the ones nobody works on -> all."""
+        flt = self.list.view.flt
+        me = self.actor.actor.user_id if self.actor.actor is not None else None
+        if flt.owner_id is None and not flt.unassigned and me is not None:
+            view = self.list.view.with_filter(owner_id=me, unassigned=False)
+        elif flt.owner_id is not None:
+            view = self.list.view.with_filter(owner_id=None, unassigned=True)
+        else:
+            view = self.list.view.with_filter(owner_id=None, unassigned=False)
+        self._set_view(view)
+
+    def action_toggle_trash(self) -> None:
+        """The trash: deleted messages (U restores one, with its category and lesson)."""
+        self._set_view(self.list.view.with_filter(
+            only_deleted=not self.list.view.flt.only_deleted))
+
     def action_cycle_sort(self) -> None:
         view = self.list.view
         nxt = SORT_ORDER[(SORT_ORDER.index(view.sort) + 1) % len(SORT_ORDER)] \
@@ -424,6 +445,79 @@ class TriageScreen(Screen[None]):
                 if label is not None:
                     self._run(lambda: self.service.delete(pks, label))
             self.app.push_screen(ConfirmDelete(len(pks)), answered)
+
+    def action_undelete(self) -> None:
+        if not self._allowed("delete_inbound_message"):
+            return
+        if not self.list.view.flt.only_deleted:
+            self.notify("Deleted messages are in the trash view: press D.", markup=False)
+            return
+        seen = self._targets()
+        if seen:
+            self._run(lambda: self.service.undelete(seen))
+
+    def action_not_spam(self) -> None:
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        row = self.list.current_row
+        if row is None:
+            return
+        pk, seen = row.id, row.version
+        self._run(lambda: self.service.not_spam(pk, seen))
+
+    def action_take(self) -> None:
+        """Take the messages (or let them go when they are all mine already)."""
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        seen = self._targets()
+        if not seen:
+            return
+        me = self.actor.actor.user_id if self.actor.actor is not None else None
+        rows = {r.id: r for r in self.list.rows_loaded}
+        mine = all(pk in rows and rows[pk].owner_id == me for pk in seen)
+        self._run(lambda: self.service.assign(seen, release=mine))
+
+    def action_hand_over(self) -> None:
+        if not self._allowed("modify_inbound_message_status"):
+            return
+        seen = self._targets()
+        if not seen:
+            return
+        people = dict(self.service_colleagues(""))
+
+        def picked(user_id: int | None) -> None:
+            if user_id:
+                email = people.get(user_id, "").rsplit("<", 1)[-1].rstrip(">")
+                self._run(lambda: self.service.assign(seen, to_email=email))
+        self.app.push_screen(CasePicker(self.service_colleagues, title="Hand over to "
+                                        "(login or email)"), picked)
+
+    def service_colleagues(self, query: str) -> builtins.list[tuple[int, str]]:
+        return self.reader.colleagues(query)
+
+    def action_history(self) -> None:
+        pk = self.list.current_pk
+        if pk is None:
+            return
+        try:
+            history = self.reader.history(pk)
+        except InboxwatchError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return
+        self.app.push_screen(TextViewer(f"History of message {pk}",
+                                        history_text(history)))
+
+    def action_case_view(self) -> None:
+        detail = self.detail.detail
+        if detail is None or detail.case_id is None:
+            self.notify("This message is not linked to a case.", markup=False)
+            return
+        try:
+            case = self.reader.case(detail.case_id)
+        except InboxwatchError as exc:
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
+            return
+        self.app.push_screen(TextViewer(f"Case #{detail.case_id}", case_text(case)))
 
     def action_create_case(self) -> None:
         if not self._allowed("create_case"):

@@ -45,9 +45,17 @@ CELL_PADDING = 1  # blank cells each side of a column, as DataTable draws them
 # key, header label, width (None: the subject takes what the others leave)
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("sel", " ", 1), ("status", "Status", 9), ("category", "Category", 9),
-    ("reason", "Reason", 10), ("sender", "From", 20), ("subject", "Subject", None),
-    ("received", "Received", 9), ("attachments", "Att", 3), ("case", "Case", 6))
+    ("reason", "Reason", 10), ("sender", "From", 20), ("owner", "Owner", 6),
+    ("subject", "Subject", None), ("received", "Received", 10), ("attachments", "Att", 3),
+    ("case", "Case", 6))
 MIN_SUBJECT_WIDTH = 10
+WANTED_SUBJECT_WIDTH = 24
+# On a narrow terminal, what gives way first so that the subject keeps a useful width:
+# (column, its narrower width; 0 = left out), in order. Status and category stay: what a
+# message is and how urgent never disappears.
+NARROWING: tuple[tuple[str, int], ...] = (
+    ("reason", 0), ("attachments", 0), ("sender", 14), ("owner", 0), ("received", 6),
+    ("case", 0), ("sender", 10))
 LINE_CACHE_SIZE = 1000
 
 
@@ -64,12 +72,23 @@ class ListView:
 
 
 def column_widths(available: int) -> tuple[int, ...]:
-    """Content width of each of :data:`COLUMNS` when the list is ``available`` cells wide:
-    the fixed ones as declared, the subject whatever is left (at least
-    :data:`MIN_SUBJECT_WIDTH`)."""
-    fixed = sum(w for _, _, w in COLUMNS if w) + 2 * CELL_PADDING * len(COLUMNS)
-    subject = max(MIN_SUBJECT_WIDTH, available - fixed)
-    return tuple(w if w else subject for _, _, w in COLUMNS)
+    """Content width of each of :data:`COLUMNS` when the list is ``available`` cells wide
+    (0: the column is left out): the fixed ones as declared, narrowed or left out in the
+    order of :data:`NARROWING` while the subject would get less than
+    :data:`WANTED_SUBJECT_WIDTH`; the subject whatever is left (at least
+    :data:`MIN_SUBJECT_WIDTH`). At 80 columns the subject gets 27 cells, at 60 still 13."""
+    widths = {key: width for key, _, width in COLUMNS if width}
+
+    def left() -> int:
+        shown = [w for w in widths.values() if w]
+        return available - sum(shown) - 2 * CELL_PADDING * (len(shown) + 1)
+
+    for key, narrower in NARROWING:
+        if left() >= WANTED_SUBJECT_WIDTH:
+            break
+        widths[key] = narrower
+    subject = max(MIN_SUBJECT_WIDTH, left())
+    return tuple(widths.get(key, 0) if width else subject for key, _, width in COLUMNS)
 
 
 def _line(cells: tuple[Text, ...], widths: tuple[int, ...]) -> Text:
@@ -78,6 +97,8 @@ def _line(cells: tuple[Text, ...], widths: tuple[int, ...]) -> Text:
     line = Text(no_wrap=True, end="")
     pad = " " * CELL_PADDING
     for cell, width in zip(cells, widths, strict=True):
+        if not width:
+            continue  # left out on a narrow terminal
         fitted = cell.copy()
         fitted.truncate(width, overflow="ellipsis")
         line.append(pad)
@@ -165,6 +186,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._last_posted: int | None = -1
         self._widths = column_widths(80)
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
+        self.owners: dict[int, str] = {}  # user id -> what the Owner column shows
 
     def on_mount(self) -> None:
         self._fit_columns()
@@ -182,7 +204,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._update_virtual_size()
 
     def _update_virtual_size(self) -> None:
-        line_width = sum(self._widths) + 2 * CELL_PADDING * len(self._widths)
+        line_width = sum(self._widths) + 2 * CELL_PADDING * sum(1 for w in self._widths if w)
         size = Size(line_width, len(self.rows_loaded) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
@@ -225,10 +247,13 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         now = self._now()
         cursor = self.get_component_rich_style("message-list--cursor") if is_cursor else None
         selected = row.id in self.selected
-        key = (row, selected, cursor, self._widths, base, now.date())
+        owner = self.owners.get(row.owner_id, "") if row.owner_id is not None else ""
+        key = (row, selected, cursor, self._widths, base, now.date(), owner)
         strip = self._lines.get(key)
         if strip is None:
-            line = _line(row_cells(row, selected=selected, now=now), self._widths)
+            cells = row_cells(row, selected=selected, now=now, owner=owner,
+                              cursor=is_cursor)
+            line = _line(cells, self._widths)
             # As DataTable draws its cursor: the cursor's colour wins over a cell's, a
             # cell's own background (a PHISH badge) wins over the cursor's.
             strip = self._strip(line, base + cursor if cursor else base,
@@ -272,6 +297,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     def _rebuild(self, base: int, want: int, *, keep_pk: int | None, keep_index: int,
                  scroll_y: float | None = None) -> None:
         total = self.reader.count(self.view.flt)
+        self.owners = self.reader.staff()
         base = max(0, min(base, total - 1))
         self._show(self._page(base, want), base=base, total=total, counted=True,
                    keep_pk=keep_pk, keep_index=keep_index, scroll_y=scroll_y)
