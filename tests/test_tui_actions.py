@@ -366,6 +366,41 @@ async def test_save_attachments_to_a_directory(store: Engine, tmp_path: Path) ->
 
 
 @pilot_test
+async def test_keys_arriving_together_in_the_directory_field_act_in_order(
+        store: Engine, tmp_path: Path) -> None:
+    """ctrl+u then a path, read in one go (SSH after a stall, a paste of keystrokes): the
+    field holds the path. Textual's own Input runs ctrl+u after the keys behind it and
+    leaves the field empty (Textualize/textual#6605), which saved the files into the
+    current directory."""
+    from textual import events
+
+    target = tmp_path / "saved"
+    target.mkdir()
+    with Session(store) as session:
+        pk = session.exec(select(Message.id).where(Message.attachment_count > 0)
+                          .order_by(Message.id)).first()
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        lst = triage_screen(app).list
+        while lst.current_pk != pk:
+            await pilot.press("j")
+        await settle(app, pilot)
+        await pilot.press("a")
+        field = app.screen.query_one("#save-dir")
+        field.focus()
+        await pilot.pause()
+        keys = [("ctrl+u", None)] + [("slash" if c == "/" else c, c) for c in str(target)]
+        for key, character in keys:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        await pilot.pause(0.3)
+        assert field.value == str(target)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert list(target.iterdir()), "nothing was saved in the directory typed"
+
+
+@pilot_test
 async def test_remapped_key_from_config(store: Engine) -> None:
     app = make_app(store, keymap={"triage.mark_closed": "x"})
     async with app.run_test(size=SIZE) as pilot:

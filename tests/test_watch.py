@@ -88,3 +88,30 @@ def test_empty_store(engine: Engine) -> None:
     buffer = io.StringIO()
     Console(file=buffer, width=100).print(render_snapshot(snap))
     assert "no inbound messages yet" in buffer.getvalue()
+
+
+def test_an_idle_store_is_read_once_and_a_change_reads_it_again(
+        engine: Engine, routing: RoutingContext) -> None:
+    """The watcher's figures are read again only when the store changed (a new message, an
+    audited action) or the hour turned; between, only the clock moves."""
+    from inboxwatch import triage
+    from inboxwatch.users import add_user, resolve_actor
+    from inboxwatch.watch import SnapshotCache
+
+    ids = import_examples(engine, routing, PLAIN_QUESTION, PDF_QUESTION)
+    cache = SnapshotCache()
+    t0 = datetime(2026, 12, 3, 10, 5, tzinfo=UTC)
+    with Session(engine) as session:
+        first = cache.get(session, SYSTEM_ACTOR, now=t0)
+        again = cache.get(session, SYSTEM_ACTOR, now=t0 + timedelta(minutes=20))
+        assert cache.reads == 1
+        assert again.taken_at == t0 + timedelta(minutes=20)
+        assert again.oldest_awaiting_age == first.oldest_awaiting_age + timedelta(minutes=20)  # type: ignore[operator]
+        add_user(session, SYSTEM_ACTOR, "op@helpdesk.example.com", name="Op", login="op",
+                 roles=("operator",))
+        triage.mark(session, resolve_actor(session, login="op"), ids[PLAIN_QUESTION],
+                    "closed")
+        changed = cache.get(session, SYSTEM_ACTOR, now=t0 + timedelta(minutes=21))
+        assert cache.reads == 2 and changed.by_status["closed"] == 1
+        cache.get(session, SYSTEM_ACTOR, now=t0 + timedelta(hours=1))  # the hour turned
+        assert cache.reads == 3

@@ -38,7 +38,7 @@ from inboxwatch.ownership import assign, colleagues, staff_labels
 from inboxwatch.roles import VIEW_INBOUND_MESSAGES, Actor
 from inboxwatch.triage import AttachableFile
 from inboxwatch.users import resolve_actor
-from inboxwatch.watch import WatchSnapshot, take_snapshot
+from inboxwatch.watch import SnapshotCache, WatchSnapshot
 from inboxwatch_storage.queries import MessageFilter, MessageRow
 from inboxwatch_tui.keymap import PERMISSION_LABELS
 
@@ -115,6 +115,7 @@ class StoreReader:
     def __init__(self, engine: Engine, actor: Actor) -> None:
         self.engine = engine
         self.actor = actor
+        self._snapshots = SnapshotCache()
 
     def page(self, flt: MessageFilter, *, offset: int, limit: int, sort: str = "received",
              descending: bool = True) -> list[MessageRow]:
@@ -166,8 +167,10 @@ class StoreReader:
             return raw_message(session, self.actor, message_pk)
 
     def snapshot(self, now: datetime | None, newest: int) -> WatchSnapshot:
+        """The watcher's figures, read again only when the store changed (or the hour
+        turned): an idle watcher costs a change check, not a scan of the store."""
         with Session(self.engine) as session:
-            return take_snapshot(session, self.actor, now=now, newest=newest)
+            return self._snapshots.get(session, self.actor, now=now, newest=newest)
 
     def save_attachments(self, ids: list[int], directory: Path) -> list[SavedAttachment]:
         with Session(self.engine) as session:

@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from inboxwatch.sanitize import clean, clean_line
+from inboxwatch_tui.widgets.ordered_input import OrderedInput
 from inboxwatch_tui.writes import WriteQueue
 
 __all__ = [
@@ -244,7 +245,7 @@ class CaseForm(_KeepsTypedWork, ModalScreen[CaseFormResult | None]):
         with Vertical(classes="dialog wide"):
             yield Label(Text("Create case", style="bold"))
             yield Label("Title")
-            yield Input(self.prefill.title, id="case-title")
+            yield OrderedInput(self.prefill.title, id="case-title")
             yield Label(Text(f"Client: {self.client or '(no sender address)'} - the sender; "
                              "an inactive contact is made if unknown", style="dim"),
                         id="case-client")
@@ -290,7 +291,7 @@ class CasePicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(Text(self.title_text, style="bold"))
-            yield Input(self.initial, id="case-query", placeholder="search cases")
+            yield OrderedInput(self.initial, id="case-query", placeholder="type to search")
             yield OptionList(id="case-results")
             yield Label(Text("Enter picks; Down moves into the results", style="dim"))
 
@@ -402,7 +403,7 @@ class SaveAttachments(ModalScreen[tuple[list[int], Path] | None]):
                 *[Selection(Text(clean_line(label, max_chars=300)), att_id, True)
                   for att_id, label in self.attachments], id="save-list")
             yield Label("Directory")
-            yield Input(self.directory, id="save-dir")
+            yield OrderedInput(self.directory, id="save-dir")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")

@@ -44,6 +44,7 @@ from inboxwatch_tui.services import ActorState, Done, StoreReader, TriageService
 from inboxwatch_tui.widgets.detail import DetailPane
 from inboxwatch_tui.widgets.key_bar import KeyBar
 from inboxwatch_tui.widgets.message_list import ListView, MessageList
+from inboxwatch_tui.widgets.ordered_input import OrderedInput
 from inboxwatch_tui.widgets.status_line import StatusLine
 from inboxwatch_tui.writes import WriteQueue
 
@@ -86,7 +87,7 @@ class TriageScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status-line")
-        yield Input(placeholder="search (Enter applies, Esc cancels, empty clears)",
+        yield OrderedInput(placeholder="search (Enter applies, Esc cancels, empty clears)",
                     id="search")
         yield MessageList(self.reader, id="list")
         yield DetailPane(self.reader, id="detail")

@@ -61,6 +61,7 @@ class WatcherScreen(Screen[None]):
         super().__init__()
         self.reader = reader
         self.snapshot: WatchSnapshot | None = None
+        self._shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Inbound Message Watcher", style="bold"), id="watcher-title")
@@ -88,6 +89,15 @@ class WatcherScreen(Screen[None]):
         self.app.call_from_thread(self.show_snapshot, snapshot)
 
     def show_snapshot(self, snap: WatchSnapshot) -> None:
+        # What the screen shows moves by the minute at most when the store is idle: redraw
+        # only when it would look different (an idle watcher then costs a change check).
+        shown = (tuple(snap.by_status.items()), tuple(snap.by_category.items()),
+                 format_age(snap.oldest_awaiting_age), snap.newest, snap.arrivals_per_hour,
+                 snap.taken_at.replace(second=0, microsecond=0))
+        if self.snapshot is not None and shown == self._shown:
+            self.snapshot = snap
+            return
+        self._shown = shown
         self.snapshot = snap
         self.query_one("#watcher-status", Static).update(
             _counts_text("By status", snap.by_status, STATUS_VALUES, STATUS_LABELS))
