@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from inboxwatch_storage import fastsearch
 from inboxwatch_storage.bulk import chunked
 from inboxwatch_storage.engine import insert_ignoring_duplicates, search_condition
 from inboxwatch_storage.tables import Blob, Message, MessageAttachment
@@ -155,6 +156,10 @@ def list_messages(
     column = SORT_COLUMNS.get(sort, Message.received_at)
     order = [col(column).desc(), col(Message.id).desc()] if descending else \
         [col(column).asc(), col(Message.id).asc()]
+    fast = fastsearch.sparse_order(session, flt, order)
+    if fast == []:
+        return []  # nothing matches the search
+    order = fast or order
     stmt = (
         select(*_ROW_COLUMNS)  # type: ignore[call-overload]
         .where(*_where(session, flt)).order_by(*order).offset(offset).limit(limit)
@@ -197,6 +202,9 @@ def versions_matching(session: Session, flt: MessageFilter, *,
 
 
 def count_messages(session: Session, flt: MessageFilter | None = None) -> int:
+    fast = fastsearch.fast_count(session, flt, _where) if flt is not None else None
+    if fast is not None:
+        return fast
     stmt = select(func.count()).select_from(Message).where(*_where(session, flt or MessageFilter()))
     return int(session.execute(stmt).scalar_one())
 

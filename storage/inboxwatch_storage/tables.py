@@ -166,7 +166,12 @@ class Message(SQLModel, table=True):
 
     # The list's default view (live messages, newest first) reads this index in order and
     # stops after one page, instead of sorting the whole table: 100,000 messages open fast.
-    __table_args__ = (Index("ix_message_live_received", "deleted_at", "received_at", "id"),)
+    # The counts by status and by category (a filter's total, the watcher) read these
+    # alone, without a row: 14 ms instead of 2.6 s for a third of 1M messages.
+    __table_args__ = (Index("ix_message_live_received", "deleted_at", "received_at", "id"),
+                      Index("ix_message_status_live", "status", "deleted_at", "disposition"),
+                      Index("ix_message_category_live", "category", "deleted_at",
+                            "disposition"))
     __mapper_args__ = {"version_id_col": _MESSAGE_VERSION}
 
     id: int | None = Field(default=None, primary_key=True)
