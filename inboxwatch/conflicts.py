@@ -21,6 +21,7 @@ from inboxwatch_storage.tables import AuditEntry, Message
 __all__ = ["check_unchanged", "conflict_line", "parse_seen"]
 
 _SHOWN = ("status", "category", "case_id", "deleted", "owner")
+OWNERSHIP_ACTIONS = ("take", "hand_over", "release")  # their detail: "owner: <who>"
 
 
 def check_unchanged(session: Session, m: Message, seen: int | None) -> None:
@@ -36,7 +37,10 @@ def conflict_line(session: Session, m: Message, seen: int) -> str:
                          .order_by(col(AuditEntry.id).desc()).limit(1)).first()
     head = f"message {m.id} changed after you read it"
     if entry is not None:
-        what = _what_changed(entry.before, entry.after) or entry.action.replace("_", " ")
+        what = "; ".join(part for part in (
+            _what_changed(entry.before, entry.after),
+            entry.detail if entry.action in OWNERSHIP_ACTIONS else "") if part) \
+            or entry.action.replace("_", " ")
         head = (f"message {m.id} was changed by {entry.actor} at {_when(entry.at)} "
                 f"({what}) after you read it")
     return (f"{head}; nothing was done (you saw version {seen}, it is now {m.version}): "
@@ -65,7 +69,7 @@ def _what_changed(before: dict[str, Any], after: dict[str, Any]) -> str:
         elif key == "case_id":
             parts.append(f"linked to case #{new}" if new is not None else "unlinked")
         elif key == "owner":
-            parts.append("taken or handed over" if new is not None else "released")
+            continue  # the audit entry's detail names the new owner
         else:
             parts.append(f"{key} {old or 'none'} → {new or 'none'}")
     return "; ".join(parts)

@@ -264,8 +264,8 @@ def deliveries_of(session: Session, message_pk: int) -> list[Delivery]:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """An email inboxwatch queued about a message (a New Inbound Message Notice, a digest,
-    an answer to its sender), and how its delivery went."""
+    """An email inboxwatch queued about a message (a New Inbound Message Notice, a digest),
+    and how its delivery went."""
 
     kind: str
     recipients: tuple[str, ...]
