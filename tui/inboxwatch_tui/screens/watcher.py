@@ -62,6 +62,7 @@ class WatcherScreen(Screen[None]):
         self.reader = reader
         self.snapshot: WatchSnapshot | None = None
         self._shown: tuple[object, ...] = ()
+        self._reading = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Inbound Message Watcher", style="bold"), id="watcher-title")
@@ -80,12 +81,19 @@ class WatcherScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
     def action_refresh(self) -> None:
-        self._read()
+        # One read at a time: on a big store the first read can outlast the refresh
+        # interval, and starting another (or cancelling it for another) would read forever.
+        if not self._reading:
+            self._reading = True
+            self._read()
 
-    @work(thread=True, exclusive=True, group="watcher")
+    @work(thread=True, group="watcher")
     def _read(self) -> None:
         clock = getattr(self.app, "clock", None)
-        snapshot = read_snapshot(self.reader, clock() if callable(clock) else None)
+        try:
+            snapshot = read_snapshot(self.reader, clock() if callable(clock) else None)
+        finally:
+            self._reading = False
         self.app.call_from_thread(self.show_snapshot, snapshot)
 
     def show_snapshot(self, snap: WatchSnapshot) -> None:
