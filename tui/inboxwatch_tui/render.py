@@ -196,7 +196,8 @@ def raw_text(raw: bytes) -> Text:
 
 
 def history_text(history: MessageHistory, staff: dict[int, str] | None = None) -> Text:
-    """A message's history: how it was routed, every action on it, every email about it."""
+    """A message's history: how it was routed, every action on it, every email about it;
+    ``staff`` (user id -> login) names owners."""
     out = Text()
     out.append("How it was routed\n", style="bold underline")
     for hit in history.explanation:
@@ -208,7 +209,12 @@ def history_text(history: MessageHistory, staff: dict[int, str] | None = None) -
     for entry in history.audit:
         out.append(f"  {entry.at:%Y-%m-%d %H:%M}  {clean_line(entry.actor)}  ", style="bold")
         out.append(clean_line(entry.action.replace("_", " ")))
-        changes = [f"{k} {entry.before.get(k)} → {entry.after.get(k)}"
+        def shown(key: str, value: object) -> object:
+            if key == "owner" and isinstance(value, int):
+                return (staff or {}).get(value, f"user {value}")
+            return value
+
+        changes = [f"{k} {shown(k, entry.before.get(k))} → {shown(k, entry.after.get(k))}"
                    for k in ("status", "category", "case_id", "deleted", "owner")
                    if k in entry.after and entry.before.get(k) != entry.after.get(k)]
         if changes:

@@ -506,7 +506,7 @@ class TriageScreen(Screen[None]):
             self.notify(clean_line(str(exc)), severity="error", markup=False)
             return
         self.app.push_screen(TextViewer(f"History of message {pk}",
-                                        history_text(history)))
+                                        history_text(history, self.list.owners)))
 
     def action_case_view(self) -> None:
         detail = self.detail.detail
