@@ -33,6 +33,7 @@ from tests.tui_support import (
     pilot_test,
     seed_example_store,
     settle,
+    stored_message,
     triage_screen,
 )
 
@@ -47,12 +48,7 @@ def store(engine: Engine) -> Engine:
     return seed_example_store(engine)
 
 
-def _message(engine: Engine, pk: int) -> Message:
-    with Session(engine) as session:
-        m = session.get(Message, pk)
-        assert m is not None
-        session.expunge(m)
-        return m
+_message = stored_message
 
 
 @pilot_test

@@ -27,6 +27,7 @@ from tests.tui_support import (
     pilot_test,
     seed_example_store,
     settle,
+    stored_message,
     triage_screen,
 )
 
@@ -44,12 +45,7 @@ def store(engine: Engine) -> Engine:
     return engine
 
 
-def _message(engine: Engine, pk: int) -> Message:
-    with Session(engine) as session:
-        m = session.get(Message, pk)
-        assert m is not None
-        session.expunge(m)
-        return m
+_message = stored_message
 
 
 async def _until(pilot: object, ok: object, seconds: float = 2.0) -> bool:

@@ -76,6 +76,15 @@ def seed_example_store(engine: Engine) -> Engine:
     return engine
 
 
+def stored_message(engine: Engine, pk: int) -> Message:
+    """Message ``pk`` as the store has it now (detached from its session)."""
+    with Session(engine) as session:
+        m = session.get(Message, pk)
+        assert m is not None
+        session.expunge(m)
+        return m
+
+
 def triage_screen(app: object) -> TriageScreen:
     """The app's current screen, which must be the triage screen."""
     screen = app.screen  # type: ignore[attr-defined]
