@@ -90,6 +90,7 @@ class Decision:
     case_id: int | None = None
     case_update_id: int | None = None
     duplicate_of: int | None = None
+    owner_id: int | None = None  # a reply to an answer: the operator who answered
     spam_score: float = 0.0
     explanation: list[RuleHit] = field(default_factory=list)
 

@@ -39,7 +39,7 @@ def conflict_line(session: Session, m: Message, seen: int) -> str:
     if entry is not None:
         what = "; ".join(part for part in (
             _what_changed(entry.before, entry.after),
-            entry.detail if entry.action in OWNERSHIP_ACTIONS else "") if part) \
+            entry.detail if entry.action in (*OWNERSHIP_ACTIONS, "answer") else "") if part) \
             or entry.action.replace("_", " ")
         head = (f"message {m.id} was changed by {entry.actor} at {_when(entry.at)} "
                 f"({what}) after you read it")

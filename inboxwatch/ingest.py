@@ -571,6 +571,7 @@ def _message_row(cap: _Capture, analysis: Analysis, decision: Decision) -> dict[
         "explanation": hits_to_json(decision.explanation),
         "defects": p.defects[:50], "malformed": p.malformed, "header_only": cap.header_only,
         "case_id": decision.case_id, "case_update_id": decision.case_update_id,
+        "owner_id": decision.owner_id,
     }
 
 

@@ -24,10 +24,12 @@ from inboxwatch_storage.tables import CaseUpdate, Message, Outbox
 __all__ = [
     "delivery_key",
     "same_messages",
+    "ANSWER_KIND",
     "MAX_BOUNCED_IDS",
     "MAX_REFERENCES_LOOKED_AT",
     "NOTICE_KINDS",
     "BatchLookups",
+    "answer_emails",
     "batch_lookups",
     "case_update_emails",
     "id_forms",
@@ -38,6 +40,7 @@ __all__ = [
 MAX_BOUNCED_IDS = 20  # Message-IDs of a bounce looked up as our case-update emails
 MAX_REFERENCES_LOOKED_AT = 200
 NOTICE_KINDS = ("notice", "digest")
+ANSWER_KIND = "answer"  # the outbox kind of an answer to a message's sender
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ class BatchLookups:
     model: classify.TokenModel
     case_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
     outbox_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Message-ID of one of our answers (inboxwatch.answers) -> the inbound message answered
+    answer_emails: dict[str, int] = field(default_factory=dict)
     # (Message-ID, body SHA-256) -> the message already stored from another delivery
     same_message: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -73,11 +78,12 @@ def batch_lookups(session: Session, analyses: list[Analysis]) -> BatchLookups:
     for chunk in chunked(ids):
         notice_ids.update(session.exec(select(Outbox.message_id).where(
             col(Outbox.message_id).in_(chunk), col(Outbox.kind).in_(NOTICE_KINDS))).all())
-    case_emails, outbox_emails = case_update_emails(session, sorted(
-        {mid for a in analyses for mid in _referred_ids(a)}))
+    referred = sorted({mid for a in analyses for mid in _referred_ids(a)})
+    case_emails, outbox_emails = case_update_emails(session, referred)
     return BatchLookups(stored=stored, notice_ids=notice_ids,
                       model=classify.current_model(session), case_emails=case_emails,
                       outbox_emails=outbox_emails,
+                      answer_emails=answer_emails(session, referred),
                       same_message=same_messages(session, analyses))
 
 
@@ -133,6 +139,19 @@ def case_update_emails(session: Session, message_ids: list[str]
             if update_id is not None:
                 by_outbox.setdefault(mid, (update_id, case_id))
     return by_update, by_outbox
+
+
+def answer_emails(session: Session, message_ids: list[str]) -> dict[str, int]:
+    """Which of ``message_ids`` are our answers to inbound messages: Message-ID -> the
+    answered message's id."""
+    found: dict[str, int] = {}
+    for part in chunked(message_ids):
+        for mid, pk in session.exec(select(Outbox.message_id, Outbox.message_pk).where(
+                col(Outbox.message_id).in_(part), Outbox.kind == ANSWER_KIND)
+                .order_by(col(Outbox.id))):
+            if pk is not None:
+                found.setdefault(mid, pk)
+    return found
 
 
 def notice_candidates(parsed: ParsedMessage) -> list[str]:

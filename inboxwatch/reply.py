@@ -11,6 +11,12 @@ Three ways to find the case update, tried in order (docs/product.md "Routing", s
 (c) ``subject_tag`` — ``[Case #N]`` in the subject, trusted only when the sender is case N's
     client or a participant: a number in a stranger's subject never hijacks a case.
 
+A reply to our **answer** to an inbound message (:mod:`inboxwatch.answers`) is found the
+same two ways, by its answer token or by references to the answer's Message-ID
+(:func:`find_answered_message`): when the answered message has since been linked to a case,
+it is routed as a reply to that case (below); otherwise it is inbound ``reply_to_answer``,
+owned by the operator who answered, its explanation naming the answered message.
+
 Then the sender and the message decide (the outcomes of :data:`OUTCOMES`):
 
 - sender not an active user -> inbound, ``unknown_sender``, case pre-linked;
@@ -43,9 +49,11 @@ from inboxwatch.lookups import BatchLookups, referenced_ids
 from inboxwatch.parse import ParsedMessage
 from inboxwatch.tokens import find_reply_tokens
 from inboxwatch_storage.tables import (
+    AuditEntry,
     Case,
     CaseParticipant,
     CaseUpdate,
+    Message,
     User,
     UserEmail,
     UserRole,
@@ -55,7 +63,9 @@ __all__ = [
     "OUTCOMES",
     "RECIPIENT_HEADERS",
     "REPLY_PREFIXES",
+    "AnsweredMessage",
     "ReplyMatch",
+    "find_answered_message",
     "find_reply_target",
     "is_related",
     "normalize_subject",
@@ -96,7 +106,18 @@ class ReplyMatch:
 
     case_id: int
     case_update_id: int | None
-    via: str  # token | references | subject_tag
+    via: str  # token | references | subject_tag | answered_case
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredMessage:
+    """The inbound message whose answer this message replies to, and how we know."""
+
+    message_pk: int
+    case_id: int | None  # the case the answered message is linked to now, if any
+    answered_by: int | None  # the user id of the operator who answered
+    via: str  # answer_token | answer_references
     evidence: str
 
 
@@ -184,6 +205,8 @@ def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingConte
             hits.append(RuleHit("route", "reply_token_invalid",
                                 f"{token.address}: signature does not verify; not trusted"))
             continue
+        if token.answered_message is not None:
+            continue  # an answer's token: find_answered_message
         assert token.case_update_id is not None
         update = session.get(CaseUpdate, token.case_update_id)
         if update is None:
@@ -222,6 +245,49 @@ def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingConte
                             f"subject tag [Case #{case_id}] ignored: {sender or 'the sender'} "
                             "is not that case's client or a participant"))
     return None
+
+
+def find_answered_message(session: Session, parsed: ParsedMessage, ctx: RoutingContext,
+                          hits: list[RuleHit], lookups: BatchLookups
+                          ) -> AnsweredMessage | None:
+    """The inbound message whose answer (:mod:`inboxwatch.answers`) this replies to: by a
+    signed answer token in a recipient address, else by In-Reply-To/References naming the
+    answer's Message-ID; None if neither. Appends evidence to ``hits``."""
+    for token in find_reply_tokens(_recipient_addresses(parsed), ctx.reply_address,
+                                   ctx.reply_secret):
+        if token.answered_message is None:
+            continue
+        if not token.valid:
+            hits.append(RuleHit("route", "reply_token_invalid",
+                                f"{token.address}: signature does not verify; not trusted"))
+            continue
+        found = _answered(session, token.answered_message, "answer_token",
+                          f"signed answer token in {token.address}")
+        if found is not None:
+            return found
+        hits.append(RuleHit("route", "reply_token_unknown_message",
+                            f"{token.address}: message {token.answered_message} no longer "
+                            "exists"))
+    for mid in referenced_ids(parsed):
+        pk = lookups.answer_emails.get(mid)
+        if pk is not None:
+            found = _answered(session, pk, "answer_references",
+                              f"In-Reply-To/References name our answer {mid}")
+            if found is not None:
+                return found
+    return None
+
+
+def _answered(session: Session, pk: int, via: str, evidence: str) -> AnsweredMessage | None:
+    m = session.get(Message, pk)
+    if m is None:
+        return None
+    by = session.exec(select(AuditEntry.actor_id, AuditEntry.actor).where(
+        AuditEntry.message_pk == pk, AuditEntry.action == "answer")
+        .order_by(col(AuditEntry.id).desc())).first()
+    who = f" (answered by {by[1]})" if by is not None else ""
+    return AnsweredMessage(pk, m.case_id, by[0] if by is not None else None, via,
+                           f"{evidence}: a reply to our answer to message {pk}{who}")
 
 
 def _is_client_or_participant(session: Session, case_id: int, email: str) -> bool:
@@ -275,7 +341,24 @@ def route_reply(session: Session, analysis: Analysis, ctx: RoutingContext,
     parsed = analysis.parsed
     match = find_reply_target(session, parsed, ctx, decision.explanation, lookups)
     if match is None:
-        return False
+        answered = find_answered_message(session, parsed, ctx, decision.explanation, lookups)
+        if answered is None:
+            return False
+        decision.explanation.append(RuleHit("route", f"reply_via_{answered.via}",
+                                            answered.evidence))
+        if answered.case_id is None:
+            decision.disposition, decision.status = "inbound", "awaiting_review"
+            decision.reason = "reply_to_answer"
+            decision.owner_id = answered.answered_by
+            decision.explanation.append(RuleHit(
+                "route", "reply_to_answer",
+                f"message {answered.message_pk} is not linked to a case: this reply waits "
+                "for review" + (" with the operator who answered" if answered.answered_by
+                                 is not None else "")))
+            return True
+        match = ReplyMatch(answered.case_id, None, "answered_case",
+                           f"message {answered.message_pk} is linked to case "
+                           f"#{answered.case_id} since it was answered")
     decision.explanation.append(RuleHit("route", f"reply_via_{match.via}", match.evidence))
     decision.case_id = match.case_id
     decision.case_update_id = match.case_update_id

@@ -11,6 +11,10 @@ lower-case hex because mail systems may change the case of a local part
 produce the signature for another id, so a forged or altered token is never trusted.
 Verification is constant-time (:func:`hmac.compare_digest`).
 
+An **answer token** names an inbound message that an operator answered (``inboxwatch
+answer``): ``a<message id>k<key id>x<MAC>``, signed over ``"inboxwatch-answer:v1:<key
+id>:<id>"``, so it can never pass for a case update's token nor the other way round.
+
 **One deployment, one key file.** Every account that sends case updates and the poller that
 routes the replies read the same file, ``reply-token.key`` in the deployment's data
 directory (``system.data_dir``; the user data directory for a one-person install), so a
@@ -50,10 +54,12 @@ __all__ = [
     "ensure_reply_secret",
     "find_reply_tokens",
     "load_reply_secret",
+    "make_answer_token",
     "make_token",
     "reply_address_for",
     "reply_secret_path",
     "rotate_reply_secret",
+    "verify_answer_token",
     "verify_token",
 ]
 
@@ -62,7 +68,9 @@ SECRET_BYTES = 32
 MAC_HEX_CHARS = 20  # 80 bits: forging one needs ~2**79 tries against a rate-limited inbox
 _V1 = b"inboxwatch-reply:v1:"
 _V2 = b"inboxwatch-reply:v2:"
-_TOKEN_RE = re.compile(rf"^(\d{{1,12}})(?:k(\d{{1,4}}))?x([0-9a-f]{{{MAC_HEX_CHARS}}})$")
+_ANSWER = b"inboxwatch-answer:v1:"
+_TOKEN_RE = re.compile(
+    rf"^(a?)(\d{{1,12}})(?:k(\d{{1,4}}))?x([0-9a-f]{{{MAC_HEX_CHARS}}})$")
 
 
 class TokenSecretError(InboxwatchError):
@@ -76,6 +84,8 @@ class ReplyToken:
     address: str
     case_update_id: int | None  # None: not even shaped like one of our tokens
     valid: bool
+    # An answer token names the inbound message that was answered (case_update_id None).
+    answered_message: int | None = None
 
 
 def _as_keys(secret: Secret) -> ReplyKeys:
@@ -84,28 +94,49 @@ def _as_keys(secret: Secret) -> ReplyKeys:
 
 def make_token(case_update_id: int, secret: Secret) -> str:
     """The token for ``case_update_id``, signed with the newest key of ``secret``."""
-    if case_update_id < 0:
-        raise ValueError("a case update id is never negative")
+    return _make("", case_update_id, secret)
+
+
+def make_answer_token(message_pk: int, secret: Secret) -> str:
+    """The token for an answer to inbound message ``message_pk``."""
+    return _make("a", message_pk, secret)
+
+
+def _make(kind: str, target: int, secret: Secret) -> str:
+    if target < 0:
+        raise ValueError("an id is never negative")
     key = _as_keys(secret).current
-    if key.kid == 0:
-        return f"{case_update_id}x{_mac(case_update_id, key)}"
-    return f"{case_update_id}k{key.kid}x{_mac(case_update_id, key)}"
+    mac = _mac(kind, target, key)
+    return f"{kind}{target}x{mac}" if key.kid == 0 else f"{kind}{target}k{key.kid}x{mac}"
 
 
 def verify_token(token: str, secret: Secret | None, *,
                  now: datetime | None = None) -> int | None:
     """The case update id ``token`` names, or None if it is malformed, forged, altered, or
-    signed by a key that is unknown or past its grace period."""
+    signed by a key that is unknown or past its grace period (or is an answer token)."""
+    verified = _verify(token, secret, now)
+    return verified[1] if verified is not None and verified[0] == "" else None
+
+
+def verify_answer_token(token: str, secret: Secret | None, *,
+                        now: datetime | None = None) -> int | None:
+    """The inbound message id an answer token names, or None (as :func:`verify_token`)."""
+    verified = _verify(token, secret, now)
+    return verified[1] if verified is not None and verified[0] == "a" else None
+
+
+def _verify(token: str, secret: Secret | None,
+            now: datetime | None) -> tuple[str, int] | None:
     match = _TOKEN_RE.match(token.strip().lower())
     if match is None or not secret:
         return None
-    update_id = int(match.group(1))
-    kid = int(match.group(2)) if match.group(2) is not None else 0
+    kind, target = match.group(1), int(match.group(2))
+    kid = int(match.group(3)) if match.group(3) is not None else 0
     key = _as_keys(secret).get(kid)
     if key is None or not key.verifies_at(now or datetime.now(UTC)):
         return None
-    if hmac.compare_digest(match.group(3), _mac(update_id, key)):
-        return update_id
+    if hmac.compare_digest(match.group(4), _mac(kind, target, key)):
+        return kind, target
     return None
 
 
@@ -138,17 +169,26 @@ def find_reply_tokens(addresses: list[str], reply_address: str,
         seen.add(addr)
         token = local[len(prefix):]
         match = _TOKEN_RE.match(token)
-        update_id = verify_token(token, secret)
+        verified = _verify(token, secret, None)
+        if match is not None and match.group(1) == "a":
+            found.append(ReplyToken(address=addr, case_update_id=None,
+                                    valid=verified is not None,
+                                    answered_message=int(match.group(2))))
+            continue
         found.append(ReplyToken(address=addr,
-                                case_update_id=update_id if update_id is not None else
-                                (int(match.group(1)) if match else None),
-                                valid=update_id is not None))
+                                case_update_id=verified[1] if verified is not None else
+                                (int(match.group(2)) if match else None),
+                                valid=verified is not None))
     return found
 
 
-def _mac(case_update_id: int, key: ReplyKey) -> str:
-    message = (_V1 + str(case_update_id).encode() if key.kid == 0
-               else _V2 + f"{key.kid}:{case_update_id}".encode())
+def _mac(kind: str, target: int, key: ReplyKey) -> str:
+    if kind == "a":
+        message = _ANSWER + f"{key.kid}:{target}".encode()
+    elif key.kid == 0:
+        message = _V1 + str(target).encode()
+    else:
+        message = _V2 + f"{key.kid}:{target}".encode()
     return hmac.new(key.secret, message, hashlib.sha256).hexdigest()[:MAC_HEX_CHARS]
 
 

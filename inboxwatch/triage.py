@@ -72,6 +72,7 @@ __all__ = [
     "delete",
     "delete_many",
     "find_cases",
+    "inbound_message",
     "link_case",
     "mark",
     "mark_many",
@@ -141,7 +142,9 @@ def _live_message(session: Session, message_pk: int, seen: int | None = None) ->
     return m
 
 
-def _inbound_message(session: Session, message_pk: int, seen: int | None = None) -> Message:
+def inbound_message(session: Session, message_pk: int, seen: int | None = None) -> Message:
+    """The live inbound message ``message_pk`` at version ``seen`` (None: as it is now), or
+    the one-line refusal: it does not exist, was deleted, changed, or is a case update."""
     m = _live_message(session, message_pk, seen)
     if m.disposition != "inbound":
         raise UsageError(f"message {message_pk} is an auto case update of case "
@@ -217,7 +220,7 @@ def create_case(
     store = store or LocalCaseStore(session)
     with transaction(session):
         if from_message is not None:
-            m = _inbound_message(session, from_message, seen)
+            m = inbound_message(session, from_message, seen)
             if m.case_id is not None:
                 raise UsageError(f"message {from_message} is already linked to case "
                                  f"#{m.case_id}: make a case update instead")
@@ -352,7 +355,7 @@ def link_case(session: Session, actor: Actor, message_pk: int, case_number: int,
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     store = store or LocalCaseStore(session)
     with transaction(session):
-        m = _inbound_message(session, message_pk, seen)
+        m = inbound_message(session, message_pk, seen)
         _case_or_fail(store, case_number)
         before = message_snapshot(m)
         m.case_id = case_number
@@ -411,7 +414,7 @@ def create_case_update(
         _case_or_fail(store, case_number)
         m: Message | None = None
         if from_message is not None:
-            m = _inbound_message(session, from_message, seen)
+            m = inbound_message(session, from_message, seen)
             if m.case_id is None:
                 raise UsageError(f"message {from_message} is not linked to a case: link it "
                                  f"first (`inboxwatch case link {from_message} {case_number}`)")
@@ -506,7 +509,7 @@ def mark_many(session: Session, actor: Actor, message_pks: Sequence[int],
     with transaction(session):
         states = []
         for pk in dict.fromkeys(message_pks):
-            m = _inbound_message(session, pk, (seen or {}).get(pk))
+            m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
             _set_status(m, status)
             states.append(replace(_save_audited(session, actor, "mark", m, before),
@@ -594,7 +597,7 @@ def restore_statuses(session: Session, actor: Actor, statuses: Mapping[int, str]
     with transaction(session):
         states = []
         for pk, status in statuses.items():
-            m = _inbound_message(session, pk, (seen or {}).get(pk))
+            m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
             _set_status(m, status)
             states.append(_save_audited(session, actor, "mark", m, before, detail="undo"))
@@ -628,7 +631,7 @@ def mark_not_spam(session: Session, actor: Actor, message_pk: int, *,
     ``awaiting_review``, and the classifier learns ``ham``."""
     actor.require(MODIFY_INBOUND_MESSAGE_STATUS)
     with transaction(session):
-        m = _inbound_message(session, message_pk, seen)
+        m = inbound_message(session, message_pk, seen)
         before = message_snapshot(m)
         if m.category == "phishing" and m.status == "needs_attention":
             _set_status(m, "awaiting_review")

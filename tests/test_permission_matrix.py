@@ -52,6 +52,7 @@ SAMPLES: dict[tuple[str, ...], list[str]] = {
     ("release",): ["release", "1"],
     ("undelete",): ["undelete", "3"],
     ("not-spam",): ["not-spam", "1"],
+    ("answer",): ["answer", "1", "--text", "Thanks, noted."],
     ("purge",): ["purge"],
     ("case", "create"): ["case", "create", "--from-message", "1"],
     ("case", "find"): ["case", "find", "VPN"],

@@ -181,3 +181,18 @@ def test_unreadable_key_file_names_the_group(tmp_path: Path) -> None:
     path.chmod(0o000)
     with pytest.raises(TokenSecretError, match="permission denied.*usermod -aG"):
         load_reply_secret(path=path)
+
+
+def test_answer_tokens_are_their_own_kind() -> None:
+    from inboxwatch.tokens import make_answer_token, verify_answer_token
+
+    token = make_answer_token(42, SECRET)
+    assert token.startswith("a42x")
+    assert verify_answer_token(token, SECRET) == 42
+    assert verify_answer_token(token.upper(), SECRET) == 42
+    assert verify_token(token, SECRET) is None  # not a case update's token
+    assert verify_answer_token(make_token(42, SECRET), SECRET) is None
+    assert verify_answer_token(token.replace("a42", "a43"), SECRET) is None
+    [found] = find_reply_tokens([f"updates+{token}@helpdesk.example.com"],
+                                "updates@helpdesk.example.com", SECRET)
+    assert (found.valid, found.answered_message, found.case_update_id) == (True, 42, None)

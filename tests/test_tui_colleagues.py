@@ -300,3 +300,49 @@ async def test_trash_undelete_not_spam_history_and_case_view(store: Engine) -> N
         await settle(app, pilot)
         assert isinstance(app.screen, TextViewer)
         assert "Case #" in app.screen.body.plain
+
+
+@pilot_test
+async def test_answer_the_sender_from_the_tui(store: Engine) -> None:
+    from inboxwatch.tokens import ensure_reply_secret
+    from inboxwatch_storage.tables import Outbox
+    from inboxwatch_tui.screens.modals import AnswerEditor
+
+    ensure_reply_secret()  # as `init` does
+    mine, theirs = make_app(store, OPERATOR), make_app(store, COLLEAGUE)
+    async with mine.run_test(size=SIZE) as me, theirs.run_test(size=SIZE) as colleague:
+        await settle(mine, me)
+        await settle(theirs, colleague)
+        pk = triage_screen(mine).list.current_pk
+        assert pk is not None and pk == triage_screen(theirs).list.current_pk
+        await me.press("R")
+        form = mine.screen
+        assert isinstance(form, AnswerEditor)
+        await me.press(*"It is fixed now.")
+        # The colleague answers the same message first: mine is refused, my text stays.
+        await colleague.press("R", *"On it.", "ctrl+s")
+        await settle(theirs, colleague)
+        assert theirs.screen is not form and not isinstance(theirs.screen, AnswerEditor)
+        await me.press("ctrl+s")
+        await settle(mine, me)
+        assert mine.screen is form, "the form closed although nothing was sent"
+        assert form.query_one("#answer-text").text == "It is fixed now."  # type: ignore[attr-defined]
+        assert "was changed by bob" in _notices(mine)[-1]
+        assert "answered" in _notices(mine)[-1]  # what the colleague did
+        with Session(store) as s:
+            [row] = s.exec(select(Outbox).where(Outbox.kind == "answer")).all()
+        assert row.message_pk == pk and b"On it." in row.raw
+
+        # Esc asks before throwing the text away; the next message is answered and closed.
+        await me.press("escape", "y")
+        await me.press("j")
+        await settle(mine, me)
+        other = triage_screen(mine).list.current_pk
+        await me.press("R", *"Thanks, noted.", "tab", "space", "ctrl+s")
+        await settle(mine, me)
+        assert not isinstance(mine.screen, AnswerEditor)
+        assert "queued" in _notices(mine)[-1]
+        assert other is not None and _message(store, other).status == "closed"
+        with Session(store) as s:
+            assert s.exec(select(func.count()).select_from(Outbox).where(
+                Outbox.kind == "answer")).one() == 2

@@ -23,6 +23,8 @@ EXAMPLES: dict[str, str] = {
     "hand-over": "inboxwatch hand-over 42 --to bob@helpdesk.example.com",
     "release": "inboxwatch release 42",
     "delete": "inboxwatch delete 42 43 --as-spam",
+    "answer": 'inboxwatch answer 42@3 --text "Invoices go to billing@example.com." '
+              "--status closed",
     "undelete": "inboxwatch undelete 42",
     "not-spam": "inboxwatch not-spam 42",
     "purge": "inboxwatch purge --older-than 30",

@@ -1,4 +1,4 @@
-"""Triage commands: ``mark``, ``delete``, ``undelete``, ``purge``, ``not-spam``, ``case ...``,
+"""Triage commands: ``mark``, ``delete``, ``answer``, ``undelete``, ``purge``, ``not-spam``, ``case ...``,
 ``users ...`` and ``watch``.
 
 Each command resolves the acting user (the OS login, or ``--as EMAIL`` for admins), calls
@@ -11,6 +11,7 @@ service function is one transaction.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -76,6 +77,18 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                            help="the colleague (an active user who may change statuses)")
         p.set_defaults(func=cmd_assign, access=needs(MODIFY_INBOUND_MESSAGE_STATUS),
                        assign=name)
+
+    p = sub.add_parser("answer", parents=[parent],
+                       help="email the sender of an inbound message (their reply routes "
+                            "back to it)")
+    p.add_argument("id", type=_message_ref, metavar="ID[@VERSION]", help=_ID_HELP)
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", metavar="T", help="the answer")
+    text.add_argument("--text-file", metavar="FILE",
+                      help="read the answer from FILE (- for standard input)")
+    p.add_argument("--status", choices=STATUS_VALUES, metavar="STATUS",
+                   help="also set the message's status, e.g. closed")
+    p.set_defaults(func=cmd_answer, access=needs(CREATE_CASE_UPDATE))
 
     p = sub.add_parser("undelete", parents=[parent], help="restore a deleted message")
     p.add_argument("id", type=_message_ref, metavar="ID[@VERSION]", help=_ID_HELP)
@@ -311,6 +324,36 @@ def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
             "hand-over": f"handed over to {getattr(args, 'to', '')}"}[args.assign]
     _print_states(ctx, states, verb)
     return 0
+
+
+def cmd_answer(ctx: Context, args: argparse.Namespace) -> int:
+    from inboxwatch.answers import answer_sender
+
+    pk, seen = args.id
+    text = args.text if args.text is not None else _read_text(args.text_file)
+    with Session(ctx.engine) as session:
+        answered = answer_sender(session, _actor(ctx, session), pk, text, seen=seen,
+                                 status=args.status, system=ctx.config.system)
+    if ctx.json:
+        ctx.emit_json({"id": answered.message_pk, "outbox_id": answered.outbox_id,
+                       "to": answered.to, "subject": answered.subject,
+                       "status": answered.status, "version": answered.version})
+    else:
+        _say(ctx, clean_line(answered.line(), max_chars=400)
+             + " (`inboxwatch run` or `outbox send` delivers it)")
+    return 0
+
+
+def _read_text(name: str) -> str:
+    import sys
+
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--text-file {name}: cannot read it ({exc.__class__.__name__}: "
+                         f"{getattr(exc, 'strerror', None) or exc})") from None
 
 
 def cmd_undelete(ctx: Context, args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ __all__ = [
 DISPOSITION_VALUES = ("inbound", "case_update")
 STATUS_VALUES = ("awaiting_review", "needs_attention", "closed")
 REASON_VALUES = ("direct_to_system", "unknown_sender", "not_on_case", "unrelated_to_case",
-                 "malformed", "auto_generated", "")
+                 "malformed", "auto_generated", "reply_to_answer", "")
 CATEGORY_VALUES = ("normal", "malformed", "bounce", "auto_reply", "spam", "phishing",
                    "marketing")
 OUTBOX_STATUS_VALUES = ("pending", "sending", "sent", "failed")  # Outbox.status

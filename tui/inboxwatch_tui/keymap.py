@@ -75,6 +75,8 @@ TRIAGE_KEYS: tuple[KeySpec, ...] = (
     KeySpec("triage.create_case", "c", "create_case", "Case", "create_case"),
     KeySpec("triage.find_case", "f", "find_case", "Find case", "modify_inbound_message_status"),
     KeySpec("triage.case_update", "u", "case_update", "Update", "create_case_update"),
+    KeySpec("triage.answer", "R", "answer", "Answer the sender by email",
+            "create_case_update", show=False),
     KeySpec("triage.mark", "m", "mark", "Mark", "modify_inbound_message_status"),
     KeySpec("triage.mark_awaiting", "1", "mark_as('awaiting_review')", "Awaiting",
             "modify_inbound_message_status", show=False),

@@ -55,6 +55,7 @@ REASON_LABELS: dict[str, str] = {
     "unrelated_to_case": "unrelated",
     "malformed": "malformed",
     "auto_generated": "auto",
+    "reply_to_answer": "answer reply",
     "": "-",
 }
 BODY_DISPLAY_LIMIT = 200_000  # characters of body shown; the rest is cut and said so

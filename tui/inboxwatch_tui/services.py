@@ -314,3 +314,14 @@ class TriageService:
         sent = " and queued the email to the client" if email_client else ""
         return (f"Added update {update.id} to case #{case_number} with {len(update.files)} "
                 f"file(s){sent}.")
+
+    def answer(self, message_pk: int, *, text: str, close: bool,
+               seen: int | None = None) -> str:
+        """Email ``text`` to the message's sender (``close``: and mark it closed)."""
+        from inboxwatch.answers import answer_sender
+
+        with Session(self.engine) as session:
+            done = answer_sender(session, self._actor(), message_pk, text, seen=seen,
+                                 status="closed" if close else None)
+        return (f"Answer to {done.to} queued (outbox {done.outbox_id})"
+                + ("; message closed." if close else "."))

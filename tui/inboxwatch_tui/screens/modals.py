@@ -383,6 +383,59 @@ class CaseUpdateEditor(_KeepsTypedWork, ModalScreen[CaseUpdateResult | None]):
         ))
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    text: str
+    close: bool
+
+
+class AnswerEditor(_KeepsTypedWork, ModalScreen[AnswerResult | None]):
+    """Write an email to the sender of a message; their reply routes back to it."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="answer.cancel"),
+        Binding("ctrl+s", "submit", "Send", id="answer.submit"),
+    ]
+
+    def __init__(self, *, to: str, subject: str,
+                 submit: Callable[[AnswerResult], object] | None = None) -> None:
+        super().__init__()
+        self.submit_with = submit
+        self.to = clean_line(to)
+        self.subject = clean_line(subject, max_chars=180)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(Text(f"Answer {self.to or '(no sender address)'}", style="bold"))
+            yield Label(Text(f"Subject: {self.subject}  -  the message is quoted below "
+                             "your text; the reply comes back to this message", style="dim"))
+            yield TextArea("", id="answer-text", soft_wrap=True)
+            yield Checkbox("Close the message once answered", value=False, id="answer-close")
+            with Horizontal(classes="buttons"):
+                yield Button("Send (ctrl+s)", id="send", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#answer-text", TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "send":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def _edited(self) -> bool:
+        return bool(self.query_one("#answer-text", TextArea).text.strip())
+
+    def action_submit(self) -> None:
+        text = self.query_one("#answer-text", TextArea).text
+        if not text.strip():
+            self.notify("An answer needs some text.", severity="error")
+            return
+        self._commit(AnswerResult(text=text,
+                                  close=self.query_one("#answer-close", Checkbox).value))
+
+
 class SaveAttachments(ModalScreen[tuple[list[int], Path] | None]):
     """Choose attachments and a directory to save them to (nothing is opened)."""
 

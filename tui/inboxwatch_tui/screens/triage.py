@@ -22,6 +22,7 @@ from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from inboxwatch.answers import answer_subject
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.parse import parse_message
 from inboxwatch.sanitize import clean_line
@@ -30,6 +31,8 @@ from inboxwatch_storage.tables import CATEGORY_VALUES, STATUS_VALUES
 from inboxwatch_tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
 from inboxwatch_tui.render import case_text, headers_text, history_text, human_size, raw_text
 from inboxwatch_tui.screens.modals import (
+    AnswerEditor,
+    AnswerResult,
     CaseForm,
     CaseFormResult,
     CasePicker,
@@ -590,6 +593,27 @@ class TriageScreen(Screen[None]):
         self.app.push_screen(CaseUpdateEditor(case_label=self.service.case_label(case_id),
                                               text=detail.body_text, files=files,
                                               submit=submit), submitted)
+
+    def action_answer(self) -> None:
+        if not self._allowed("create_case_update"):
+            return
+        detail = self.detail.detail
+        if detail is None or detail.id != self.list.current_pk:
+            self.notify("The message is still loading; try again.", markup=False)
+            return
+        pk, seen = detail.id, detail.version
+        said: list[str] = []
+
+        def submit(result: AnswerResult) -> None:  # in the editor: a refusal keeps it
+            said.append(self.service.answer(pk, text=result.text, close=result.close,
+                                            seen=seen))
+
+        def submitted(result: AnswerResult | None) -> None:
+            if result is not None and said:
+                self._done(said[-1])
+        self.app.push_screen(AnswerEditor(to=detail.from_addr,
+                                          subject=answer_subject(detail.subject),
+                                          submit=submit), submitted)
 
     def action_attachments(self) -> None:
         detail = self.detail.detail
