@@ -241,7 +241,7 @@ async def measure(path: Path) -> None:
 
         await app.workers.wait_for_complete()
         await pilot.pause()
-        for word in ("invoice", "printer vpn", "zzznomatch", "report"):
+        for word in ("invoice", "printer vpn", "zzznomatch", "report", "user4999"):
             await pilot.press("/")
             for ch in word:
                 await pilot.press(ch if ch != " " else "space")

@@ -183,3 +183,48 @@ def test_keys_typed_with_the_slash_land_in_the_search_box(demo_env: dict[str, st
         term.keys("q")
     finally:
         term.close()
+
+
+def test_a_store_locked_for_40_seconds_neither_freezes_nor_kills_the_app(
+        demo_env: dict[str, str]) -> None:
+    """Another program holds ``BEGIN IMMEDIATE`` for 40 s, longer than the store's real
+    30-s busy timeout: the key that writes waits and says so, the cursor keeps moving, and
+    the write lands once the lock goes, with no traceback."""
+    import sqlite3
+
+    engine, _ = build_demo_store(demo_db_url())
+    with Session(engine) as session:
+        has_operator = session.exec(select(User).where(User.login == current_login())).first()
+    if has_operator is None:
+        add_staff(engine, current_login(), "operator")
+    with Session(engine) as session:
+        marks = len(session.exec(select(AuditEntry.id).where(AuditEntry.action == "mark")).all())
+    inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
+    term = Terminal(f"{inboxwatch} demo", demo_env)
+    blocker = sqlite3.connect(demo_db_url().removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        term.wait_for("Status")
+        blocker.execute("BEGIN IMMEDIATE")
+        held = time.monotonic()
+        term.keys("3")
+        term.wait_for("Waiting to save", timeout=10)
+        # Still reading: the cursor moves and the detail pane follows.
+        before = next(x for x in term.screen().splitlines() if "Subject:" in x)
+        term.keys("j", "j")
+        moved = term.wait_for("Subject:")
+        assert before not in moved, "the app froze while the store was locked"
+        assert time.monotonic() - held < 30, "the keys took the lock's time to answer"
+        time.sleep(max(0.0, 40 - (time.monotonic() - held)))
+        blocker.execute("COMMIT")
+        term.wait_for("Marked 1 message(s) closed", timeout=20)
+        shown = term.screen()
+        assert "Traceback" not in shown and "Status" in shown
+        term.keys("q")
+    finally:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        blocker.close()
+        term.close()
+    with Session(engine) as session:
+        assert len(session.exec(select(AuditEntry.id).where(
+            AuditEntry.action == "mark")).all()) == marks + 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from inboxwatch_storage import fastsearch
@@ -130,24 +130,32 @@ SORT_COLUMNS = {
 }
 
 
-def _where(session: Session, flt: MessageFilter) -> list[Any]:
+def _where(session: Session, flt: MessageFilter, *, by_key: bool = False) -> list[Any]:
+    """The conditions of ``flt``. ``by_key``: the column conditions are written so that no
+    index can serve them (SQLite's no-op unary ``+``), for a search with few matches whose
+    rows are best fetched by primary key (:mod:`inboxwatch_storage.fastsearch`)."""
+    def c(column: Any) -> Any:
+        if not by_key:
+            return col(column)
+        return literal_column(f"+{Message.__tablename__}.{column.key}", type_=column.type)
+
     conds: list[Any] = []
     if flt.only_deleted:
-        conds.append(col(Message.deleted_at).is_not(None))
+        conds.append(c(Message.deleted_at).is_not(None))
     elif not flt.include_deleted:
-        conds.append(col(Message.deleted_at).is_(None))
+        conds.append(c(Message.deleted_at).is_(None))
     if flt.status:
-        conds.append(Message.status == flt.status)
+        conds.append(c(Message.status) == flt.status)
     if flt.category:
-        conds.append(Message.category == flt.category)
+        conds.append(c(Message.category) == flt.category)
     if flt.disposition:
-        conds.append(Message.disposition == flt.disposition)
+        conds.append(c(Message.disposition) == flt.disposition)
     if flt.case_id is not None:
-        conds.append(Message.case_id == flt.case_id)
+        conds.append(c(Message.case_id) == flt.case_id)
     if flt.owner_id is not None:
-        conds.append(Message.owner_id == flt.owner_id)
+        conds.append(c(Message.owner_id) == flt.owner_id)
     if flt.unassigned:
-        conds.append(col(Message.owner_id).is_(None))
+        conds.append(c(Message.owner_id).is_(None))
     if flt.search and flt.search.strip():
         conds.append(search_condition(session.get_bind().dialect, flt.search))
     return conds
@@ -162,14 +170,24 @@ def list_messages(
     column = SORT_COLUMNS.get(sort, Message.received_at)
     order = [col(column).desc(), col(Message.id).desc()] if descending else \
         [col(column).asc(), col(Message.id).asc()]
+    ids = fastsearch.dense_page(session, flt, _where, sort=sort, descending=descending,
+                                offset=offset, limit=limit)
+    if ids is not None:
+        found = {row.id: row for row in _rows(session, select(
+            *_ROW_COLUMNS).where(col(Message.id).in_(ids)))}  # type: ignore[call-overload]
+        return [found[pk] for pk in ids]
     fast = fastsearch.sparse_order(session, flt, order)
     if fast == []:
         return []  # nothing matches the search
-    order = fast or order
     stmt = (
         select(*_ROW_COLUMNS)  # type: ignore[call-overload]
-        .where(*_where(session, flt)).order_by(*order).offset(offset).limit(limit)
+        .where(*_where(session, flt, by_key=fast is not None)).order_by(*(fast or order))
+        .offset(offset).limit(limit)
     )
+    return _rows(session, stmt)
+
+
+def _rows(session: Session, stmt: Any) -> list[MessageRow]:
     return [
         MessageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
                    r[12], r[13], r[14], r[15] is not None, r[16], r[17])
@@ -183,6 +201,10 @@ def position_of(session: Session, flt: MessageFilter | None, message_pk: int, *,
     and this order (its offset), or None when it is not in that list. Two indexed counts,
     whatever the store's size: the cursor of a list can follow its message."""
     flt = flt or MessageFilter()
+    fast = fastsearch.dense_position(session, flt, _where, message_pk, sort=sort,
+                                     descending=descending)
+    if fast is not None:
+        return None if fast == fastsearch.NOT_LISTED else fast
     column = SORT_COLUMNS.get(sort, Message.received_at)
     conds = _where(session, flt)
     value = session.execute(select(col(column)).where(
