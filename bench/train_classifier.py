@@ -17,7 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from inboxwatch.classify.model import MODEL_PATH, TokenModel, in_training_split, message_tokens
+from inboxwatch.classify.model import (
+    MODEL_PATH,
+    TokenModel,
+    in_training_split,
+    message_tokens,
+    training_key,
+)
 from inboxwatch.parse import parse_message
 
 MIN_DOCS = 2
@@ -33,6 +39,7 @@ def main() -> int:
     args = parser.parse_args()
 
     model = TokenModel()
+    trained: set[str] = set()
     started = time.perf_counter()
     for label, is_spam in [*((s, True) for s in args.spam), *((h, False) for h in args.ham)]:
         folder = args.corpus / label
@@ -45,11 +52,14 @@ def main() -> int:
                 continue
             if not args.all and not in_training_split(path.name):
                 continue
-            model.learn(message_tokens(parse_message(path.read_bytes())), is_spam=is_spam)
+            raw = path.read_bytes()
+            model.learn(message_tokens(parse_message(raw)), is_spam=is_spam)
+            trained.add(training_key(raw))
             used += 1
         print(f"{label}: {used} messages ({'spam' if is_spam else 'ham'})")
     if not args.all:
         model.trained_on = (*args.spam, *args.ham)
+        model.trained = frozenset(trained)
     pruned = model.prune(MIN_DOCS)
     pruned.save(args.out)
     print(f"{len(model.counts)} tokens, {len(pruned.counts)} kept (seen in >= {MIN_DOCS} "

@@ -7,9 +7,11 @@ the file is in, relative to the folder given (``spamassassin/ham`` when
 ``corpora/`` is given, ``ham`` when ``corpora/spamassassin/ham`` is), or the one forced with
 ``--label``.
 
-With ``held_out=True``, files of the content classifier's training share (the folders named
-in the model's ``trained_on``, split by :func:`~inboxwatch.classify.model.in_training_split`)
-are left out, so the figures are on mail the model has never seen.
+With ``held_out=True``, the messages the content classifier was trained on are left out,
+recognised by their bytes (the model lists them: :attr:`TokenModel.trained`), not by file or
+folder names, so the figures are on mail the model has never seen and a folder of your own
+that happens to be called ``spam`` is counted whole. How many were left out, by label, is
+part of the report.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from inboxwatch.classify import base_model
-from inboxwatch.classify.model import in_training_split
+from inboxwatch.classify.model import training_key
+from inboxwatch.errors import UsageError
 from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.route import RoutingContext
 from inboxwatch.sources import Skipped, iter_mail
@@ -65,6 +68,7 @@ class EvalReport:
     held_out: bool
     skipped: list[str] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[str] = field(default_factory=Counter)  # trained-on messages, by label
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -76,13 +80,18 @@ class EvalReport:
     def to_json(self) -> dict[str, object]:
         return {"held_out": self.held_out, "categories": list(CATEGORY_VALUES),
                 "rows": [r.to_json() for r in self.rows], "skipped": self.skipped,
-                "statuses": dict(self.statuses)}
+                "statuses": dict(self.statuses), "left_out": dict(self.left_out)}
 
 
-def label_files(paths: list[Path], *, label: str | None = None,
-                held_out: bool = False) -> Iterator[tuple[str, RawMail] | Skipped]:
-    """Each message under ``paths`` with its label (see the module docstring)."""
-    trained_on = set(base_model().trained_on) if held_out else set()
+def label_files(paths: list[Path], *, label: str | None = None, held_out: bool = False,
+                left_out: Counter[str] | None = None
+                ) -> Iterator[tuple[str, RawMail] | Skipped]:
+    """Each message under ``paths`` with its label (see the module docstring); with
+    ``held_out``, the model's training messages are counted in ``left_out`` instead."""
+    trained = base_model().trained if held_out else frozenset()
+    if held_out and not trained:
+        raise UsageError("--held-out: the classifier model does not list the messages it "
+                         "was trained on (retrain it with bench/train_classifier.py)")
     for root in paths:
         for item in iter_mail([root]):
             if isinstance(item, Skipped):
@@ -98,7 +107,9 @@ def label_files(paths: list[Path], *, label: str | None = None,
                 item_label = root.name if parent == "." else parent
             else:
                 item_label = origin.parent.name
-            if origin.parent.name in trained_on and in_training_split(origin.name):
+            if trained and training_key(item.raw) in trained:
+                if left_out is not None:
+                    left_out[item_label] += 1
                 continue
             yield item_label, item
 
@@ -109,7 +120,8 @@ def evaluate(paths: list[Path], ctx: RoutingContext, *, label: str | None = None
     labels_by_sha: dict[str, list[str]] = {}
     mails: list[RawMail] = []
     skipped: list[str] = []
-    for entry in label_files(paths, label=label, held_out=held_out):
+    left_out: Counter[str] = Counter()
+    for entry in label_files(paths, label=label, held_out=held_out, left_out=left_out):
         if isinstance(entry, Skipped):
             skipped.append(f"{entry.path}: {entry.why}")
             continue
@@ -133,4 +145,4 @@ def evaluate(paths: list[Path], ctx: RoutingContext, *, label: str | None = None
         finally:
             engine.dispose()
     return EvalReport(sorted(rows.values(), key=lambda r: r.label), held_out, skipped,
-                      statuses)
+                      statuses, left_out)

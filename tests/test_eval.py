@@ -60,6 +60,39 @@ def test_cli_json_and_table(labelled: Path, capsys: pytest.CaptureFixture[str]) 
     assert "bounces" in out and "junk" in out
 
 
+def test_held_out_leaves_out_trained_messages_by_their_bytes(
+        labelled: Path, routing: RoutingContext, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of one's own called ``spam`` is counted whole; a message the model was
+    trained on is left out wherever it is, and the report says how many were."""
+    from inboxwatch import evaluate as evaluate_module
+    from inboxwatch.classify.model import TokenModel, training_key
+
+    (labelled / "junk").rename(labelled / "spam")  # named like a training folder
+    trained = (labelled / "ham" / "plain_human.eml").read_bytes()
+    copy = labelled / "spam" / "renamed-copy-of-a-trained-one.eml"
+    copy.write_bytes(trained)
+    model = TokenModel(1, 1, {}, ("spam", "ham"), frozenset({training_key(trained)}))
+    monkeypatch.setattr(evaluate_module, "base_model", lambda: model)
+    report = evaluate([labelled], routing, held_out=True, workers=1)
+    rows = {r.label: r.total for r in report.rows}
+    assert rows == {"bounces": 3, "ham": 1, "spam": 2}
+    assert report.left_out == {"ham": 1, "spam": 1}
+    assert main(["eval", "--held-out", "--workers", "1", str(labelled)]) == 0
+    assert "left out 2 message(s) the classifier was trained on (ham 1, spam 1)" in \
+        capsys.readouterr().err
+    monkeypatch.setattr(evaluate_module, "base_model", lambda: TokenModel())
+    assert main(["eval", "--held-out", "--workers", "1", str(labelled)]) == 2
+    assert "does not list the messages it was trained on" in capsys.readouterr().err
+
+
+def test_the_shipped_model_lists_what_it_was_trained_on() -> None:
+    from inboxwatch.classify import base_model
+
+    model = base_model()
+    assert len(model.trained) == model.spam_docs + model.ham_docs
+
+
 def test_cli_missing_path_is_one_line_error(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(tmp_path / "nope")]) == 1

@@ -34,6 +34,7 @@ __all__ = [
     "ContentScore",
     "TokenModel",
     "in_training_split",
+    "training_key",
     "message_tokens",
     "registered_domain",
 ]
@@ -205,6 +206,9 @@ class TokenModel:
     ham_docs: int = 0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (spam, ham)
     trained_on: tuple[str, ...] = ()  # corpus folders of the training share (for eval)
+    # The messages it was trained on, by the first 16 hex digits of the SHA-256 of their
+    # bytes: `eval --held-out` leaves out exactly those, whatever their file or folder.
+    trained: frozenset[str] = frozenset()
     # token -> its clue, only for the tokens strong enough to be clues; built on first use.
     # A model is never changed after it scores (learning makes a new one), so it stays valid.
     _clue_table: dict[str, _Clue] | None = field(default=None, repr=False, compare=False)
@@ -227,7 +231,7 @@ class TokenModel:
             base_spam, base_ham = merged.get(token, (0, 0))
             merged[token] = (base_spam + spam, base_ham + ham)
         return TokenModel(self.spam_docs + spam_docs, self.ham_docs + ham_docs, merged,
-                          self.trained_on)
+                          self.trained_on, self.trained)
 
     def token_probability(self, token: str) -> float | None:
         """Robinson's f(w), or None for a token never seen."""
@@ -280,11 +284,12 @@ class TokenModel:
         """Drop tokens seen in fewer than ``min_docs`` documents: smaller, and no hapaxes
         (which are mostly message-unique noise)."""
         kept = {t: c for t, c in self.counts.items() if c[0] + c[1] >= min_docs}
-        return TokenModel(self.spam_docs, self.ham_docs, kept, self.trained_on)
+        return TokenModel(self.spam_docs, self.ham_docs, kept, self.trained_on, self.trained)
 
     def save(self, path: Path) -> None:
         data = {"format": 1, "spam_docs": self.spam_docs, "ham_docs": self.ham_docs,
                 "trained_on": list(self.trained_on),
+                "trained_sha256": sorted(self.trained),
                 "tokens": {t: list(c) for t, c in sorted(self.counts.items())}}
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         # mtime=0: the committed file is byte-identical when retrained from the same corpus.
@@ -297,7 +302,8 @@ class TokenModel:
             raise ValueError(f"{path.name}: unknown classifier model format")
         counts = {str(t): (int(c[0]), int(c[1])) for t, c in data["tokens"].items()}
         return cls(int(data["spam_docs"]), int(data["ham_docs"]), counts,
-                   tuple(str(f) for f in data.get("trained_on", ())))
+                   tuple(str(f) for f in data.get("trained_on", ())),
+                   frozenset(str(h) for h in data.get("trained_sha256", ())))
 
 
 def _chi2_survival(chi2: float, degrees: int) -> float:
@@ -312,6 +318,13 @@ def _chi2_survival(chi2: float, degrees: int) -> float:
 
 
 TRAINING_SHARE = 70  # percent of a corpus folder the shipped model is trained on
+
+
+def training_key(raw: bytes) -> str:
+    """How a model names a message it was trained on (:attr:`TokenModel.trained`)."""
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def in_training_split(file_name: str) -> bool:

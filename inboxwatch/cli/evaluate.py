@@ -30,8 +30,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="folders (or files) of mail")
     p.add_argument("--label", metavar="L", help="use L as the label of every message")
     p.add_argument("--held-out", action="store_true",
-                   help="leave out the classifier's training share of the folders it was "
-                        "trained on: figures on mail the model has never seen")
+                   help="leave out the messages the classifier was trained on (known by "
+                        "their bytes, whatever their folder): figures on unseen mail")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
     p.set_defaults(func=cmd_eval, access=OPEN)
@@ -56,6 +56,10 @@ def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
         console = Console(file=console.file, width=max(needed, 80), markup=False,
                           highlight=False, emoji=False)
     console.print(table)
+    if report.held_out:
+        shown = ", ".join(f"{clean_line(k)} {v}" for k, v in sorted(report.left_out.items()))
+        ctx.err.print(Text(f"held out: left out {sum(report.left_out.values())} message(s) "
+                           f"the classifier was trained on ({shown or 'none of these'})"))
     for line in report.skipped[:20]:
         ctx.err.print(Text(f"skipped {clean_line(line)}"))
     return 0
