@@ -50,10 +50,11 @@ def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETE
     """Remove for good the messages soft-deleted more than ``older_than_days`` ago (needs
     ``delete_inbound_message``).
 
-    Gone: the message row, its attachment rows, its capture-journal rows, the operator
-    feedback on it, and every blob that nothing else uses. Kept: the audit entries (one
-    more per purged message), case files copied from it (their bytes too), case updates
-    made from it. Messages that are not deleted are never touched.
+    Gone: the message row, its attachment rows, its capture-journal rows, and every blob
+    that nothing else uses. Kept: the audit entries (one more per purged message), what
+    operators taught the classifier with it (the lesson keeps its tokens), case files
+    copied from it (their bytes too), case updates made from it. Messages that are not
+    deleted are never touched.
     """
     actor.require(DELETE_INBOUND_MESSAGE)
     if older_than_days < 0:
@@ -80,8 +81,8 @@ def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETE
                         .values(message_pk=None))
         session.execute(sql_delete(RawCapture).where(col(RawCapture.sha256).in_(
             [m.sha256 for m in doomed])))
-        session.execute(sql_delete(ClassifierFeedback).where(
-            col(ClassifierFeedback.message_pk).in_(ids)))
+        session.execute(sql_update(ClassifierFeedback).where(
+            col(ClassifierFeedback.message_pk).in_(ids)).values(message_pk=None))
         session.execute(sql_delete(MessageAttachment).where(
             col(MessageAttachment.message_pk).in_(ids)))
         session.execute(sql_update(CaseUpdate).where(col(CaseUpdate.source_message_pk)

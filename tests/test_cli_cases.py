@@ -73,6 +73,27 @@ def test_case_workflow(cli, engine: Engine, routing: RoutingContext, tmp_path) -
     assert code == 0 and as_json(out)["count"] == 0
 
 
+def test_purge_without_days_keeps_system_retention_days(cli, engine: Engine,
+                                                       routing: RoutingContext,
+                                                       tmp_path) -> None:
+    ids = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION)
+    config = tmp_path / "c.toml"
+    assert cli("--config", str(config), "init")[0] == 0
+    assert cli("delete", str(ids[PLAIN_QUESTION]), str(ids[CSV_QUESTION]))[0] == 0
+    with Session(engine) as session:
+        m = session.get(Message, ids[PLAIN_QUESTION])
+        assert m is not None and m.deleted_at is not None
+        m.deleted_at = m.deleted_at.replace(year=m.deleted_at.year - 1)  # a year ago
+        session.add(m)
+        session.commit()
+    code, out, _ = cli("--config", str(config), "--json", "purge")  # 30 days by default
+    assert code == 0 and as_json(out)["purged"] == [ids[PLAIN_QUESTION]]
+    config.write_text(config.read_text().replace("[system]", "[system]\nretention_days = 0",
+                                                 1))
+    code, out, _ = cli("--config", str(config), "--json", "purge")
+    assert code == 0 and as_json(out)["purged"] == [ids[CSV_QUESTION]]
+
+
 @pytest.mark.parametrize("args, code, text", [
     (("mark", "999", "closed"), 1, "message 999 does not exist"),
     (("case", "show", "77"), 1, "case #77 does not exist"),

@@ -417,9 +417,10 @@ def test_crontab() -> None:
         if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
     ]
     commands = [line.split(None, 5) for line in lines]
-    assert all(fields[:5] == ["*"] * 5 for fields in commands)
+    assert all(fields[:5] == ["*"] * 5 for fields in commands[:2])
+    assert commands[2][:5] == ["17", "3", "*", "*", "*"]  # once a day
     assert [fields[5].split(">>")[0].strip() for fields in commands] == [
-        "inboxwatch poll", "inboxwatch outbox send"]
+        "inboxwatch poll", "inboxwatch outbox send", "inboxwatch purge"]
     assert "lock" in (EXAMPLES / "crontab").read_text("utf-8")
 
 

@@ -11,13 +11,21 @@ Public surface:
 
 The shipped model (``model.json.gz``) is loaded lazily, once per process, so worker
 processes pay for it only when they first classify. Operator feedback is layered on top of
-it as extra token counts, rebuilt only when :func:`feedback_version` changes.
+it as extra token counts, rebuilt only when :func:`feedback_version` changes (or a day
+passes).
+
+**Lessons last.** A lesson keeps the message's tokens as they were taught, so a purge that
+removes the message for good leaves the lesson (its ``message_pk`` becomes NULL). Lessons
+have their own cap and decay: the newest :data:`LESSON_CAP` count, those older than
+:data:`LESSON_MAX_AGE_DAYS` no longer do (spam campaigns change; a lesson from two years
+ago mostly adds noise), and each keeps at most :data:`LESSON_TOKENS` tokens.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -41,6 +49,9 @@ from inboxwatch_storage.tables import ClassifierFeedback, Message
 __all__ = [
     "AUTO_RULES",
     "FEEDBACK_LABELS",
+    "LESSON_CAP",
+    "LESSON_MAX_AGE_DAYS",
+    "LESSON_TOKENS",
     "SPAM_RULES",
     "UPSTREAM_VERDICTS",
     "AutoMatch",
@@ -62,6 +73,9 @@ __all__ = [
 ]
 
 FEEDBACK_LABELS = ("spam", "phishing", "ham")
+LESSON_CAP = 5_000  # the newest lessons that count
+LESSON_MAX_AGE_DAYS = 730  # older lessons no longer count
+LESSON_TOKENS = 3_000  # tokens kept per lesson
 
 _lock = threading.Lock()
 _base: TokenModel | None = None
@@ -105,14 +119,19 @@ def learn(session: Session, message: int | Message, label: str, *,
 
     ``spam`` and ``phishing`` teach the classifier the message's tokens as junk, ``ham``
     ("not spam") as wanted mail. The newest verdict on a message is the one that counts.
+    The tokens are kept with the lesson: it outlives the message.
     """
     if label not in FEEDBACK_LABELS:
         raise UsageError(f"unknown classifier label {label!r}: use one of "
                          f"{', '.join(FEEDBACK_LABELS)}")
     message_pk = message if isinstance(message, int) else message.id
-    if message_pk is None or session.get(Message, message_pk) is None:
+    stored = session.get(Message, message_pk) if message_pk is not None else None
+    if stored is None:
         raise NotFound(f"no message {message_pk}")
-    row = ClassifierFeedback(message_pk=message_pk, label=label, actor_id=actor_id)
+    raw = get_blob(session, stored.sha256)
+    tokens = sorted(message_tokens(parse_message(raw)))[:LESSON_TOKENS] if raw else []
+    row = ClassifierFeedback(message_pk=message_pk, label=label, actor_id=actor_id,
+                             tokens=tokens)
     session.add(row)
     session.flush()
     return row
@@ -124,7 +143,7 @@ def current_model(session: Session) -> TokenModel:
     version = feedback_version(session)
     if version.rows == 0:
         return base_model()
-    key = (str(session.get_bind().engine.url), version)
+    key = (f"{session.get_bind().engine.url} {_now():%Y-%m-%d}", version)
     with _lock:
         cached = _with_feedback
     if cached is not None and cached[0] == key:
@@ -135,17 +154,29 @@ def current_model(session: Session) -> TokenModel:
     return model
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _feedback_model(session: Session) -> TokenModel:
-    latest: dict[int, str] = {}
-    for message_pk, label in session.exec(
-            select(ClassifierFeedback.message_pk, ClassifierFeedback.label)
-            .order_by(col(ClassifierFeedback.id))).all():
-        latest[message_pk] = label
+    since = _now() - timedelta(days=LESSON_MAX_AGE_DAYS)
+    latest: dict[object, ClassifierFeedback] = {}
+    for row in session.exec(select(ClassifierFeedback).order_by(col(ClassifierFeedback.id))):
+        # The newest verdict on a message counts; a purged message's lessons each count.
+        latest[row.message_pk if row.message_pk is not None else ("purged", row.id)] = row
+    lessons = sorted(latest.values(), key=lambda r: r.id or 0)[-LESSON_CAP:]
     extra = TokenModel()
-    for message_pk, label in latest.items():
-        message = session.get(Message, message_pk)
-        raw = get_blob(session, message.sha256) if message is not None else None
-        if raw is None:
+    for row in lessons:
+        at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        if at < since:
             continue
-        extra.learn(message_tokens(parse_message(raw)), is_spam=label != "ham")
+        tokens: list[str] | frozenset[str] = row.tokens
+        if not tokens and row.message_pk is not None:  # taught before lessons kept tokens
+            message = session.get(Message, row.message_pk)
+            raw = get_blob(session, message.sha256) if message is not None else None
+            if raw is None:
+                continue
+            tokens = message_tokens(parse_message(raw))
+        if tokens:
+            extra.learn(tokens, is_spam=row.label != "ham")
     return base_model().with_counts(extra.spam_docs, extra.ham_docs, extra.counts)

@@ -102,9 +102,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("purge", parents=[parent],
                        help="remove for good messages deleted more than DAYS ago")
-    p.add_argument("--older-than", type=int, default=triage.DEFAULT_RETENTION_DAYS,
-                   metavar="DAYS",
-                   help=f"retention in days (default {triage.DEFAULT_RETENTION_DAYS})")
+    p.add_argument("--older-than", type=int, default=None, metavar="DAYS",
+                   help="retention in days (default: system.retention_days of the config, "
+                        f"{triage.DEFAULT_RETENTION_DAYS} unless set)")
     p.set_defaults(func=cmd_purge, access=needs(DELETE_INBOUND_MESSAGE, owner_too=True))
 
     _register_case(sub, parent)
@@ -374,8 +374,9 @@ def cmd_not_spam(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
     with Session(ctx.engine) as session:
-        report = triage.purge(session, ctx.owner_or_actor(session),
-                              older_than_days=args.older_than)
+        days = args.older_than if args.older_than is not None \
+            else ctx.config.system.retention_days
+        report = triage.purge(session, ctx.owner_or_actor(session), older_than_days=days)
     if ctx.json:
         ctx.emit_json(report.to_json())
     else:

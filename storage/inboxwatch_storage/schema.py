@@ -32,7 +32,7 @@ __all__ = [
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision, so that opening an up-to-date store needs no Alembic
 # (importing it is a fifth of the TUI's start-up); tests/test_schema.py keeps it honest.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 class SchemaError(RuntimeError):

@@ -359,10 +359,14 @@ class Outbox(SQLModel, table=True):
 
 
 class ClassifierFeedback(SQLModel, table=True):
-    """An operator's verdict on a message, which the content classifier learns from."""
+    """An operator's verdict on a message, which the content classifier learns from: the
+    message's tokens as they were taught, so the lesson outlives the message's purge
+    (``message_pk`` is then NULL)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    message_pk: int = Field(foreign_key="message.id", index=True)
+    message_pk: int | None = Field(default=None, foreign_key="message.id", index=True)
     label: str = Field(max_length=20)  # spam | phishing | ham
     created_at: datetime = Field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
+    tokens: list[str] = Field(default_factory=list,
+                              sa_column=Column(JSON, nullable=False, server_default="[]"))
