@@ -44,6 +44,7 @@ class AnalysisSettings:
 
     own_domains: tuple[str, ...] = ()
     loop_header: str = LOOP_HEADER
+    trusted_authserv_ids: tuple[str, ...] = ()  # system.trusted_authserv_ids
 
 
 @dataclass(slots=True)
@@ -73,12 +74,14 @@ class RoutingContext:
     notifications_address: str = "notify@localhost"
     own_domains: tuple[str, ...] = ()
     reply_secret: bytes | ReplyKeys | None = None  # the signing keys of reply tokens
+    trusted_authserv_ids: tuple[str, ...] = ()  # system.trusted_authserv_ids
     # Notices to queue for stored inbound messages; None: no notices (tests, eval).
     system: SystemConfig | None = None
 
     @property
     def settings(self) -> AnalysisSettings:
-        return AnalysisSettings(own_domains=self.own_domains)
+        return AnalysisSettings(own_domains=self.own_domains,
+                                trusted_authserv_ids=self.trusted_authserv_ids)
 
 
 @dataclass(slots=True)
@@ -128,7 +131,8 @@ def analyze_batch(mails: Sequence[tuple[bytes, bool]],
     for analysis in readable:
         auto = classify.match_auto(analysis.parsed, loop_header=settings.loop_header)
         analysis.mailing_list = classify.mailing_list(analysis.parsed)
-        analysis.solicited = classify.solicited_bulk(analysis.parsed)
+        analysis.solicited = classify.solicited_bulk(analysis.parsed,
+                                                     settings.trusted_authserv_ids)
         if analysis.mailing_list and auto.category == "auto_reply" and \
                 all(h.rule in _LIST_PRECEDENCE for h in auto.hits):
             continue  # a post through a list (Precedence: bulk from Mailman): a person's
@@ -137,7 +141,8 @@ def analyze_batch(mails: Sequence[tuple[bytes, bool]],
         analysis.auto_strong = auto.strong
         if auto.category == "bounce":
             analysis.bounced_message_ids = classify.bounced_message_ids(analysis.parsed)
-    evidences = [classify.collect_evidence(a.parsed, settings.own_domains) for a in readable]
+    evidences = [classify.collect_evidence(a.parsed, settings.own_domains,
+                                           settings.trusted_authserv_ids) for a in readable]
     model = classify.base_model()
     for analysis, evidence in zip(readable, evidences, strict=True):
         spam = classify.verdict(evidence, model)

@@ -86,6 +86,9 @@ class SystemConfig:
     notice_cc: tuple[str, ...] = ()
     notices: bool = True
     own_domains: tuple[str, ...] = ()
+    # Whose Authentication-Results to believe (RFC 8601 authserv-ids); empty: only those of
+    # the topmost header, written by the last server the mail came through (ours).
+    trusted_authserv_ids: tuple[str, ...] = ()
     notice_skip_categories: tuple[str, ...] = ("auto_reply", "bounce", "spam", "phishing")
     digest_threshold: int = 10
     digest_window_minutes: int = 10
@@ -173,6 +176,7 @@ _SYSTEM: _Spec = {
     "notice_cc": ((list,), "a list of email addresses", False),
     "notices": ((bool,), "true or false", False),
     "own_domains": ((list,), "a list of domain names", False),
+    "trusted_authserv_ids": ((list,), "a list of mail server names", False),
     "notice_skip_categories": ((list,), "a list of categories", False),
     "digest_threshold": ((int,), "a whole number", False),
     "digest_window_minutes": ((int,), "a whole number", False),
@@ -252,7 +256,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
             )
     database = DatabaseConfig(**_section(data, "database", _DATABASE, where))
     sysvals = _section(data, "system", _SYSTEM, where)
-    for key in ("notice_cc", "own_domains", "notice_skip_categories"):
+    for key in ("notice_cc", "own_domains", "notice_skip_categories", "trusted_authserv_ids"):
         if key in sysvals:
             sysvals[key] = tuple(_str_list(sysvals[key], f"system.{key}", where))
     _check_values(sysvals, where)

@@ -350,6 +350,7 @@ def test_example_config_keys() -> None:
         "general_address",
         "notice_cc",
         "notices",
+        "retention_days",
     }
     assert config["system"]["notifications_address"] == "notify@helpdesk.example.com"
     assert config["system"]["reply_address"] == "updates@helpdesk.example.com"

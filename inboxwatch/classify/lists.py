@@ -18,7 +18,7 @@ import re
 
 from inboxwatch.parse import ParsedMessage
 
-__all__ = ["aligned", "mailing_list", "solicited_bulk"]
+__all__ = ["aligned", "mailing_list", "solicited_bulk", "trusted_auth_results"]
 
 _LIST_ID_RE = re.compile(r"<([^<>\s]{1,200})>")
 _DKIM_PASS_RE = re.compile(r"\bdkim\s*=\s*pass\b[^;]*?\bheader\.[di]\s*=\s*@?([A-Za-z0-9.-]{1,253})",
@@ -51,14 +51,29 @@ def aligned(domain: str, from_domain: str) -> bool:
     return a == b or b.endswith("." + a) or a.endswith("." + b)
 
 
-def solicited_bulk(parsed: ParsedMessage) -> str | None:
-    """Evidence that ``parsed`` is a newsletter its reader asked for, or None."""
+def trusted_auth_results(parsed: ParsedMessage, trusted_ids: tuple[str, ...] = ()
+                         ) -> tuple[list[tuple[str, str]], list[str]]:
+    """(authserv-id, header) of the Authentication-Results to believe, and the authserv-ids
+    of those not believed. RFC 8601 §5: believe only one's own boundary. Those are the ones
+    whose authserv-id is configured (``system.trusted_authserv_ids``), or, with none
+    configured, those with the authserv-id of the topmost header, which the last server on
+    the way (ours) wrote; a header added before the mail reached us proves nothing."""
+    headers = parsed.header_all("Authentication-Results")[:10]
+    ids = [h.split(";", 1)[0].strip().lower()[:200] for h in headers]
+    trusted = {i.lower() for i in trusted_ids} if trusted_ids else set(ids[:1])
+    believed = [(i, h) for i, h in zip(ids, headers, strict=True) if i in trusted]
+    return believed, list(dict.fromkeys(i for i in ids if i not in trusted))
+
+
+def solicited_bulk(parsed: ParsedMessage, trusted_ids: tuple[str, ...] = ()) -> str | None:
+    """Evidence that ``parsed`` is a newsletter its reader asked for, or None (only the
+    Authentication-Results of :func:`trusted_auth_results` count)."""
     if not parsed.header_all("List-Unsubscribe"):
         return None
     from_domain = parsed.from_addr.email.rpartition("@")[2] if parsed.from_addr else ""
     if not from_domain:
         return None
-    for value in parsed.header_all("Authentication-Results")[:5]:
+    for _, value in trusted_auth_results(parsed, trusted_ids)[0][:5]:
         text = value[:4000]
         for how, pattern in (("DKIM", _DKIM_PASS_RE), ("SPF", _SPF_PASS_RE)):
             for domain in pattern.findall(text):

@@ -32,6 +32,7 @@ from inboxwatch.classify.lexicon import (
     MACRO_EXTENSIONS,
     RISKY_EXTENSIONS,
 )
+from inboxwatch.classify.lists import trusted_auth_results
 from inboxwatch.classify.model import registered_domain
 from inboxwatch.parse import ParsedMessage
 
@@ -107,13 +108,24 @@ def _auth(method: str, results: str) -> Check:
     pattern = re.compile(rf"\b{method}\s*=\s*({results})\b", re.IGNORECASE)
 
     def check(p: ParsedMessage, scan: MessageScan) -> str | None:
-        for value in p.header_all("Authentication-Results")[:5]:
+        for authserv, value in scan.trusted_results[:5]:
             found = pattern.search(value[:4000])
             if found:
-                return f"Authentication-Results: {found.group(0)}"
+                return f"Authentication-Results of {authserv[:80]}: {found.group(0)}"
         return None
 
     return check
+
+
+@spam_rule("auth_results_untrusted", 0.0,
+           "Authentication-Results written by a server other than ours: not believed")
+def _auth_untrusted(p: ParsedMessage, scan: MessageScan) -> str | None:
+    ignored = scan.untrusted_ids
+    if not ignored:
+        return None
+    believed = sorted({i for i, _ in scan.trusted_results}) or ["none"]
+    return (f"ignored the results of {', '.join(i[:80] for i in ignored[:3])}; believed: "
+            f"{', '.join(believed)} (system.trusted_authserv_ids)")
 
 
 spam_rule("compauth_fail", 3.0,
@@ -230,14 +242,33 @@ class MessageScan:
     lower-cased texts several checks search, each made on first use and once per message
     (lower-casing the body is a pass over up to 50,000 characters, and six checks ask)."""
 
-    __slots__ = ("_body", "_html", "_lures", "own_domains", "parsed")
+    __slots__ = ("_auth", "_body", "_html", "_lures", "own_domains", "parsed", "trusted_ids")
 
-    def __init__(self, parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -> None:
+    def __init__(self, parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
+                 trusted_ids: tuple[str, ...] = ()) -> None:
         self.parsed = parsed
         self.own_domains = own_domains
+        self.trusted_ids = tuple(i.lower() for i in trusted_ids)
+        self._auth: tuple[list[tuple[str, str]], list[str]] | None = None
         self._body: str | None = None
         self._html: str | None = None
         self._lures: list[str] | None = None
+
+    @property
+    def trusted_results(self) -> list[tuple[str, str]]:
+        """(authserv-id, header) of the Authentication-Results to believe
+        (:func:`~inboxwatch.classify.lists.trusted_auth_results`)."""
+        return self._auth_split()[0]
+
+    @property
+    def untrusted_ids(self) -> list[str]:
+        """The authserv-ids of the Authentication-Results not believed."""
+        return self._auth_split()[1]
+
+    def _auth_split(self) -> tuple[list[tuple[str, str]], list[str]]:
+        if self._auth is None:
+            self._auth = trusted_auth_results(self.parsed, self.trusted_ids)
+        return self._auth
 
     @property
     def body(self) -> str:

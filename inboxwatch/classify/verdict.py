@@ -84,11 +84,14 @@ class SpamVerdict:
     hits: tuple[RuleHit, ...]
 
 
-def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = ()) -> SpamEvidence:
-    """Run every rule of :data:`SPAM_RULES` and :data:`BULK_RULES`, and extract tokens."""
+def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
+                     trusted_authserv_ids: tuple[str, ...] = ()) -> SpamEvidence:
+    """Run every rule of :data:`SPAM_RULES` and :data:`BULK_RULES`, and extract tokens.
+    ``trusted_authserv_ids``: whose Authentication-Results count (see
+    :attr:`MessageScan.trusted_results`)."""
     hits: list[RuleHit] = []
     phishing = 0.0
-    scan = MessageScan(parsed, own_domains)
+    scan = MessageScan(parsed, own_domains, trusted_authserv_ids)
     for rule in SPAM_RULES:
         evidence = rule.check(parsed, scan)
         if evidence is not None:

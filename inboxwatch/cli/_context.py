@@ -86,6 +86,7 @@ class Context:
             notifications_address=system.notifications_address,
             own_domains=system.domains,
             reply_secret=load_reply_secret(system=system),
+            trusted_authserv_ids=system.trusted_authserv_ids,
             system=system,
         )
 
