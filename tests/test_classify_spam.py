@@ -440,3 +440,29 @@ def test_hostile_input_is_decided_in_bounded_time(
     assert time.perf_counter() - started < 5.0
     assert decision.disposition == "inbound"
     assert decision.explanation  # decided and explained, or flagged malformed
+
+
+def _linked(sender: str, text: str, href: str, *, newsletter: bool = False) -> ParsedMessage:
+    unsubscribe = "List-Unsubscribe: <mailto:leave@news.example>\r\n" if newsletter else ""
+    raw = (f"From: Sender <{sender}>\r\nTo: support@helpdesk.example.com\r\n"
+           f"Subject: This week\r\nMessage-ID: <t@news.example>\r\n{unsubscribe}"
+           "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           f'<p>Read more at <a href="{href}">{text}</a></p>\r\n').encode()
+    return parse_message(raw)
+
+
+@pytest.mark.parametrize(("sender", "href", "newsletter", "fires"), [
+    # The sender's own click tracker: it counts the click, then sends the reader on.
+    ("news@newsletter.online.example", "http://clickthru.online.example/c?u=1", False, False),
+    # A bulk-mail service's tracker, in a newsletter.
+    ("news@shop.example", "https://shop.us1.list-manage.com/track/click?u=1", True, False),
+    # The same tracker in mail that is no newsletter: no excuse.
+    ("news@shop.example", "https://shop.us1.list-manage.com/track/click?u=1", False, True),
+    # Anyone else's host: the classic lure.
+    ("security@bank.example", "http://login-verify.evil.example/x", True, True),
+])
+def test_click_tracking_is_not_a_deceptive_link(sender: str, href: str, newsletter: bool,
+                                                fires: bool) -> None:
+    parsed = _linked(sender, "www.readyhosting.example", href, newsletter=newsletter)
+    rules = [h.rule for h in collect_evidence(parsed, OWN).rule_hits]
+    assert ("link_text_mismatch" in rules) is fires

@@ -10,7 +10,7 @@ from __future__ import annotations
 from inboxwatch.classify.guards import GuardedPattern
 
 __all__ = [
-    "ABUSED_LINK_HOSTS", "BULK_MAILERS", "CREDENTIAL_LURES", "DOCUMENT_EXTENSIONS",
+    "ABUSED_LINK_HOSTS", "BULK_MAILERS", "CLICK_TRACKERS", "CREDENTIAL_LURES", "DOCUMENT_EXTENSIONS",
     "FREEMAIL_DOMAINS", "IMPERSONATED_BRANDS", "MACRO_EXTENSIONS", "RISKY_EXTENSIONS",
 ]
 
@@ -108,6 +108,18 @@ CREDENTIAL_LURES: tuple[GuardedPattern, ...] = (
 
 
 # Hosts where anyone can publish a page in minutes: where credential forms are hosted.
+# The click-tracking domains of the big bulk-mail services: a newsletter's link goes through
+# one of these to count the click, then on to the address its text shows. Not deception
+# when the mail is a newsletter (List-Unsubscribe); phishing from a hijacked account still
+# meets the other rules.
+CLICK_TRACKERS = frozenset({
+    "list-manage.com", "mailchimp.com", "mcsv.net", "sendgrid.net", "mandrillapp.com",
+    "rs6.net", "createsend1.com", "cmail19.com", "cmail20.com", "hubspotlinks.com",
+    "exacttarget.com", "mailgun.org", "sparkpostmail.com", "awstrack.me", "klclick.com",
+    "mlsend.com", "sendibt2.com", "brevo.com", "mjt.lu", "constantcontact.com",
+})
+
+
 ABUSED_LINK_HOSTS: tuple[str, ...] = (
     "bit.ly", "tinyurl.com", "is.gd", "cutt.ly", "rebrand.ly", "t.ly", "shorturl.at",
     "ipfs.io", "web.app", "firebaseapp.com", "firebasestorage.googleapis.com", "r2.dev",
