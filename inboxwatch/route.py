@@ -203,6 +203,16 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
         model = lookups.model
         if model is not classify.base_model():
             rescored = classify.verdict(analysis.spam_evidence, model)
+            if rescored.category != spam_category:
+                # Say so: the operator sees that their colleagues' teaching decided it.
+                taught = model.spam_docs + model.ham_docs - classify.base_model().spam_docs \
+                    - classify.base_model().ham_docs
+                rescored = classify.SpamVerdict(rescored.category, rescored.score, (
+                    *rescored.hits,
+                    RuleHit("spam", "operator_lessons",
+                            f"what operators taught ({taught} lesson(s)) made it "
+                            f"{rescored.category or 'not junk'}; the shipped model alone "
+                            f"says {spam_category or 'not junk'}")))
             spam_category, score, spam_hits = (rescored.category, rescored.score,
                                                list(rescored.hits))
     decision.spam_score = score

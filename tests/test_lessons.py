@@ -76,6 +76,11 @@ def test_lessons_catch_the_resent_campaign_and_survive_the_purge(
 
     again = _categories(engine, routing, _campaign("again"))
     assert again.count("spam") == len(PRODUCTS), again
+    with Session(engine) as session:  # and each says that the lessons decided it
+        for m in session.exec(select(Message).where(
+                col(Message.message_id).startswith("<again-"))):
+            why = {h["rule"]: h["evidence"] for h in m.explanation}
+            assert "the shipped model alone says not junk" in why["operator_lessons"], why
 
     with Session(engine) as session:
         for row in session.exec(select(Message).where(col(Message.deleted_at).is_not(None))):
