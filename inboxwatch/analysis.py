@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inboxwatch import classify
+from inboxwatch.classify.bounces import bounce_details
 from inboxwatch.config import SystemConfig
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage, parse_message
@@ -61,6 +62,7 @@ class Analysis:
     spam_hits: list[RuleHit] = field(default_factory=list)
     spam_evidence: classify.SpamEvidence | None = None  # for re-scoring with feedback
     bounced_message_ids: list[str] = field(default_factory=list)  # what a bounce reports on
+    bounce_details: str = ""  # who failed and why (classify.bounces), for the explanation
     mailing_list: str | None = None  # the list a person posted through (List-Id, ...)
     body_sha256: str | None = None  # of the body alone: one mail delivered twice shares it
     solicited: str | None = None  # why this is a newsletter its reader signed up for
@@ -141,6 +143,8 @@ def analyze_batch(mails: Sequence[tuple[bytes, bool]],
         analysis.auto_strong = auto.strong
         if auto.category == "bounce":
             analysis.bounced_message_ids = classify.bounced_message_ids(analysis.parsed)
+            details = bounce_details(analysis.parsed)
+            analysis.bounce_details = details.line() if details is not None else ""
     evidences = [classify.collect_evidence(a.parsed, settings.own_domains,
                                            settings.trusted_authserv_ids) for a in readable]
     model = classify.base_model()

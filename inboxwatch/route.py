@@ -149,6 +149,9 @@ def _apply_auto(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
     decision.reason = "auto_generated"
     decision.category = category
     if category == "bounce":
+        decision.explanation.append(RuleHit(
+            "auto", "bounce_details", analysis.bounce_details or
+            "the bounce names no failed recipient that its rows can read"))
         found = _bounced_case_update(analysis.bounced_message_ids, lookups)
         if found is not None:
             update_id, case_id, message_id = found

@@ -79,6 +79,9 @@ class ParsedMessage:
     links: list[Link] = field(default_factory=list)
     attachments: list[ParsedAttachment] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)  # content types of every MIME part
+    # The field blocks of message/delivery-status parts (RFC 3464), field names lower-cased:
+    # the per-message block first, then one per recipient.
+    delivery_status: list[dict[str, str]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     malformed: bool = False
     _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)

@@ -8,6 +8,7 @@ the text (:mod:`inboxwatch.parse.htmltext`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.message import Message
 from functools import lru_cache
 
@@ -75,6 +76,11 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
                     _add_attachment(parsed, part, ctype, _attached_message_bytes(part), depth,
                                     _part_filename(part))
                     continue
+                if ctype == "message/delivery-status":
+                    # A DSN's report: blocks of fields (the email package reads each block
+                    # as the headers of a sub-message). Kept as fields, not as bodies.
+                    _keep_delivery_status(parsed, children)
+                    continue
                 stack.extend((c, depth + 1) for c in reversed(children)
                              if isinstance(c, Message))
             continue
@@ -98,6 +104,23 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
         parsed.text = "\n".join(plain)[:MAX_BODY_CHARS]
     elif parsed.html:
         parsed.text = html_to_text(parsed.html)[:MAX_BODY_CHARS]
+
+
+MAX_DSN_BLOCKS = 50
+MAX_DSN_VALUE_CHARS = 500
+
+
+def _keep_delivery_status(parsed: ParsedMessage, blocks: Sequence[object]) -> None:
+    for block in blocks[:MAX_DSN_BLOCKS]:
+        if not isinstance(block, Message):
+            continue
+        fields: dict[str, str] = {}
+        for name, value in list(block.items())[:40]:
+            key = str(name).strip().lower()[:60]
+            if key and key not in fields:
+                fields[key] = " ".join(str(value).split())[:MAX_DSN_VALUE_CHARS]
+        if fields and len(parsed.delivery_status) < MAX_DSN_BLOCKS:
+            parsed.delivery_status.append(fields)
 
 
 # The header fields behind the MIME questions walk_parts asks of a part (content type and
