@@ -21,6 +21,8 @@ from inboxwatch.analysis import (
     analyze,
     analyze_batch,
 )
+from inboxwatch.classify.model import TokenModel
+from inboxwatch.classify.verdict import SPAM_THRESHOLD
 from inboxwatch.explain import RuleHit
 from inboxwatch.lookups import (
     MAX_BOUNCED_IDS,
@@ -40,6 +42,7 @@ __all__ = [
     "RoutingContext",
     "analyze",
     "analyze_batch",
+    "categorise",
     "route_message",
 ]
 
@@ -194,7 +197,24 @@ def _bounced_case_update(message_ids: list[str],
     return None
 
 
-def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups) -> None:
+def categorise(analysis: Analysis, model: TokenModel, *,
+               threshold: float = SPAM_THRESHOLD) -> Decision:
+    """The category routing gives a message by its content alone (steps 2, 3 and 6: no
+    store, no reply routing), with ``model`` and junk ``threshold``: what an evaluation
+    measures (:mod:`inboxwatch.crossval`), by the same code as :func:`route_message`."""
+    decision = Decision()
+    if analysis.parsed.malformed:
+        decision.category = "malformed"
+        return decision
+    lookups = BatchLookups(stored={}, notice_ids=set(), model=model)
+    if not _apply_auto(decision, analysis, lookups):
+        decision.reason = "direct_to_system"
+    _apply_spam(decision, analysis, lookups, threshold=threshold)
+    return decision
+
+
+def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups, *,
+                threshold: float = SPAM_THRESHOLD) -> None:
     """Step 6: score, categorise and explain; phishing needs a person's attention.
 
     The analysis was scored with the shipped model in a worker process; when operators have
@@ -204,8 +224,8 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups) -
                                        analysis.spam_hits)
     if analysis.spam_evidence is not None:
         model = lookups.model
-        if model is not classify.base_model():
-            rescored = classify.verdict(analysis.spam_evidence, model)
+        if model is not classify.base_model() or threshold != SPAM_THRESHOLD:
+            rescored = classify.verdict(analysis.spam_evidence, model, threshold=threshold)
             if rescored.category != spam_category:
                 # Say so: the operator sees that their colleagues' teaching decided it.
                 taught = model.spam_docs + model.ham_docs - classify.base_model().spam_docs \

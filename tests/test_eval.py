@@ -119,3 +119,41 @@ def test_corpus_bars_on_sisimai_and_held_out_spamassassin(routing: RoutingContex
 def test_corpus_bar_on_phishing_pot(routing: RoutingContext) -> None:
     row = evaluate([CORPORA / "phishing_pot"], routing).row("phishing_pot")
     assert row is not None and row.share(("spam", "phishing")) >= 0.90
+
+
+def test_cross_validation_holds_every_message_out_once(labelled: Path) -> None:
+    from inboxwatch import crossval
+
+    samples = crossval.load_samples([labelled])
+    assert sorted({(s.source, s.truth) for s in samples}) == [
+        ("bounces", "bounce"), ("ham", "ham"), ("junk", "junk")]
+    folds = crossval.k_fold(samples, 2)
+    held = sum(sum(c.values()) for split in folds for c in split.categories.values())
+    assert held == len(samples) == 7
+    assert all(split.threshold in crossval.THRESHOLDS for split in folds)
+    unseen = crossval.by_source(samples)
+    assert [s.name for s in unseen] == ["bounces unseen", "ham unseen", "junk unseen"]
+    bounces = crossval.summarise(unseen[0])
+    assert bounces.bounces == (3, 3) and bounces.junk == (0, 0)
+
+
+def test_the_threshold_is_learned_on_the_training_side_only() -> None:
+    """Ham that scores high in the training side raises the threshold until at most
+    MAX_HAM_FP of it would be junk."""
+    from inboxwatch import crossval
+
+    assert crossval.truth_of("sisimai/not_bounce") == "other"
+    assert crossval.truth_of("spamassassin/hard-ham") == "ham"
+    assert crossval.truth_of("phishing_pot") == "junk"
+    assert crossval.THRESHOLDS[0] <= crossval.choose_threshold([]) <= crossval.THRESHOLDS[-1]
+
+
+def test_cli_cross_validation(labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--json", "--cv", "2", "--by-source", str(labelled)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["splits"]) == 5 and len(data["summary"]) == 5
+    assert main(["eval", "--cv", "2", str(labelled)]) == 0
+    assert "fold 2/2" in capsys.readouterr().out
+    assert main(["eval", "--cv", "1", str(labelled)]) == 2
+    assert "2 to 20" in capsys.readouterr().err
+    assert main(["eval", "--cv", "2", "--held-out", str(labelled)]) == 2

@@ -137,8 +137,11 @@ def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) ->
     return points
 
 
-def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
-    """Score the evidence with ``model`` and decide the category (see module docstring)."""
+def verdict(evidence: SpamEvidence, model: TokenModel, *,
+            threshold: float = SPAM_THRESHOLD) -> SpamVerdict:
+    """Score the evidence with ``model`` and decide the category (see module docstring);
+    ``threshold``: the points from which a message is junk (an evaluation chooses its own
+    on its training folds)."""
     content: ContentScore = model.score(evidence.tokens)
     points = round(content_points(content.indicator, content.clue_count), 2)
     clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
@@ -149,9 +152,9 @@ def verdict(evidence: SpamEvidence, model: TokenModel) -> SpamVerdict:
     score = round(sum(h.score for h in hits), 2)
     category: str | None = None
     if evidence.phishing_points >= PHISHING_ALONE or (
-            score >= SPAM_THRESHOLD and evidence.phishing_points >= PHISHING_SHARE):
+            score >= threshold and evidence.phishing_points >= PHISHING_SHARE):
         category = "phishing"
-    elif score >= SPAM_THRESHOLD:
+    elif score >= threshold:
         category = "spam"
     elif evidence.bulk_hits:
         category = "marketing"

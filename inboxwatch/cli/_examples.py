@@ -41,7 +41,7 @@ EXAMPLES: dict[str, str] = {
     "users activate": "inboxwatch users activate alice@example.com",
     "users grant": "inboxwatch users grant alice@example.com admin",
     "watch": "inboxwatch watch --interval 5",
-    "eval": "inboxwatch eval corpus/ham corpus/spam --held-out",
+    "eval": "inboxwatch eval corpus/ --cv 5 --by-source",
     "tui": "inboxwatch tui",
     "outbox send": "inboxwatch outbox send",
     "outbox list": "inboxwatch outbox list --status failed",

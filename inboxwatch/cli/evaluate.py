@@ -34,6 +34,14 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                         "their bytes, whatever their folder): figures on unseen mail")
     p.add_argument("--workers", type=int, default=None,
                    help="parser processes (default: one per core)")
+    honest = p.add_argument_group(
+        "figures on mail the content model did not learn from (inboxwatch/crossval.py)")
+    honest.add_argument("--cv", type=int, metavar="K", default=None,
+                        help="K-fold cross-validation: each fold sorted by a content model "
+                             "and a junk threshold learned from the other folds only")
+    honest.add_argument("--by-source", action="store_true",
+                        help="leave one source out: each folder of junk, ham or bounces "
+                             "sorted by a model learned from every other folder")
     p.set_defaults(func=cmd_eval, access=OPEN)
 
 
@@ -42,6 +50,8 @@ def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
     from inboxwatch.sources import check_paths
 
     paths = check_paths(args.paths)
+    if args.cv is not None or args.by_source:
+        return _honest(ctx, args, paths)
     report = evaluate(paths, ctx.routing_context(), label=args.label,
                       held_out=args.held_out, workers=args.workers)
     if ctx.json:
@@ -63,6 +73,52 @@ def cmd_eval(ctx: Context, args: argparse.Namespace) -> int:
     for line in report.skipped[:20]:
         ctx.err.print(Text(f"skipped {clean_line(line)}"))
     return 0
+
+
+def _honest(ctx: Context, args: argparse.Namespace, paths: list[Any]) -> int:
+    from inboxwatch import crossval
+    from inboxwatch.errors import UsageError
+
+    if args.cv is not None and not 2 <= args.cv <= 20:
+        raise UsageError("--cv K: K is 2 to 20 folds")
+    if args.held_out or args.label:
+        raise UsageError("--cv and --by-source choose what is held out themselves: drop "
+                         "--held-out and --label")
+    samples = crossval.load_samples(paths)
+    splits = [*(crossval.k_fold(samples, args.cv) if args.cv else []),
+              *(crossval.by_source(samples) if args.by_source else [])]
+    summaries = [crossval.summarise(s) for s in splits]
+    if ctx.json:
+        ctx.emit_json({"splits": [s.to_json() for s in splits],
+                       "summary": [{"split": m.split, "threshold": m.threshold,
+                                    "junk": m.junk, "ham": m.ham, "hard_ham": m.hard_ham,
+                                    "bounces": m.bounces} for m in summaries]})
+        return 0
+    table = Table(title=f"inboxwatch eval: {len(samples)} messages, held out "
+                        + " and ".join(x for x in (
+                            f"{args.cv}-fold" if args.cv else "",
+                            "one source at a time" if args.by_source else "") if x))
+    for column in ("held out", "threshold", "junk caught", "ham called junk",
+                   "hard ham called junk", "bounces caught"):
+        table.add_column(column, justify="left" if column == "held out" else "right")
+    for m in summaries:
+        table.add_row(Text(clean_line(m.split)), Text(f"{m.threshold:.2f}"),
+                      *(_cell(pair) for pair in (m.junk, m.ham, m.hard_ham, m.bounces)))
+    console = ctx.console
+    if not console.is_terminal:
+        console = Console(file=console.file, width=160, markup=False, highlight=False,
+                          emoji=False)
+    console.print(table)
+    for split in splits:
+        for mistake in split.false_positives[:10]:
+            console.print(Text(clean_line(f"false positive in {split.name}: "
+                                          f"{mistake.line()}", max_chars=300)))
+    return 0
+
+
+def _cell(pair: tuple[int, int]) -> Text:
+    hits, total = pair
+    return Text(f"{hits}/{total} {hits / total:.1%}" if total else "·")
 
 
 def confusion_table(report: EvalReport) -> Table:
