@@ -201,12 +201,12 @@ def find_reply_target(session: Session, parsed: ParsedMessage, ctx: RoutingConte
     # (a) a signed token in a recipient address
     for token in find_reply_tokens(_recipient_addresses(parsed), ctx.reply_address,
                                    ctx.reply_secret):
+        if token.answered_message is not None:
+            continue  # an answer's token: find_answered_message
         if not token.valid:
             hits.append(RuleHit("route", "reply_token_invalid",
                                 f"{token.address}: signature does not verify; not trusted"))
             continue
-        if token.answered_message is not None:
-            continue  # an answer's token: find_answered_message
         assert token.case_update_id is not None
         update = session.get(CaseUpdate, token.case_update_id)
         if update is None:
