@@ -84,6 +84,11 @@ __all__ = [
 ]
 
 DELETE_LABELS = ("spam", "phishing")
+# Closing a message as handled teaches the classifier ham when it was unsure of it: scored
+# this many points or more (junk is 5) yet a person dealt with it. Sure verdicts teach
+# nothing (they were right), so lessons do not pile up with every closed message.
+HAM_LESSON_POINTS = 2.0
+TAUGHT_HAM = "closed as handled: taught the classifier ham"
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,7 +517,13 @@ def mark_many(session: Session, actor: Actor, message_pks: Sequence[int],
             m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
             _set_status(m, status)
-            states.append(replace(_save_audited(session, actor, "mark", m, before),
+            taught = status == "closed" and before["status"] != "closed" and \
+                m.category in ("normal", "marketing") and \
+                m.spam_score >= HAM_LESSON_POINTS and not _has_lesson(session, pk)
+            if taught:
+                _learn(session, m, "ham", actor)
+            states.append(replace(_save_audited(session, actor, "mark", m, before,
+                                                detail=TAUGHT_HAM if taught else ""),
                                   previous_status=before["status"]))
         return states
 
@@ -600,8 +611,25 @@ def restore_statuses(session: Session, actor: Actor, statuses: Mapping[int, str]
             m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
             _set_status(m, status)
+            if _last_mark_taught(session, pk):
+                _unlearn(session, pk, "ham")  # the close being undone taught it
             states.append(_save_audited(session, actor, "mark", m, before, detail="undo"))
         return states
+
+
+def _has_lesson(session: Session, message_pk: int) -> bool:
+    return session.exec(select(ClassifierFeedback.id).where(
+        ClassifierFeedback.message_pk == message_pk).limit(1)).first() is not None
+
+
+def _last_mark_taught(session: Session, message_pk: int) -> bool:
+    """Whether the newest change of status (a mark that changed it) taught ham."""
+    for entry in session.exec(select(AuditEntry).where(
+            AuditEntry.message_pk == message_pk, AuditEntry.action == "mark")
+            .order_by(col(AuditEntry.id).desc()).limit(20)):
+        if entry.before.get("status") != entry.after.get("status"):
+            return entry.detail == TAUGHT_HAM
+    return False
 
 
 def _category_before_delete(session: Session, message_pk: int) -> str | None:

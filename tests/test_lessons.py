@@ -103,3 +103,33 @@ def test_lessons_catch_the_resent_campaign_and_survive_the_purge(
     monkeypatch.setattr(classify, "_now", lambda: later)
     stale = _categories(engine, routing, _campaign("stale"))
     assert stale.count("spam") <= 1, stale
+
+
+def test_closing_an_unsure_message_teaches_ham_and_undo_withdraws_it(
+        engine: Engine, routing: RoutingContext) -> None:
+    from tests.triage_support import CSV_QUESTION, PLAIN_QUESTION, import_examples
+
+    ids = import_examples(engine, routing, PLAIN_QUESTION, CSV_QUESTION)
+    unsure, sure = ids[PLAIN_QUESTION], ids[CSV_QUESTION]
+    with Session(engine) as session:
+        for pk, score in ((unsure, triage.HAM_LESSON_POINTS + 1), (sure, 0.5)):
+            m = session.get(Message, pk)
+            assert m is not None
+            m.spam_score = score
+            session.add(m)
+        session.commit()
+
+        def lessons() -> list[tuple[int | None, str]]:
+            return [(r.message_pk, r.label) for r in session.exec(select(ClassifierFeedback))]
+
+        triage.mark_many(session, SYSTEM_ACTOR, [unsure, sure], "closed")
+        assert lessons() == [(unsure, "ham")]  # the sure verdict taught nothing
+        triage.mark_many(session, SYSTEM_ACTOR, [unsure], "closed")
+        assert lessons() == [(unsure, "ham")]  # once
+        triage.restore_statuses(session, SYSTEM_ACTOR, {unsure: "awaiting_review"})
+        assert lessons() == []  # the undo of the close withdrew it
+
+        triage.mark_not_spam(session, SYSTEM_ACTOR, unsure)  # an explicit lesson
+        triage.mark_many(session, SYSTEM_ACTOR, [unsure], "closed")
+        triage.restore_statuses(session, SYSTEM_ACTOR, {unsure: "awaiting_review"})
+        assert lessons() == [(unsure, "ham")]  # not the close's to withdraw
