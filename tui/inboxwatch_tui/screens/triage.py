@@ -12,6 +12,7 @@ import builtins
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from rich.text import Text
 from sqlalchemy import Engine
@@ -24,6 +25,7 @@ from textual.widgets import Input, Static
 
 from inboxwatch.answers import answer_subject
 from inboxwatch.errors import InboxwatchError
+from inboxwatch.messages import MessageDetail
 from inboxwatch.parse import parse_message
 from inboxwatch.sanitize import clean_line
 from inboxwatch_storage.activity import StoreSignature, store_signature
@@ -32,12 +34,9 @@ from inboxwatch_tui.keymap import TRIAGE_KEYS, bindings, keys_for_action
 from inboxwatch_tui.render import case_text, headers_text, history_text, human_size, raw_text
 from inboxwatch_tui.screens.modals import (
     AnswerEditor,
-    AnswerResult,
     CaseForm,
-    CaseFormResult,
     CasePicker,
     CaseUpdateEditor,
-    CaseUpdateResult,
     ConfirmDelete,
     MarkPicker,
     SaveAttachments,
@@ -50,6 +49,8 @@ from inboxwatch_tui.widgets.message_list import ListView, MessageList
 from inboxwatch_tui.widgets.ordered_input import OrderedInput
 from inboxwatch_tui.widgets.status_line import StatusLine
 from inboxwatch_tui.writes import WriteQueue
+
+T = TypeVar("T")
 
 __all__ = ["TriageScreen"]
 
@@ -523,27 +524,43 @@ class TriageScreen(Screen[None]):
             return
         self.app.push_screen(TextViewer(f"Case #{detail.case_id}", case_text(case)))
 
-    def action_create_case(self) -> None:
-        if not self._allowed("create_case"):
-            return
+    def _current_detail(self, permission: str) -> MessageDetail | None:
+        """The message under the cursor, read whole, when ``permission`` allows the action;
+        else None, with the reason said."""
+        if not self._allowed(permission):
+            return None
         detail = self.detail.detail
         if detail is None or detail.id != self.list.current_pk:
             self.notify("The message is still loading; try again.", markup=False)
-            return
-        pk, seen = detail.id, detail.version
+            return None
+        return detail
 
+    def _open_form(self, form: Callable[[Callable[[T], object]], Screen[T | None]],
+                   save: Callable[[T], str]) -> None:
+        """Push the form ``form(submit)``: its submit makes the service call ``save`` (a
+        refusal keeps the form open with its text); once it closes saved, say what was
+        done."""
         said: list[str] = []
 
-        def submit(form: CaseFormResult) -> None:  # in the form: a refusal keeps its text
-            said.append(self.service.create_case(pk, title=form.title, notes=form.notes,
-                                                 seen=seen))
+        def submit(result: T) -> None:
+            said.append(save(result))
 
-        def submitted(form: CaseFormResult | None) -> None:
-            if form is not None and said:
+        def submitted(result: T | None) -> None:
+            if result is not None and said:
                 self._done(said[-1])
-        self.app.push_screen(CaseForm(title=detail.subject, client_email=detail.from_addr,
-                                      client_name=detail.from_name,
-                                      notes=detail.body_text, submit=submit), submitted)
+        self.app.push_screen(form(submit), submitted)
+
+    def action_create_case(self) -> None:
+        detail = self._current_detail("create_case")
+        if detail is None:
+            return
+        pk, seen = detail.id, detail.version
+        self._open_form(
+            lambda submit: CaseForm(title=detail.subject, client_email=detail.from_addr,
+                                    client_name=detail.from_name, notes=detail.body_text,
+                                    submit=submit),
+            lambda form: self.service.create_case(pk, title=form.title, notes=form.notes,
+                                                  seen=seen))
 
     def action_find_case(self) -> None:
         if not self._allowed("modify_inbound_message_status"):
@@ -560,11 +577,8 @@ class TriageScreen(Screen[None]):
         self.app.push_screen(CasePicker(self.service.find_cases), picked)
 
     def action_case_update(self) -> None:
-        if not self._allowed("create_case_update"):
-            return
-        detail = self.detail.detail
-        if detail is None or detail.id != self.list.current_pk:
-            self.notify("The message is still loading; try again.", markup=False)
+        detail = self._current_detail("create_case_update")
+        if detail is None:
             return
         if detail.case_id is None:
             self.notify("Link this message to a case first (c creates one, f finds one).",
@@ -579,41 +593,25 @@ class TriageScreen(Screen[None]):
         files = [(f"{f.kind}:{f.id}", f"{f.name}  {human_size(f.size)}  "
                   + ("case file" if f.kind == "case_file" else "attachment of this message"),
                   False) for f in attachable]
-
-        said: list[str] = []
-
-        def submit(result: CaseUpdateResult) -> None:  # in the editor: a refusal keeps it
-            said.append(self.service.create_case_update(
+        self._open_form(
+            lambda submit: CaseUpdateEditor(case_label=self.service.case_label(case_id),
+                                            text=detail.body_text, files=files,
+                                            submit=submit),
+            lambda result: self.service.create_case_update(
                 pk, case_id, text=result.text, files=result.files,
                 email_client=result.email_client, seen=seen))
 
-        def submitted(result: CaseUpdateResult | None) -> None:
-            if result is not None and said:
-                self._done(said[-1])
-        self.app.push_screen(CaseUpdateEditor(case_label=self.service.case_label(case_id),
-                                              text=detail.body_text, files=files,
-                                              submit=submit), submitted)
-
     def action_answer(self) -> None:
-        if not self._allowed("create_case_update"):
-            return
-        detail = self.detail.detail
-        if detail is None or detail.id != self.list.current_pk:
-            self.notify("The message is still loading; try again.", markup=False)
+        detail = self._current_detail("create_case_update")
+        if detail is None:
             return
         pk, seen = detail.id, detail.version
-        said: list[str] = []
-
-        def submit(result: AnswerResult) -> None:  # in the editor: a refusal keeps it
-            said.append(self.service.answer(pk, text=result.text, close=result.close,
-                                            seen=seen))
-
-        def submitted(result: AnswerResult | None) -> None:
-            if result is not None and said:
-                self._done(said[-1])
-        self.app.push_screen(AnswerEditor(to=detail.from_addr,
-                                          subject=answer_subject(detail.subject),
-                                          submit=submit), submitted)
+        self._open_form(
+            lambda submit: AnswerEditor(to=detail.from_addr,
+                                        subject=answer_subject(detail.subject),
+                                        submit=submit),
+            lambda result: self.service.answer(pk, text=result.text, close=result.close,
+                                               seen=seen))
 
     def action_attachments(self) -> None:
         detail = self.detail.detail
