@@ -207,6 +207,15 @@ class _KeepsTypedWork:
                                       done=lambda _: screen.dismiss(result),
                                       refused=refused, what="this form")
 
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
     def action_cancel(self) -> None:
         screen: Any = self
         if not self._edited():
@@ -254,12 +263,6 @@ class CaseForm(_KeepsTypedWork, ModalScreen[CaseFormResult | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Create (ctrl+s)", id="create", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "create":
-            self.action_submit()
-        else:
-            self.action_cancel()
 
     def _edited(self) -> bool:
         return (self.query_one("#case-title", Input).value != self.prefill.title
@@ -362,12 +365,6 @@ class CaseUpdateEditor(_KeepsTypedWork, ModalScreen[CaseUpdateResult | None]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
     def _edited(self) -> bool:
         return self.query_one("#update-text", TextArea).text != self.text
 
@@ -417,12 +414,6 @@ class AnswerEditor(_KeepsTypedWork, ModalScreen[AnswerResult | None]):
 
     def on_mount(self) -> None:
         self.query_one("#answer-text", TextArea).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "send":
-            self.action_submit()
-        else:
-            self.action_cancel()
 
     def _edited(self) -> bool:
         return bool(self.query_one("#answer-text", TextArea).text.strip())
