@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from inboxwatch.demo import build_demo_store, demo_db_url
@@ -90,13 +91,20 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield env
 
 
-def test_triage_the_demo_store_in_a_real_terminal(demo_env: dict[str, str]) -> None:
-    engine, _ = build_demo_store(demo_db_url())  # what `inboxwatch demo` opens
-    import_mail(engine, sorted(HOSTILE.glob("*.eml")))  # and some hostile mail
+def _demo_store() -> Engine:
+    """The store `inboxwatch demo` opens, with the OS login as one of its operators (the
+    demo may already have made it the first admin)."""
+    engine, _ = build_demo_store(demo_db_url())
     with Session(engine) as session:
         has_operator = session.exec(select(User).where(User.login == current_login())).first()
-    if has_operator is None:  # the demo may already make the OS login its first admin
+    if has_operator is None:
         add_staff(engine, current_login(), "operator")
+    return engine
+
+
+def test_triage_the_demo_store_in_a_real_terminal(demo_env: dict[str, str]) -> None:
+    engine = _demo_store()
+    import_mail(engine, sorted(HOSTILE.glob("*.eml")))  # and some hostile mail
     inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
     term = Terminal(f"{inboxwatch} demo", demo_env)
     try:
@@ -141,11 +149,7 @@ def test_keys_typed_with_the_slash_land_in_the_search_box(demo_env: dict[str, st
     """``/2026`` (and ``/closed``) arriving in one write, as over a stalled SSH link: every
     key after the slash is search text, none fires an action. Then 250 new messages arrive
     above the cursor: it stays on its message."""
-    engine, _ = build_demo_store(demo_db_url())
-    with Session(engine) as session:
-        has_operator = session.exec(select(User).where(User.login == current_login())).first()
-    if has_operator is None:
-        add_staff(engine, current_login(), "operator")
+    engine = _demo_store()
     with Session(engine) as session:
         audited = len(session.exec(select(AuditEntry.id)).all())
     inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
@@ -192,11 +196,7 @@ def test_a_store_locked_for_40_seconds_neither_freezes_nor_kills_the_app(
     the write lands once the lock goes, with no traceback."""
     import sqlite3
 
-    engine, _ = build_demo_store(demo_db_url())
-    with Session(engine) as session:
-        has_operator = session.exec(select(User).where(User.login == current_login())).first()
-    if has_operator is None:
-        add_staff(engine, current_login(), "operator")
+    engine = _demo_store()
     with Session(engine) as session:
         marks = len(session.exec(select(AuditEntry.id).where(AuditEntry.action == "mark")).all())
     inboxwatch = shutil.which("inboxwatch", path=demo_env["PATH"]) or "inboxwatch"
