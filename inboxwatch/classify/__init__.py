@@ -160,13 +160,21 @@ def _now() -> datetime:
 
 def _feedback_model(session: Session) -> TokenModel:
     since = _now() - timedelta(days=LESSON_MAX_AGE_DAYS)
-    latest: dict[object, ClassifierFeedback] = {}
-    for row in session.exec(select(ClassifierFeedback).order_by(col(ClassifierFeedback.id))):
-        # The newest verdict on a message counts; a purged message's lessons each count.
-        latest[row.message_pk if row.message_pk is not None else ("purged", row.id)] = row
-    lessons = sorted(latest.values(), key=lambda r: r.id or 0)[-LESSON_CAP:]
+    # Newest first: the newest verdict on a message counts (a purged message's lessons each
+    # count), and reading stops at the cap instead of loading every lesson ever taught.
+    seen: set[object] = set()
+    lessons: list[ClassifierFeedback] = []
+    for row in session.exec(select(ClassifierFeedback)
+                            .order_by(col(ClassifierFeedback.id).desc())):
+        key = row.message_pk if row.message_pk is not None else ("purged", row.id)
+        if key in seen:
+            continue
+        seen.add(key)
+        lessons.append(row)
+        if len(lessons) == LESSON_CAP:
+            break
     extra = TokenModel()
-    for row in lessons:
+    for row in reversed(lessons):
         at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         if at < since:
             continue
