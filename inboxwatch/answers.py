@@ -31,9 +31,9 @@ from inboxwatch.errors import UsageError
 from inboxwatch.roles import CREATE_CASE_UPDATE, MODIFY_INBOUND_MESSAGE_STATUS, Actor
 from inboxwatch.sanitize import clean_line
 from inboxwatch.tokens import ReplyKeys
-from inboxwatch.triage import inbound_message
+from inboxwatch.triage import inbound_message, set_status
 from inboxwatch.users import transaction
-from inboxwatch_storage.tables import STATUS_VALUES, Message, utcnow
+from inboxwatch_storage.tables import STATUS_VALUES, Message
 
 __all__ = ["NOT_ANSWERED", "Answered", "answer_sender", "answer_subject"]
 
@@ -98,9 +98,8 @@ def answer_sender(session: Session, actor: Actor, message_pk: int, text: str, *,
                                  secret=secret)
         if m.owner_id is None and actor.user_id is not None:
             m.owner_id = actor.user_id
-        if status is not None and m.status != status:
-            m.status = status
-            m.status_changed_at = utcnow()
+        if status is not None:
+            set_status(m, status)
         # The answer changes the message even when nothing above did: a colleague who read
         # it before must not answer it a second time.
         flag_modified(m, "owner_id")

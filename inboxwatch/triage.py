@@ -79,6 +79,7 @@ __all__ = [
     "mark_not_spam",
     "purge",
     "restore_statuses",
+    "set_status",
     "undelete",
     "undelete_many",
 ]
@@ -175,7 +176,8 @@ def _save_audited(session: Session, actor: Actor, action: str, m: Message,
     return _state(m)
 
 
-def _set_status(m: Message, status: str) -> None:
+def set_status(m: Message, status: str) -> None:
+    """Set ``m``'s status, and when it changed (the caller saves and audits it)."""
     if m.status != status:
         m.status = status
         m.status_changed_at = utcnow()
@@ -243,7 +245,7 @@ def create_case(
             attachments = [a for a in attachments_of(session, m.id) if not a.inline]
             files = _copy_attachments(store, case.number, attachments)
             m.case_id = case.number
-            _set_status(m, "closed")
+            set_status(m, "closed")
             session.add(m)
             session.flush()
             record_audit(session, actor, "create_case", message_pk=m.id, case_id=case.number,
@@ -437,7 +439,7 @@ def create_case_update(
                                   file_ids=file_ids,
                                   source_message_pk=m.id if m is not None else None)
         if m is not None:
-            _set_status(m, "closed")
+            set_status(m, "closed")
             session.add(m)
             session.flush()
         if email_client:
@@ -516,7 +518,7 @@ def mark_many(session: Session, actor: Actor, message_pks: Sequence[int],
         for pk in dict.fromkeys(message_pks):
             m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
-            _set_status(m, status)
+            set_status(m, status)
             taught = status == "closed" and before["status"] != "closed" and \
                 m.category in ("normal", "marketing") and \
                 m.spam_score >= HAM_LESSON_POINTS and not _has_lesson(session, pk)
@@ -610,7 +612,7 @@ def restore_statuses(session: Session, actor: Actor, statuses: Mapping[int, str]
         for pk, status in statuses.items():
             m = inbound_message(session, pk, (seen or {}).get(pk))
             before = message_snapshot(m)
-            _set_status(m, status)
+            set_status(m, status)
             if _last_mark_taught(session, pk):
                 _unlearn(session, pk, "ham")  # the close being undone taught it
             states.append(_save_audited(session, actor, "mark", m, before, detail="undo"))
@@ -662,7 +664,7 @@ def mark_not_spam(session: Session, actor: Actor, message_pk: int, *,
         m = inbound_message(session, message_pk, seen)
         before = message_snapshot(m)
         if m.category == "phishing" and m.status == "needs_attention":
-            _set_status(m, "awaiting_review")
+            set_status(m, "awaiting_review")
         m.category = "normal"
         _learn(session, m, "ham", actor)
         return _save_audited(session, actor, "mark_not_spam", m, before)
