@@ -177,9 +177,25 @@ def test_sigkill_of_the_main_process_then_a_new_poll_at_once(
         dovecot.append(user, (make_message(round_no * PER_ROUND + i, tag=user,
                                            size=rng.randrange(200, 6000))
                               for i in range(PER_ROUND)))
+        captured0, stored0 = _counts(engine)
         victim = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.6, 2.5))  # start-up, then capture and processing
+        # The moment is chosen by progress, not by the clock: a fixed sleep outlasts a whole
+        # poll on a fast machine. Start-up, a number of captures, or a number of stored
+        # messages of this round, then a few random milliseconds.
+        mode = rng.choice(["start-up", "capture", "process"])
+        if mode == "start-up":
+            time.sleep(rng.uniform(0.1, 0.5))
+        else:
+            target = rng.randint(1, PER_ROUND - 1)
+            deadline = time.monotonic() + 30
+            while victim.poll() is None and time.monotonic() < deadline:
+                captured, stored = _counts(engine)
+                done = captured - captured0 if mode == "capture" else stored - stored0
+                if done >= target:
+                    break
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.02))
         if victim.poll() is None:
             victim.send_signal(signal.SIGKILL)  # the main process only
             killed_mid_way += 1
