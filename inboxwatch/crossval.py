@@ -9,18 +9,17 @@ remembers them. This module measures how it does on mail it was not built from:
   ``spamassassin/hard-ham``, a folder of bounces ...) is sorted by a content model trained
   on every other folder: a kind of mail, or a source, the model never saw.
 
-In every split the junk threshold is chosen on the training side only: an inner
-cross-validation scores each training message with a model that did not see it, and the
-threshold is the lowest that keeps those ham false positives at or under
-:data:`MAX_HAM_FP` (the best recall within that bound). The held-out side is then sorted
-with that model and threshold, by the routing code itself (:func:`inboxwatch.route.
-categorise`: rule tables, auto-generated mail, solicited newsletters, phishing).
+In every split everything that is learned is learned on the training side only: the
+content model, then the rule weights, content multiplier, bias and junk threshold
+(:func:`fit_weights`, :mod:`inboxwatch.classify.weights`), fitted to each training
+message's rule hits and to content points from a model that did not see it (an inner
+cross-validation). The held-out side is then sorted with that model and those weights, by
+the routing code itself (:func:`inboxwatch.route.categorise`: rule tables, auto-generated
+mail, solicited newsletters, phishing).
 
 What a folder is comes from its name (:func:`truth_of`): ``spam``/``phish``/``junk`` junk, ``ham``
 ham, ``bounce`` bounces, ``auto_reply``/``arf`` other auto-generated mail; anything else is
-sorted and shown, but counts in no figure. The rule tables' points are the same in every
-split (they are code, not fitted); the content model and the threshold are what a split
-learns.
+sorted and shown, but counts in no figure.
 """
 
 from __future__ import annotations
@@ -31,27 +30,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inboxwatch.analysis import Analysis, AnalysisSettings, analyze_batch
-from inboxwatch.classify import verdict
 from inboxwatch.classify.model import TokenModel, training_key
+from inboxwatch.classify.verdict import content_points
+from inboxwatch.classify.weights import Example, RuleWeights, fit
 from inboxwatch.evaluate import label_files
 from inboxwatch.route import categorise
 from inboxwatch.sources import Skipped
 
 __all__ = [
-    "MAX_HAM_FP",
     "Sample",
+    "Side",
     "Split",
     "Summary",
     "by_source",
-    "choose_threshold",
+    "by_source_sides",
+    "fit_weights",
     "k_fold",
+    "k_fold_sides",
     "load_samples",
+    "out_of_fold_content",
+    "run_sides",
     "summarise",
     "truth_of",
 ]
 
-MAX_HAM_FP = 0.005  # the share of ham a threshold may call junk, on the training side
-THRESHOLDS = tuple(x / 4 for x in range(8, 61))  # 2.0 .. 15.0 points, in quarters
 INNER_FOLDS = 3
 MIN_DOCS = 2  # a token must be in this many training messages (as the shipped model)
 JUNK, HAM, BOUNCE, AUTO, OTHER = "junk", "ham", "bounce", "auto", "other"
@@ -84,24 +86,28 @@ class Sample:
     truth: str  # junk | ham | bounce | auto | other
     key: str  # the first 16 hex digits of its bytes' SHA-256
     analysis: Analysis
+    origin: str = ""  # where it was read from (a file, or a file#n in an mbox)
 
 
 def load_samples(paths: Sequence[Path], *, batch: int = 64) -> list[Sample]:
     """Every message under ``paths``, analysed as ingest analyses it."""
     samples: list[Sample] = []
-    pending: list[tuple[str, str, bytes]] = []
+    pending: list[tuple[str, str, bytes, str]] = []
 
     def flush() -> None:
-        analyses = analyze_batch([(raw, False) for _, _, raw in pending], AnalysisSettings())
-        for (source, name, raw), analysis in zip(pending, analyses, strict=True):
-            samples.append(Sample(source, name, truth_of(source), training_key(raw), analysis))
+        analyses = analyze_batch([(raw, False) for _, _, raw, _ in pending],
+                                 AnalysisSettings())
+        for (source, name, raw, origin), analysis in zip(pending, analyses, strict=True):
+            samples.append(Sample(source, name, truth_of(source), training_key(raw), analysis,
+                                  origin))
         pending.clear()
 
     for entry in label_files(list(paths)):
         if isinstance(entry, Skipped):
             continue
         source, mail = entry
-        pending.append((source, Path((mail.origin or "").split("#", 1)[0]).name, mail.raw))
+        origin = mail.origin or ""
+        pending.append((source, Path(origin.split("#", 1)[0]).name, mail.raw, origin))
         if len(pending) >= batch:
             flush()
     if pending:
@@ -123,22 +129,32 @@ def _fold(sample: Sample, k: int) -> int:
     return int(sample.key[:8], 16) % k
 
 
-def choose_threshold(samples: Sequence[Sample], *, inner: int = INNER_FOLDS) -> float:
-    """The lowest threshold at which at most :data:`MAX_HAM_FP` of the ham in ``samples``
-    is junk, each scored by a model trained without its inner fold."""
-    ham_scores: list[float] = []
+def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS
+                        ) -> list[float | None]:
+    """Each sample's content points from a model trained without its inner fold (None
+    when it has no spam evidence): what a fit may learn from without flattering itself."""
+    points: list[float | None] = [None] * len(samples)
     for i in range(inner):
         model = train(s for s in samples if _fold(s, inner) != i)
-        for s in samples:
-            if s.truth == HAM and _fold(s, inner) == i and s.analysis.spam_evidence:
-                ham_scores.append(verdict(s.analysis.spam_evidence, model).score)
-    if not ham_scores:
-        return THRESHOLDS[len(THRESHOLDS) // 4]
-    allowed = int(MAX_HAM_FP * len(ham_scores))
-    for threshold in THRESHOLDS:
-        if sum(score >= threshold for score in ham_scores) <= allowed:
-            return threshold
-    return THRESHOLDS[-1]
+        for n, s in enumerate(samples):
+            evidence = s.analysis.spam_evidence
+            if _fold(s, inner) == i and evidence is not None:
+                content = model.score(evidence.tokens)
+                points[n] = content_points(content.indicator, content.clue_count)
+    return points
+
+
+def fit_weights(samples: Sequence[Sample], *, inner: int = INNER_FOLDS) -> RuleWeights:
+    """Rule weights, content multiplier, bias and threshold fitted to the junk and ham of
+    ``samples`` (:func:`inboxwatch.classify.weights.fit`), their content points out of
+    fold."""
+    examples = []
+    for s, content in zip(samples, out_of_fold_content(samples, inner=inner), strict=True):
+        evidence = s.analysis.spam_evidence
+        if s.truth in (JUNK, HAM) and evidence is not None and content is not None:
+            examples.append(Example(tuple(h.rule for h in evidence.rule_hits), content,
+                                    s.truth == JUNK))
+    return fit(examples)
 
 
 @dataclass(slots=True)
@@ -187,10 +203,10 @@ class Split:
 
 def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
     model = train(training)
-    threshold = choose_threshold(training)
-    split = Split(name, threshold)
+    weights = fit_weights(training)
+    split = Split(name, weights.threshold)
     for s in held_out:
-        decision = categorise(s.analysis, model, threshold=threshold)
+        decision = categorise(s.analysis, model, weights=weights)
         split.categories.setdefault(s.source, Counter())[decision.category] += 1
         split.truths[s.source] = s.truth
         if s.truth == HAM and decision.category in JUNK_CATEGORIES:
@@ -201,30 +217,44 @@ def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
     return split
 
 
+Side = tuple[str, list[Sample], list[Sample]]  # a split's name, training side, held-out side
+
+
+def k_fold_sides(samples: Sequence[Sample], k: int = 5) -> list[Side]:
+    """The ``k`` folds, each held out in turn (by a hash of the bytes: the same folds
+    whatever the order or the machine)."""
+    return [(f"fold {i + 1}/{k}", [s for s in samples if _fold(s, k) != i],
+             [s for s in samples if _fold(s, k) == i]) for i in range(k)]
+
+
+def by_source_sides(samples: Sequence[Sample]) -> list[Side]:
+    """Each source folder of junk, ham or bounces held out in turn."""
+    sources = sorted({s.source for s in samples if s.truth in (JUNK, HAM, BOUNCE)})
+    return [(f"{source} unseen", [s for s in samples if s.source != source],
+             [s for s in samples if s.source == source]) for source in sources]
+
+
+def run_sides(sides: Iterable[Side],
+              progress: Callable[[str], None] | None = None) -> list[Split]:
+    """Each side trained on and sorted (see the module docstring)."""
+    splits = []
+    for name, training, held_out in sides:
+        if progress:
+            progress(name)
+        splits.append(_run(name, training, held_out))
+    return splits
+
+
 def k_fold(samples: Sequence[Sample], k: int = 5,
            progress: Callable[[str], None] | None = None) -> list[Split]:
     """Each of ``k`` folds held out in turn."""
-    splits = []
-    for i in range(k):
-        if progress:
-            progress(f"fold {i + 1} of {k}")
-        splits.append(_run(f"fold {i + 1}/{k}",
-                           [s for s in samples if _fold(s, k) != i],
-                           [s for s in samples if _fold(s, k) == i]))
-    return splits
+    return run_sides(k_fold_sides(samples, k), progress)
 
 
 def by_source(samples: Sequence[Sample],
               progress: Callable[[str], None] | None = None) -> list[Split]:
     """Each source folder of junk, ham or bounces held out in turn."""
-    sources = sorted({s.source for s in samples if s.truth in (JUNK, HAM, BOUNCE)})
-    splits = []
-    for source in sources:
-        if progress:
-            progress(f"without {source}")
-        splits.append(_run(f"{source} unseen", [s for s in samples if s.source != source],
-                           [s for s in samples if s.source == source]))
-    return splits
+    return run_sides(by_source_sides(samples), progress)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from inboxwatch.analysis import (
     analyze_batch,
 )
 from inboxwatch.classify.model import TokenModel
-from inboxwatch.classify.verdict import SPAM_THRESHOLD
+from inboxwatch.classify.weights import RuleWeights
 from inboxwatch.explain import RuleHit
 from inboxwatch.lookups import (
     MAX_BOUNCED_IDS,
@@ -198,9 +198,9 @@ def _bounced_case_update(message_ids: list[str],
 
 
 def categorise(analysis: Analysis, model: TokenModel, *,
-               threshold: float = SPAM_THRESHOLD) -> Decision:
+               weights: RuleWeights | None = None) -> Decision:
     """The category routing gives a message by its content alone (steps 2, 3 and 6: no
-    store, no reply routing), with ``model`` and junk ``threshold``: what an evaluation
+    store, no reply routing), with ``model`` and ``weights`` (their threshold): what an evaluation
     measures (:mod:`inboxwatch.crossval`), by the same code as :func:`route_message`."""
     decision = Decision()
     if analysis.parsed.malformed:
@@ -209,12 +209,12 @@ def categorise(analysis: Analysis, model: TokenModel, *,
     lookups = BatchLookups(stored={}, notice_ids=set(), model=model)
     if not _apply_auto(decision, analysis, lookups):
         decision.reason = "direct_to_system"
-    _apply_spam(decision, analysis, lookups, threshold=threshold)
+    _apply_spam(decision, analysis, lookups, weights=weights)
     return decision
 
 
 def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups, *,
-                threshold: float = SPAM_THRESHOLD) -> None:
+                weights: RuleWeights | None = None) -> None:
     """Step 6: score, categorise and explain; phishing needs a person's attention.
 
     The analysis was scored with the shipped model in a worker process; when operators have
@@ -224,8 +224,8 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups, *
                                        analysis.spam_hits)
     if analysis.spam_evidence is not None:
         model = lookups.model
-        if model is not classify.base_model() or threshold != SPAM_THRESHOLD:
-            rescored = classify.verdict(analysis.spam_evidence, model, threshold=threshold)
+        if model is not classify.base_model() or weights is not None:
+            rescored = classify.verdict(analysis.spam_evidence, model, weights=weights)
             if rescored.category != spam_category:
                 # Say so: the operator sees that their colleagues' teaching decided it.
                 taught = model.spam_docs + model.ham_docs - classify.base_model().spam_docs \
@@ -235,7 +235,7 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups, *
                     RuleHit("spam", "operator_lessons",
                             f"what operators taught ({taught} lesson(s)) made it "
                             f"{rescored.category or 'not junk'}; the shipped model alone "
-                            f"says {spam_category or 'not junk'}")))
+                            f"says {spam_category or 'not junk'}")), rescored.probability)
             spam_category, score, spam_hits = (rescored.category, rescored.score,
                                                list(rescored.hits))
     decision.spam_score = score

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from inboxwatch.classify.weights import THRESHOLDS
 from inboxwatch.cli import main
 from inboxwatch.evaluate import evaluate
 from inboxwatch.route import RoutingContext
@@ -130,22 +131,31 @@ def test_cross_validation_holds_every_message_out_once(labelled: Path) -> None:
     folds = crossval.k_fold(samples, 2)
     held = sum(sum(c.values()) for split in folds for c in split.categories.values())
     assert held == len(samples) == 7
-    assert all(split.threshold in crossval.THRESHOLDS for split in folds)
+    assert all(split.threshold in THRESHOLDS for split in folds)
     unseen = crossval.by_source(samples)
     assert [s.name for s in unseen] == ["bounces unseen", "ham unseen", "junk unseen"]
     bounces = crossval.summarise(unseen[0])
     assert bounces.bounces == (3, 3) and bounces.junk == (0, 0)
 
 
-def test_the_threshold_is_learned_on_the_training_side_only() -> None:
-    """Ham that scores high in the training side raises the threshold until at most
-    MAX_HAM_FP of it would be junk."""
+def test_folders_are_read_by_their_names() -> None:
     from inboxwatch import crossval
 
     assert crossval.truth_of("sisimai/not_bounce") == "other"
     assert crossval.truth_of("spamassassin/hard-ham") == "ham"
     assert crossval.truth_of("phishing_pot") == "junk"
-    assert crossval.THRESHOLDS[0] <= crossval.choose_threshold([]) <= crossval.THRESHOLDS[-1]
+    assert crossval.truth_of("sisimai/bounce_rfc3464_dsn") == "bounce"
+
+
+def test_weights_and_threshold_come_from_the_training_side_only(labelled: Path) -> None:
+    """What a fold is sorted with is what fit_weights makes of the other folds alone."""
+    from inboxwatch import crossval
+
+    samples = crossval.load_samples([labelled])
+    for name, training, held_out in crossval.k_fold_sides(samples, 2):
+        split = crossval.run_sides([(name, training, held_out)])[0]
+        assert split.threshold == crossval.fit_weights(training).threshold
+        assert not {s.key for s in training} & {s.key for s in held_out}
 
 
 def test_cli_cross_validation(labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,10 +21,11 @@ and is re-run by routing when operator feedback has changed the classifier since
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from inboxwatch.classify.model import ContentScore, TokenModel, message_tokens
 from inboxwatch.classify.spam import SPAM_RULES, MessageScan
+from inboxwatch.classify.weights import RuleWeights, shipped_weights
 from inboxwatch.explain import RuleHit
 from inboxwatch.parse import ParsedMessage
 
@@ -82,6 +83,7 @@ class SpamVerdict:
     category: str | None  # spam | phishing | marketing | None
     score: float
     hits: tuple[RuleHit, ...]
+    probability: float = 0.0  # that it is junk, as the weights are calibrated
 
 
 def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
@@ -137,26 +139,49 @@ def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) ->
     return points
 
 
+_PHISHING_RULES = frozenset(r.rule for r in SPAM_RULES if r.phishing)
+
+
 def verdict(evidence: SpamEvidence, model: TokenModel, *,
-            threshold: float = SPAM_THRESHOLD) -> SpamVerdict:
-    """Score the evidence with ``model`` and decide the category (see module docstring);
-    ``threshold``: the points from which a message is junk (an evaluation chooses its own
-    on its training folds)."""
+            weights: RuleWeights | None = None) -> SpamVerdict:
+    """Score the evidence with ``model`` and ``weights`` (default: the shipped ones) and
+    decide the category (see module docstring). An evaluation passes the weights and
+    threshold it fitted on its training side."""
+    weights = weights or shipped_weights()
     content: ContentScore = model.score(evidence.tokens)
-    points = round(content_points(content.indicator, content.clue_count), 2)
+    points = round(weights.content * content_points(content.indicator, content.clue_count), 2)
     clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
-    hits = [*evidence.rule_hits,
+    hits = [*(replace(h, score=weights.rule_points(h.rule, h.score))
+              for h in evidence.rule_hits),
             RuleHit("spam", "content_classifier",
                     f"indicator {content.indicator:.3f} from {content.clue_count} clues: "
                     f"{clues}", points)]
     score = round(sum(h.score for h in hits), 2)
+    phishing = sum(h.score for h in hits if h.rule in _PHISHING_RULES)
+    probability = weights.probability(score)
+    hits.append(RuleHit("spam", "junk_probability",
+                        f"{_percent(probability)} likely junk at {score:g} points; junk from "
+                        f"{weights.threshold:g} ({_fitted(weights)})"))
     category: str | None = None
-    if evidence.phishing_points >= PHISHING_ALONE or (
-            score >= threshold and evidence.phishing_points >= PHISHING_SHARE):
+    if phishing >= PHISHING_ALONE or (score >= weights.threshold and phishing >= PHISHING_SHARE):
         category = "phishing"
-    elif score >= threshold:
+    elif score >= weights.threshold:
         category = "spam"
     elif evidence.bulk_hits:
         category = "marketing"
         hits.extend(evidence.bulk_hits)
-    return SpamVerdict(category, score, tuple(hits))
+    return SpamVerdict(category, score, tuple(hits), probability)
+
+
+def _percent(probability: float) -> str:
+    if probability < 0.001:
+        return "< 0.1 %"
+    if probability > 0.999:
+        return "> 99.9 %"
+    return f"{probability:.1%}".replace("%", " %")
+
+
+def _fitted(weights: RuleWeights) -> str:
+    if not weights.fitted_on:
+        return "the rule table's written points"
+    return f"points fitted to {weights.fitted_on:,} labelled messages"

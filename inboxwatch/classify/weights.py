@@ -1,0 +1,262 @@
+"""Rule weights fitted to mail, a junk threshold, and a calibrated probability of junk.
+
+Each rule of :data:`~inboxwatch.classify.spam.SPAM_RULES` has the points written beside it
+in the code: a person's judgement of how much it says. Those are the *prior*. The weights a
+verdict uses are fitted to labelled mail by MAP logistic regression (:func:`fit`): the
+log-odds of junk are
+
+    z = sum(w_rule for each rule that fired) + content points + bias
+
+with a Gaussian prior on each weight centred on its written points (a rule that rarely
+fires keeps about its written weight; one that fires on ham as often as on junk loses it),
+and no weight below zero (a spam rule never counts *for* a message). The content
+classifier's points are not re-weighted: their "unsure" band stays below every threshold a
+fit may choose (:data:`THRESHOLDS` starts above :data:`~inboxwatch.classify.verdict.
+UNSURE_POINTS`), so content alone never makes unsure mail junk. The score shown to an
+operator is ``z - bias`` in points, and ``sigmoid(z)`` is the probability that the message
+is junk: calibrated on the mail it was fitted to, and shown beside the verdict.
+
+The threshold is chosen on the same fitting mail (:func:`choose_threshold`): the lowest
+number of points that keeps ham false positives at or under :data:`MAX_HAM_FP`, then raised
+while no more than :data:`RECALL_GIVEN` of the junk caught is lost, for a margin on mail
+unlike the fitting mail.
+
+The shipped weights (``weights.json``) are fitted to every corpus message, with each
+message's content points from a model that did not learn from it; ``inboxwatch eval --cv``
+fits its own on each training side (:mod:`inboxwatch.crossval`). Pure Python: about 40
+weights, so Newton's method with an explicit Hessian converges in a few steps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from inboxwatch.classify.spam import SPAM_RULES
+
+__all__ = [
+    "MAX_HAM_FP",
+    "RECALL_GIVEN",
+    "WEIGHTS_PATH",
+    "Example",
+    "RuleWeights",
+    "choose_threshold",
+    "fit",
+    "shipped_weights",
+    "written_weights",
+]
+
+WEIGHTS_PATH = Path(__file__).with_name("weights.json")
+
+MAX_HAM_FP = 0.005  # the share of fitting ham a threshold may call junk
+RECALL_GIVEN = 0.005  # the share of junk caught that a wider margin may give up
+# 4.5 .. 15.0 points, in quarters: above the most "unsure" content adds (4.0), by half a point
+THRESHOLDS = tuple(x / 4 for x in range(18, 61))
+WRITTEN_THRESHOLD = 5.0  # the threshold the written points were chosen for
+
+RULE_SPREAD = 2.0  # prior standard deviation of a rule's weight, in points
+BIAS_SPREAD = 3.0  # ... of the bias
+NEWTON_STEPS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class RuleWeights:
+    """What a verdict adds up, and from where a message is junk."""
+
+    points: Mapping[str, float]  # rule -> points when it fires
+    content: float = 1.0  # multiplies the content classifier's points (not fitted)
+    bias: float = -WRITTEN_THRESHOLD  # log-odds of junk of a message with no points
+    threshold: float = WRITTEN_THRESHOLD  # points from which a message is junk
+    fitted_on: int = 0  # messages the weights were fitted to (0: the written points)
+
+    def rule_points(self, rule: str, written: float) -> float:
+        return self.points.get(rule, written)
+
+    def probability(self, score: float) -> float:
+        """The probability that a message of ``score`` points is junk."""
+        return _sigmoid(score + self.bias)
+
+    def with_threshold(self, threshold: float) -> RuleWeights:
+        return RuleWeights(self.points, self.content, self.bias, threshold, self.fitted_on)
+
+    def to_json(self) -> dict[str, object]:
+        return {"fitted_on": self.fitted_on, "threshold": self.threshold, "bias": self.bias,
+                "content": self.content, "points": dict(sorted(self.points.items()))}
+
+    def save(self, path: Path = WEIGHTS_PATH) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH) -> RuleWeights:
+        data = json.loads(path.read_text())
+        return cls({str(k): float(v) for k, v in data["points"].items()},
+                   float(data["content"]), float(data["bias"]), float(data["threshold"]),
+                   int(data["fitted_on"]))
+
+
+def written_weights() -> RuleWeights:
+    """The points as written in the rule table: the prior of every fit."""
+    return RuleWeights({r.rule: r.points for r in SPAM_RULES})
+
+
+@cache
+def shipped_weights() -> RuleWeights:
+    """The weights fitted to the corpora (``weights.json``), or the written ones."""
+    return RuleWeights.load() if WEIGHTS_PATH.exists() else written_weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled message as a fit sees it."""
+
+    rules: tuple[str, ...]  # the rules that fired
+    content: float  # the content classifier's points, from a model that did not learn it
+    junk: bool
+
+
+@dataclass(slots=True)
+class _Problem:
+    names: list[str]
+    prior: list[float]
+    precision: list[float]
+    rows: list[list[tuple[int, float]]] = field(default_factory=list)
+    offsets: list[float] = field(default_factory=list)  # each example's content points
+    labels: list[float] = field(default_factory=list)
+
+
+def _problem(examples: Sequence[Example], prior: RuleWeights) -> _Problem:
+    fitted = sorted({r for e in examples for r in e.rules if prior.points.get(r, 0.0) > 0})
+    names = [*fitted, "<bias>"]
+    problem = _Problem(names, [*(prior.points[r] for r in fitted), prior.bias],
+                       [*(1 / RULE_SPREAD ** 2 for _ in fitted), 1 / BIAS_SPREAD ** 2])
+    index = {name: i for i, name in enumerate(fitted)}
+    bias = len(fitted)
+    for e in examples:
+        row = [(index[r], 1.0) for r in dict.fromkeys(e.rules) if r in index]
+        problem.rows.append([*row, (bias, 1.0)])
+        problem.offsets.append(e.content)
+        problem.labels.append(1.0 if e.junk else 0.0)
+    return problem
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """``matrix⁻¹ · vector`` by Gaussian elimination with partial pivoting (the Hessian is
+    symmetric positive definite: the prior's precision is on its diagonal)."""
+    n = len(vector)
+    a = [[*row, v] for row, v in zip(matrix, vector, strict=True)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(col + 1, n):
+            factor = a[r][col] / a[col][col]
+            if factor:
+                for c in range(col, n + 1):
+                    a[r][c] -= factor * a[col][c]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (a[r][n] - sum(a[r][c] * x[c] for c in range(r + 1, n))) / a[r][r]
+    return x
+
+
+def fit(examples: Sequence[Example], prior: RuleWeights | None = None) -> RuleWeights:
+    """The MAP weights of ``examples`` (see the module docstring); the threshold is chosen
+    on the same examples by :func:`choose_threshold`."""
+    prior = prior or written_weights()
+    problem = _problem(examples, prior)
+    w = list(problem.prior)
+    loss = _loss(problem, w)
+    for _ in range(NEWTON_STEPS):
+        gradient, hessian = _derivatives(problem, w)
+        step = _solve(hessian, gradient)
+        # Damped: halve the step until the loss falls (the clamp at zero, and mail that
+        # the rules separate completely, can make a full Newton step overshoot).
+        scale = 1.0
+        while scale > 1e-4:
+            new = _clamped([wi - scale * si for wi, si in zip(w, step, strict=True)])
+            new_loss = _loss(problem, new)
+            if new_loss <= loss:
+                break
+            scale /= 2
+        else:
+            break
+        moved = max(abs(a - b) for a, b in zip(new, w, strict=True))
+        w, loss = new, new_loss
+        if moved < 1e-6:
+            break
+    points = dict(prior.points)
+    points.update({name: round(v, 2) for name, v in zip(problem.names[:-1], w, strict=False)})
+    weights = RuleWeights(points, prior.content, round(w[-1], 2), prior.threshold,
+                          len(examples))
+    scores = [score_of(e, weights) for e in examples]
+    return weights.with_threshold(choose_threshold(
+        [s for s, e in zip(scores, examples, strict=True) if not e.junk],
+        [s for s, e in zip(scores, examples, strict=True) if e.junk]))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def _clamped(w: list[float]) -> list[float]:
+    """No rule counts for ham: every weight but the bias is >= 0."""
+    return [*(max(0.0, v) for v in w[:-1]), w[-1]]
+
+
+def _loss(problem: _Problem, w: list[float]) -> float:
+    """The negative log posterior: log loss plus the prior's penalty."""
+    total = sum(p * (wi - m) ** 2 / 2 for p, wi, m in zip(problem.precision, w, problem.prior,
+                                                           strict=True))
+    for row, y, offset in zip(problem.rows, problem.labels, problem.offsets, strict=True):
+        z = offset + sum(w[j] * x for j, x in row)
+        # log(1 + e^z) - y z, computed without overflow
+        total += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - y * z
+    return total
+
+
+def _derivatives(problem: _Problem, w: list[float]) -> tuple[list[float], list[list[float]]]:
+    """The loss's gradient and Hessian at ``w``."""
+    n = len(w)
+    gradient = [p * (wi - m) for p, wi, m in zip(problem.precision, w, problem.prior,
+                                                  strict=True)]
+    hessian = [[0.0] * n for _ in range(n)]
+    for j in range(n):
+        hessian[j][j] = problem.precision[j]
+    for row, y, offset in zip(problem.rows, problem.labels, problem.offsets, strict=True):
+        p = _sigmoid(offset + sum(w[j] * x for j, x in row))
+        d, s = p - y, p * (1.0 - p)
+        for j, xj in row:
+            gradient[j] += d * xj
+            hrow = hessian[j]
+            for k, xk in row:
+                hrow[k] += s * xj * xk
+    return gradient, hessian
+
+
+def score_of(example: Example, weights: RuleWeights) -> float:
+    """The points ``weights`` give a fitting example (as :func:`~inboxwatch.classify.
+    verdict.verdict` adds them up)."""
+    return sum(weights.points.get(r, 0.0) for r in dict.fromkeys(example.rules)) + \
+        weights.content * example.content
+
+
+def choose_threshold(ham_scores: Sequence[float], junk_scores: Sequence[float]) -> float:
+    """The lowest threshold keeping ham false positives at or under :data:`MAX_HAM_FP`,
+    raised while at most :data:`RECALL_GIVEN` of the junk it catches is lost."""
+    if not ham_scores:
+        return WRITTEN_THRESHOLD
+    allowed = int(MAX_HAM_FP * len(ham_scores))
+    lowest = next((t for t in THRESHOLDS if sum(s >= t for s in ham_scores) <= allowed),
+                  THRESHOLDS[-1])
+    if not junk_scores:
+        return lowest
+    caught = sum(s >= lowest for s in junk_scores)
+    keep = caught - int(RECALL_GIVEN * len(junk_scores))
+    chosen = lowest
+    for t in THRESHOLDS:
+        if t > lowest and sum(s >= t for s in junk_scores) >= keep:
+            chosen = t
+    return chosen
