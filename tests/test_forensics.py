@@ -1,0 +1,59 @@
+"""Header forensics (inboxwatch/classify/forensics.py): each check fires on the forgery it
+names, and not on the real thing it imitates."""
+
+from __future__ import annotations
+
+from inboxwatch.classify import forensics
+from inboxwatch.parse import parse_message
+
+RECEIVED = ("Received: from mx.helpdesk.example.com by mail.helpdesk.example.com; "
+            "Mon, 03 Jun 2024 10:00:05 +0000")
+
+
+def _mail(*headers: str, date: str = "Mon, 03 Jun 2024 10:00:00 +0000",
+          sender: str = "Bob <bob@example.org>") -> bytes:
+    lines = [*headers, f"From: {sender}", "To: support@helpdesk.example.com",
+             "Subject: hello", f"Date: {date}", "Message-ID: <f@example.org>", "", "Hi"]
+    return "\r\n".join(lines).encode()
+
+
+def test_a_microsoft_priority_without_its_companion_is_an_imitation() -> None:
+    assert forensics.mua_imitation(parse_message(_mail("X-MSMail-Priority: High")))
+    real = _mail("X-MSMail-Priority: Normal", "X-MimeOLE: Produced By Microsoft MimeOLE V6")
+    assert forensics.mua_imitation(parse_message(real)) is None
+
+
+def test_a_priority_needs_a_mail_program() -> None:
+    assert forensics.priority_without_mailer(parse_message(_mail("X-Priority: 1")))
+    for program in ("X-Mailer: Microsoft Outlook 16.0", "User-Agent: Mutt/2.2"):
+        assert forensics.priority_without_mailer(
+            parse_message(_mail("X-Priority: 1", program))) is None
+
+
+def test_a_date_hours_after_our_server_received_it() -> None:
+    late = parse_message(_mail(RECEIVED, date="Mon, 03 Jun 2024 14:00:00 +0000"))
+    assert "4 hours after" in (forensics.future_date(late) or "")
+    # Clock drift, a date in the past, another zone, no Received, an undated Received: fine.
+    for date in ("Mon, 03 Jun 2024 12:30:00 +0000", "Sun, 02 Jun 2024 08:00:00 +0000",
+                 "Mon, 03 Jun 2024 12:00:00 +0200"):
+        assert forensics.future_date(parse_message(_mail(RECEIVED, date=date))) is None
+    assert forensics.future_date(parse_message(_mail(date="Tue, 04 Jun 2024 10:00:00 +0000"))
+                                 ) is None
+    assert forensics.future_date(parse_message(_mail("Received: from a by b"))) is None
+    assert forensics.received_time("from a by b; not a date") is None
+
+
+def test_free_mail_that_never_passed_through_its_provider() -> None:
+    sender = "Jane <jane@hotmail.com>"
+    forged = parse_message(_mail(RECEIVED, "Received: from [203.0.113.9] by relay.example.org"
+                                 "; Mon, 03 Jun 2024 10:00:01 +0000", sender=sender))
+    assert "hotmail" in (forensics.forged_freemail(forged) or "")
+    real = parse_message(_mail(RECEIVED, "Received: from mail-oi1-f170.hotmail.com (unknown)"
+                               " by mx.example.org; Mon, 03 Jun 2024 10:00:01 +0000",
+                               sender=sender))
+    assert forensics.forged_freemail(real) is None
+    # A list re-sends the post from its own servers; other senders are not checked.
+    listed = parse_message(_mail(RECEIVED, "List-Id: <friends.lists.example.org>",
+                                 sender=sender))
+    assert forensics.forged_freemail(listed) is None
+    assert forensics.forged_freemail(parse_message(_mail(RECEIVED))) is None
