@@ -24,6 +24,7 @@ sorted and shown, but counts in no figure.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -180,6 +181,7 @@ class Split:
     categories: dict[str, Counter[str]] = field(default_factory=dict)  # source -> counts
     truths: dict[str, str] = field(default_factory=dict)  # source -> truth
     false_positives: list[Mistake] = field(default_factory=list)
+    sort_seconds: float = 0.0  # the time the held-out side took to sort (training not counted)
 
     def share(self, truth: str, categories: tuple[str, ...], *,
               source: str | None = None) -> tuple[int, int]:
@@ -205,6 +207,7 @@ def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
     model = train(training)
     weights = fit_weights(training)
     split = Split(name, weights.threshold)
+    started = time.perf_counter()
     for s in held_out:
         decision = categorise(s.analysis, model, weights=weights)
         split.categories.setdefault(s.source, Counter())[decision.category] += 1
@@ -214,6 +217,7 @@ def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
             split.false_positives.append(Mistake(
                 s.source, s.name, decision.category, decision.spam_score,
                 ", ".join(f"{h.rule} {h.score:+.1f}" for h in scored[:4])))
+    split.sort_seconds = time.perf_counter() - started
     return split
 
 
