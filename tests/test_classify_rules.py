@@ -15,6 +15,7 @@ from inboxwatch.ingest import RawMail, ingest
 from inboxwatch.parse import ParsedMessage, parse_message
 from inboxwatch.route import AnalysisSettings, RoutingContext, analyze, analyze_batch, route_message
 from inboxwatch_storage.tables import Case, CaseUpdate, Message, Outbox, User
+from tests.conftest import CORPORA as ALL_CORPORA
 
 FIXTURES = Path(__file__).parent / "data" / "classify"
 
@@ -104,7 +105,7 @@ def test_every_body_match_holds_one_of_the_needles(rule: AutoRule, data: st.Data
 def test_bounce_wording_is_found_wherever_the_needles_point(body: str) -> None:
     raw = (b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Undeliverable: help"
            b"\r\n\r\n" + body.encode() + b"\r\n")
-    assert "bounce_text" in [h.rule for h in match_auto(parse_message(raw)).hits]
+    assert "bounce_text_generic" in [h.rule for h in match_auto(parse_message(raw)).hits]
 
 
 def test_auto_reply_with_null_return_path_is_an_auto_reply_not_a_bounce() -> None:
@@ -116,7 +117,7 @@ def test_auto_reply_with_null_return_path_is_an_auto_reply_not_a_bounce() -> Non
 def test_bounced_message_id_found_in_returned_headers() -> None:
     ids = bounced_message_ids(_parsed("auto_dsn_report"))
     assert ids[0] == "<case-update-7@helpdesk.example.com>"
-    assert bounced_message_ids(_parsed("auto_bounce_text"))[0] == \
+    assert bounced_message_ids(_parsed("auto_bounce_text_qmail"))[0] == \
         "<case-update-7@helpdesk.example.com>"
 
 
@@ -194,3 +195,34 @@ def test_forwarded_message_on_a_list_is_not_a_bounce() -> None:
     match = match_auto(parse_message(raw))
     assert "returned_original" in [h.rule for h in match.hits]
     assert match.category == "auto_reply"
+
+
+def test_one_body_of_bounce_text_is_one_piece_of_evidence() -> None:
+    """The first mail server's wording that matches speaks for the body; a client who
+    pastes a whole bounce into a question is still a person writing."""
+    pasted = parse_message(
+        b"From: Alice <alice@example.org>\r\nTo: support@helpdesk.example.com\r\n"
+        b"Subject: my mail bounced\r\n\r\nI got this back, what does it mean?\r\n\r\n"
+        b"This is the qmail-send program at mx.example.net.\r\n"
+        b"<bob@example.org>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n"
+        b"Your message could not be delivered to bob@example.org: 550 5.1.1\r\n")
+    assert match_auto(pasted).category is None
+    rows = [r for r in AUTO_RULES if r.group == "bounce_text"]
+    assert [r.rule for r in rows][-1] == "bounce_text_generic"  # the fall-back comes last
+    bounce = parse_message(
+        b"From: MAILER-DAEMON@mx.example.net\r\nTo: support@helpdesk.example.com\r\n"
+        b"Subject: failure notice\r\n\r\nHi. This is the qmail-send program at mx.example.net."
+        b"\r\nYour message could not be delivered to bob@example.org: 550 5.1.1\r\n")
+    fired = [h.rule for h in match_auto(bounce).hits]
+    assert "bounce_text_qmail" in fired and "bounce_text_generic" not in fired
+
+
+@pytest.mark.skipif(not (ALL_CORPORA / "sisimai" / "bounce_lhost_one_per_mta").is_dir(),
+                    reason="../shared/corpora not present")
+def test_every_mail_servers_bounce_in_the_corpus_is_a_bounce() -> None:
+    """sisimai's one bounce per mail server software (54 of them) and per provider: each
+    is a bounce by the rule table alone."""
+    for folder in ("bounce_lhost_one_per_mta", "bounce_rhost_one_per_provider"):
+        missed = [p.name for p in sorted((ALL_CORPORA / "sisimai" / folder).glob("*.eml"))
+                  if match_auto(parse_message(p.read_bytes())).category != "bounce"]
+        assert missed == [], folder

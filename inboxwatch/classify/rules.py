@@ -68,6 +68,7 @@ class AutoRule:
     # Body rules: literals at least one of which every match holds. A body with none of them
     # is not searched: "in" finds a literal far faster than the regex engine scans.
     needles: tuple[str, ...] = ()
+    group: str = ""  # of the rows of one group, only the first that matches counts
 
 
 # The pattern "." means "present with any value".
@@ -99,17 +100,65 @@ AUTO_RULES: tuple[AutoRule, ...] = (
              r"недоставленное|не доставлено|メールエラー|配信できません|送信できません|"
              r"退信|未送达)",
              weight=2, source="FreeScout, Znuny"),
-    AutoRule("bounce_text", BOUNCE, Where.BODY,
-             r"could not be delivered to|(was|were|has) not been delivered|"
-             r"delivery to the following recipients? (failed|has failed|was unsuccessful)|"
-             r"permanent fatal errors?|this is the qmail-send program|"
-             r"i'm (afraid|sorry) i (wasn't|was not) able to deliver|"
-             r"undeliverable to the following|message could not be delivered|"
-             r"^\s*(final-recipient|diagnostic-code|action: failed)|"
-             r"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b", weight=1, decisive=False,
-             source="DSN text of MTAs without RFC 3464 (qmail, Exim, KDDI...)",
-             needles=("deliver", "permanent fatal error", "qmail-send", "final-recipient",
-                      "diagnostic-code", "action: failed", " 4.", " 5.", "-4.", "-5.")),
+    # The wording of bounces written as text, one row per mail server (the first that
+    # matches speaks for the body: one body is one piece of supporting evidence), then the
+    # generic wording and status codes of the rest. Supporting only: a client may paste a
+    # bounce into a question.
+    *(AutoRule(f"bounce_text_{mta}", BOUNCE, Where.BODY, pattern, weight=1, decisive=False,
+               source=f"{name} bounce text", needles=needles, group="bounce_text")
+      for mta, name, pattern, needles in (
+        ("qmail", "qmail",
+         r"this is the qmail-send program|i'm afraid i (wasn't|was not) able to deliver",
+         ("qmail-send", "able to deliver")),
+        ("postfix", "Postfix",
+         r"this is the mail system at host|i'm sorry to have to inform you that your message",
+         ("mail system at host", "sorry to have to inform you")),
+        ("exim", "Exim",
+         r"this message was created automatically by mail delivery software|a message that "
+         r"you (have )?sent could not be delivered to one or more",
+         ("mail delivery software", "could not be delivered to one or more")),
+        ("sendmail", "Sendmail",
+         r"the original message was received at|-{3,} ?the following addresses had "
+         r"(permanent fatal|delivery) (errors|problems)|-{3,} ?transcript of session follows",
+         ("original message was received at", "the following addresses had",
+          "transcript of session follows")),
+        ("exchange", "Exchange and Microsoft 365",
+         r"delivery has failed to these recipients or (groups|distribution lists)|did not "
+         r"reach the following recipient|did not reach some or all of the intended "
+         r"recipients|the following recipient\(s\) cannot be reached",
+         ("delivery has failed to these", "did not reach", "cannot be reached")),
+        ("gmail", "Gmail",
+         r"delivery to the following recipients? failed permanently|technical details of "
+         r"(permanent|temporary) failure",
+         ("failed permanently", "technical details of")),
+        ("yahoo", "Yahoo",
+         r"sorry, we were unable to deliver your message to the following address",
+         ("unable to deliver your message",)),
+        ("notes", "Lotus Notes and Domino",
+         r"was not delivered to:|not listed in (the )?(domino|public name & address book)|"
+         r"-{3,} failure reasons -{3,}",
+         ("was not delivered to:", "not listed in ", "failure reasons")),
+        ("groupwise", "GroupWise",
+         r"the message that you sent was undeliverable to the following|message status - "
+         r"undeliverable",
+         ("undeliverable to the following", "message status - undeliverable")),
+        ("courier", "Courier",
+         r"running the courier mail server", ("courier mail server",)),
+        ("generic", "other mail servers",
+         r"could not be delivered to|(was|were|has) not been delivered|"
+         r"delivery to the following recipients? (failed|has failed|was unsuccessful)|"
+         r"permanent fatal errors?|undeliverable to the following|"
+         r"message could not be delivered|"
+         r"^\s*(final-recipient|diagnostic-code|action: failed)|"
+         r"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b",
+         ("deliver", "permanent fatal error", "final-recipient", "diagnostic-code",
+          "action: failed", " 4.", " 5.", "-4.", "-5.")),
+      )),
+    # A mailing list's robot refusing a post from someone not subscribed (fml, Mailman,
+    # majordomo): the post was not delivered, like a bounce.
+    AutoRule("list_rejection", BOUNCE, Where.SUBJECT,
+             r"^\s*(you .{1,100}? (are|is) not (a )?member\b|not a member of |only (list )?"
+             r"members (can|may) post)", weight=2, source="fml, Mailman, majordomo"),
     AutoRule("returned_original", BOUNCE, Where.PART_OR_ATTACHMENT,
              r"^(message/rfc822|text/rfc822-headers?|message/rfc822-headers)$", weight=1,
              decisive=False, source="the returned message of a bounce"),
@@ -240,7 +289,10 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
     decisive = bool(hits)
     decisive_bounce = False
     targets = _targets(parsed)
+    groups: set[str] = set()
     for rule, pattern, label in _PLAN:
+        if rule.group and rule.group in groups:
+            continue
         where = rule.where
         for value in parsed.header_all(rule.header) if where is Where.HEADER else targets[where]:
             shown = _evidence(rule, pattern, value)
@@ -250,6 +302,8 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
                 weights[rule.category] += rule.weight
                 decisive = decisive or rule.decisive
                 decisive_bounce = decisive_bounce or (rule.decisive and rule.category == BOUNCE)
+                if rule.group:
+                    groups.add(rule.group)
                 break
     if not hits or (not decisive and max(weights.values()) < 2):
         return AutoMatch(None, ())
