@@ -1,13 +1,20 @@
-"""Train the content classifier from a labelled corpus directory and write the model.
+"""Train the shipped classifier on every labelled message: the content model and the rule
+weights.
 
-    python bench/train_classifier.py ../shared/corpora/spamassassin
+    python bench/train_classifier.py ../shared/corpora
 
-The corpus has one folder per label; folders named in ``--spam`` are spam, those in
-``--ham`` are ham (defaults fit the SpamAssassin public corpus). Only the deterministic
-training share of each folder (``inboxwatch.classify.model.in_training_split``) is used, so
-``inboxwatch eval --held-out`` can report figures on mail the model has never seen; pass
-``--all`` to train on everything. The committed ``inboxwatch/classify/model.json.gz`` is
-this script's output on ``../shared/corpora/spamassassin`` with the defaults.
+Labels come from folder names, as ``inboxwatch eval`` reads them (inboxwatch/crossval.py:
+``spam``/``phish``/``junk`` junk, ``ham`` ham; bounces and the rest are not trained on).
+Writes ``inboxwatch/classify/model.json.gz`` (token counts of every junk and ham message,
+tokens seen in at least two kept; the SHA-256 prefixes of what it learned from, so
+``eval --held-out`` can leave those out of other corpora) and
+``inboxwatch/classify/weights.json`` (rule weights, bias and junk threshold, fitted with
+each message's content points from a model that did not learn it). Both committed files
+are this script's output on ``../shared/corpora``.
+
+The figures that say how well it does are not measured on what it learned: they are
+``inboxwatch eval --cv 5 --by-source`` (each split trains its own) and
+bench/bench_spamassassin.py.
 """
 
 from __future__ import annotations
@@ -17,54 +24,41 @@ import sys
 import time
 from pathlib import Path
 
-from inboxwatch.classify.model import (
-    MODEL_PATH,
-    TokenModel,
-    in_training_split,
-    message_tokens,
-    training_key,
-)
-from inboxwatch.parse import parse_message
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MIN_DOCS = 2
+from inboxwatch import crossval
+from inboxwatch.classify.model import MODEL_PATH
+from inboxwatch.classify.weights import WEIGHTS_PATH, written_weights
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("--spam", nargs="+", default=["spam"])
-    parser.add_argument("--ham", nargs="+", default=["ham", "hard-ham"])
-    parser.add_argument("--all", action="store_true", help="train on every file, no hold-out")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("corpus", type=Path, nargs="+")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_PATH)
     args = parser.parse_args()
 
-    model = TokenModel()
-    trained: set[str] = set()
     started = time.perf_counter()
-    for label, is_spam in [*((s, True) for s in args.spam), *((h, False) for h in args.ham)]:
-        folder = args.corpus / label
-        if not folder.is_dir():
-            print(f"no folder {folder}", file=sys.stderr)
-            return 2
-        used = 0
-        for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.name.startswith(("LICENSE", ".")):
-                continue
-            if not args.all and not in_training_split(path.name):
-                continue
-            raw = path.read_bytes()
-            model.learn(message_tokens(parse_message(raw)), is_spam=is_spam)
-            trained.add(training_key(raw))
-            used += 1
-        print(f"{label}: {used} messages ({'spam' if is_spam else 'ham'})")
-    if not args.all:
-        model.trained_on = (*args.spam, *args.ham)
-        model.trained = frozenset(trained)
-    pruned = model.prune(MIN_DOCS)
-    pruned.save(args.out)
-    print(f"{len(model.counts)} tokens, {len(pruned.counts)} kept (seen in >= {MIN_DOCS} "
-          f"messages); {pruned.spam_docs} spam, {pruned.ham_docs} ham; "
-          f"{args.out.stat().st_size} bytes; {time.perf_counter() - started:.1f} s")
+    samples = crossval.load_samples(args.corpus)
+    learned = [s for s in samples if s.truth in (crossval.JUNK, crossval.HAM)]
+    model = crossval.train(learned)
+    model.trained = frozenset(s.key for s in learned)
+    model.trained_on = tuple(sorted({s.source for s in learned}))
+    model.save(args.model)
+    print(f"model: {model.spam_docs} junk, {model.ham_docs} ham from "
+          f"{', '.join(model.trained_on)}; {len(model.counts)} tokens (seen in >= "
+          f"{crossval.MIN_DOCS} messages); {args.model.stat().st_size} bytes")
+
+    weights = crossval.fit_weights(samples)
+    weights.save(args.weights)
+    written = written_weights()
+    print(f"weights: fitted to {weights.fitted_on} messages, bias {weights.bias:g}, junk "
+          f"from {weights.threshold:g} points")
+    for rule, points in sorted(weights.points.items()):
+        before = written.points.get(rule, 0.0)
+        if abs(points - before) >= 0.05:
+            print(f"  {rule:<24} {before:5.2f} -> {points:5.2f}")
+    print(f"{time.perf_counter() - started:.1f} s")
     return 0
 
 

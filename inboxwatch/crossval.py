@@ -141,7 +141,8 @@ def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS
             evidence = s.analysis.spam_evidence
             if _fold(s, inner) == i and evidence is not None:
                 content = model.score(evidence.tokens)
-                points[n] = content_points(content.indicator, content.clue_count)
+                points[n] = content_points(content.indicator, content.clue_count,
+                                           content.known_share)
     return points
 
 

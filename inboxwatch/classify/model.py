@@ -2,9 +2,15 @@
 
 Features are deliberately robust, so the model generalises beyond the mail it was trained
 on: lower-cased words of the subject (prefixed ``s:``) and body text, the registered domains
-of link targets (``u:``), and a few structural tokens (``x:``: HTML-only body, attachment
-extensions, how the subject and addresses look). Message-unique material — Message-IDs, dates, Received chains,
-mailing-list headers — is never a feature.
+of link targets (``u:``), a few structural tokens (``x:``: HTML-only body, attachment
+extensions, how the subject and addresses look), how the headers were written (``h:``: the
+mail program's name, the headers a program writes, whether Message-ID and Reply-To belong
+to the sender's domain) and how the HTML is built (``html:``: telling tags, images and
+links, hidden text). Message-unique material — Message-IDs, dates, Received chains,
+mailing-list headers — is never a feature, nor what dates the corpora rather than junk (a
+charset, the MIME type). How sure a verdict is depends on the words: the clue count leaves
+structure out, and :attr:`ContentScore.known_share` says how many of the words the model
+ever saw in ham.
 
 The model is Gary Robinson's token probabilities combined with Fisher's chi-squared method,
 the scheme SpamBayes proved on real mail: each token's spam probability is estimated from
@@ -33,7 +39,6 @@ __all__ = [
     "MODEL_PATH",
     "ContentScore",
     "TokenModel",
-    "in_training_split",
     "training_key",
     "message_tokens",
     "registered_domain",
@@ -158,6 +163,9 @@ def message_tokens(parsed: ParsedMessage) -> frozenset[str]:
         ext = att.filename.rpartition(".")[2].lower() if "." in att.filename else "none"
         tokens.add(f"x:attach:{ext[:10]}")
     tokens.update(_shape_tokens(parsed))
+    tokens.update(_header_tokens(parsed))
+    if parsed.html is not None:
+        tokens.update(_html_tokens(parsed.html))
     if len(tokens) > MAX_TOKENS:
         tokens = set(sorted(tokens)[:MAX_TOKENS])
     return frozenset(tokens)
@@ -184,6 +192,74 @@ def _shape_tokens(parsed: ParsedMessage) -> set[str]:
     return shape
 
 
+_MAILER_NAME_RE = re.compile(r"[a-z][a-z!.+-]*(?: [a-z][a-z!.+-]*){0,2}")
+# Headers whose presence says which program wrote the mail (not who sent it).
+_TELLING_HEADERS = ("X-MSMail-Priority", "X-MimeOLE", "X-Priority", "Organization",
+                    "X-Originating-IP", "Disposition-Notification-To", "X-Sender",
+                    "Importance", "Thread-Index", "X-Spam-Checker-Version")
+
+
+_STRUCTURAL = ("h:", "html:", "x:")  # token prefixes of structure, not of words
+_UNSEEN = (0, 0)
+
+
+def _header_tokens(parsed: ParsedMessage) -> set[str]:
+    """How the headers were written (``h:``): the mail program's name (no version), the
+    headers a program writes, whether the Message-ID and Reply-To belong to the sender's
+    domain. Never a value unique to one message, nor what says more about the corpora's
+    year than about junk: the charset (a language) and the MIME type (in 2002 wanted mail
+    was seldom HTML; today most is)."""
+    tokens: set[str] = set()
+    mailer = parsed.header("X-Mailer") or parsed.header("User-Agent")
+    if mailer is None:
+        tokens.add("h:no_mailer")
+    else:
+        name = _MAILER_NAME_RE.search(mailer[:100].lower())
+        tokens.add(f"h:mailer:{name.group(0)[:40] if name else '?'}")
+    for header in _TELLING_HEADERS:
+        if parsed.header(header) is not None:
+            tokens.add(f"h:has:{header.lower()}")
+    sender = registered_domain(parsed.from_addr.email.rpartition("@")[2]) \
+        if parsed.from_addr is not None else ""
+    if parsed.message_id and sender:
+        msgid_domain = registered_domain(parsed.message_id.strip("<> ").rpartition("@")[2])
+        tokens.add("h:msgid_sender_domain" if msgid_domain == sender else "h:msgid_other_domain")
+    if parsed.reply_to and sender and all(
+            registered_domain(a.email.rpartition("@")[2]) != sender for a in parsed.reply_to):
+        tokens.add("h:reply_to_elsewhere")
+    return tokens
+
+
+_HTML_TAG_RE = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]{0,9})\b")
+_HTML_TELLING_TAGS = frozenset({"table", "img", "font", "form", "input", "script", "iframe",
+                                "center", "map", "area", "style", "base", "b", "strong",
+                                "blink", "marquee", "object", "embed", "meta", "title"})
+
+
+def _html_tokens(html: str) -> set[str]:
+    """How the HTML is built (``html:``): which telling tags it uses, how many images and
+    links (in buckets, when there are any: plain HTML is how most mail is written today,
+    whatever the corpora of 2002 say), background colours and hidden text."""
+    html = html[:MAX_TEXT_CHARS]
+    tags = [t.lower() for t in _HTML_TAG_RE.findall(html)]
+    tokens = {f"html:tag:{t}" for t in set(tags) & _HTML_TELLING_TAGS}
+    images, links = tags.count("img"), tags.count("a")
+    if images:
+        tokens.add(f"html:images:{_bucket(images)}")
+    if links:
+        tokens.add(f"html:links:{_bucket(links)}")
+    lowered = html.lower()
+    if "bgcolor" in lowered or "background-color" in lowered:
+        tokens.add("html:background_colour")
+    if "display:none" in lowered.replace(" ", "") or "visibility:hidden" in lowered:
+        tokens.add("html:hidden")
+    return tokens
+
+
+def _bucket(n: int) -> str:
+    return "1" if n == 1 else "2-3" if n <= 3 else "4-9" if n <= 9 else "10+"
+
+
 # A clue: strength |p - 0.5|, token, p, and the logarithms Fisher's method adds up for it,
 # ln(1 - p) and ln(p) (floored at 1e-200).
 _Clue = tuple[float, str, float, float, float]
@@ -195,7 +271,10 @@ class ContentScore:
 
     indicator: float
     clues: tuple[tuple[str, float], ...]  # the strongest tokens and their probabilities
-    clue_count: int = 0  # how many tokens carried evidence: few clues, little confidence
+    clue_count: int = 0  # how many words carried evidence: few clues, little confidence
+    # The share of the message's words the model has seen in ham: mail in a language its
+    # ham never held (French, Greek...) is judged by words it only ever saw in junk.
+    known_share: float = 1.0
 
 
 @dataclass(slots=True)
@@ -205,7 +284,7 @@ class TokenModel:
     spam_docs: int = 0
     ham_docs: int = 0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (spam, ham)
-    trained_on: tuple[str, ...] = ()  # corpus folders of the training share (for eval)
+    trained_on: tuple[str, ...] = ()  # the corpus folders it was trained on
     # The messages it was trained on, by the first 16 hex digits of the SHA-256 of their
     # bytes: `eval --held-out` leaves out exactly those, whatever their file or folder.
     trained: frozenset[str] = frozenset()
@@ -263,11 +342,13 @@ class TokenModel:
         """Combine the clearly indicative tokens with Fisher's method (SpamBayes' chi2)."""
         # Sorted by strength, then token: the token decides before the precomputed
         # logarithms are compared, so the order is that of (strength, token, p).
+        tokens = tokens if isinstance(tokens, (set, frozenset, list, tuple)) else list(tokens)
         clues = list(filter(None, map(self._clues().get, tokens)))
         clues.sort(reverse=True)
         chosen = clues[:MAX_CLUES]
+        known = self._known_share(tokens)
         if not chosen:
-            return ContentScore(0.5, (), 0)
+            return ContentScore(0.5, (), 0, known)
         # The same logarithms added up in the same order: the same sums, to the last bit.
         ln_spam = sum(map(itemgetter(3), chosen))
         ln_ham = sum(map(itemgetter(4), chosen))
@@ -275,8 +356,21 @@ class TokenModel:
         spam_evidence = 1.0 - _chi2_survival(-2.0 * ln_spam, 2 * n)
         ham_evidence = 1.0 - _chi2_survival(-2.0 * ln_ham, 2 * n)
         indicator = (spam_evidence - ham_evidence + 1.0) / 2.0
+        # Confidence comes from what the message says: the structural tokens (how its
+        # headers and HTML are written) are shared by every message of one program.
+        words = sum(1 for clue in chosen if not clue[1].startswith(_STRUCTURAL))
         return ContentScore(indicator, tuple((t, round(p, 3)) for _, t, p, _, _ in chosen[:8]),
-                            n)
+                            words, known)
+
+    def _known_share(self, tokens: Iterable[str]) -> float:
+        """The share of the word tokens (not structure) that some ham held."""
+        counts = self.counts
+        words = known = 0
+        for token in tokens:
+            if not token.startswith(_STRUCTURAL):
+                words += 1
+                known += counts.get(token, _UNSEEN)[1] > 0
+        return known / words if words else 1.0
 
     # -- persistence -------------------------------------------------------------------
 
@@ -317,23 +411,8 @@ def _chi2_survival(chi2: float, degrees: int) -> float:
     return min(total, 1.0)
 
 
-TRAINING_SHARE = 70  # percent of a corpus folder the shipped model is trained on
-
-
 def training_key(raw: bytes) -> str:
     """How a model names a message it was trained on (:attr:`TokenModel.trained`)."""
     import hashlib
 
     return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def in_training_split(file_name: str) -> bool:
-    """Whether a corpus file belongs to the deterministic training share.
-
-    Decided by a hash of the file name alone, so the trainer and ``inboxwatch eval
-    --held-out`` agree on the split on every machine without a list of files.
-    """
-    import hashlib
-
-    digest = hashlib.sha256(file_name.encode("utf-8", "surrogateescape")).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < TRAINING_SHARE

@@ -120,14 +120,21 @@ SPAM_CUTOFF = 0.6  # from here: the classifier says spam (the junk threshold and
 UNSURE_POINTS = 4.0  # the most an "unsure" indicator adds: never junk without a rule
 
 
-def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) -> float:
+KNOWN_SHARE_FULL = 0.6  # a spam verdict on fewer known words than this share counts less
+
+
+def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES,
+                   known_share: float = 1.0) -> float:
     """The classifier's share of the score, in SpamBayes' three bands: below
     :data:`HAM_CUTOFF` ham (down to -1), from :data:`SPAM_CUTOFF` spam (the junk threshold,
     rising to 12), and between them "unsure" — up to :data:`UNSURE_POINTS`, so content alone
     never makes unsure mail junk: a model trained on 2002 mail reads today's "locked out of
     my account" as half spam, and only rule evidence may tip it over. Capped both ways: the
     model must not talk away an authentication failure, nor drown the rules. A spam verdict
-    from a short message with few known words is scaled down."""
+    from a short message with few indicative words is scaled down, and so is one on a
+    message whose words the model mostly never saw in wanted mail (below
+    :data:`KNOWN_SHARE_FULL`): a language its ham never held, where every word it knows
+    comes from junk."""
     if indicator < HAM_CUTOFF:
         points = max(-1.0, (indicator - HAM_CUTOFF) / HAM_CUTOFF)
     elif indicator < SPAM_CUTOFF:
@@ -135,7 +142,8 @@ def content_points(indicator: float, clue_count: int = FULL_CONFIDENCE_CLUES) ->
     else:
         points = min(12.0, SPAM_THRESHOLD + (indicator - SPAM_CUTOFF) * 7.0 / 0.3)
     if points > 0:
-        points *= min(1.0, clue_count / FULL_CONFIDENCE_CLUES)
+        points *= min(1.0, clue_count / FULL_CONFIDENCE_CLUES,
+                      known_share / KNOWN_SHARE_FULL)
     return points
 
 
@@ -149,13 +157,14 @@ def verdict(evidence: SpamEvidence, model: TokenModel, *,
     threshold it fitted on its training side."""
     weights = weights or shipped_weights()
     content: ContentScore = model.score(evidence.tokens)
-    points = round(weights.content * content_points(content.indicator, content.clue_count), 2)
+    points = round(weights.content * content_points(content.indicator, content.clue_count,
+                                                    content.known_share), 2)
     clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
     hits = [*(replace(h, score=weights.rule_points(h.rule, h.score))
               for h in evidence.rule_hits),
             RuleHit("spam", "content_classifier",
-                    f"indicator {content.indicator:.3f} from {content.clue_count} clues: "
-                    f"{clues}", points)]
+                    f"indicator {content.indicator:.3f} from {content.clue_count} clues"
+                    f"{_known(content.known_share)}: {clues}", points)]
     score = round(sum(h.score for h in hits), 2)
     phishing = sum(h.score for h in hits if h.rule in _PHISHING_RULES)
     probability = weights.probability(score)
@@ -171,6 +180,12 @@ def verdict(evidence: SpamEvidence, model: TokenModel, *,
         category = "marketing"
         hits.extend(evidence.bulk_hits)
     return SpamVerdict(category, score, tuple(hits), probability)
+
+
+def _known(share: float) -> str:
+    if share >= KNOWN_SHARE_FULL:
+        return ""
+    return f", {share:.0%} of its words known from wanted mail"
 
 
 def _percent(probability: float) -> str:
