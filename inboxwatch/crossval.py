@@ -39,17 +39,20 @@ from inboxwatch.route import categorise
 from inboxwatch.sources import Skipped
 
 __all__ = [
+    "Bin",
     "Sample",
     "Side",
     "Split",
     "Summary",
     "by_source",
     "by_source_sides",
+    "calibration_error",
     "fit_weights",
     "k_fold",
     "k_fold_sides",
     "load_samples",
     "out_of_fold_content",
+    "reliability",
     "run_sides",
     "summarise",
     "truth_of",
@@ -183,6 +186,8 @@ class Split:
     truths: dict[str, str] = field(default_factory=dict)  # source -> truth
     false_positives: list[Mistake] = field(default_factory=list)
     sort_seconds: float = 0.0  # the time the held-out side took to sort (training not counted)
+    # (probability of junk as the split's weights say, is it junk) of each junk or ham
+    predictions: list[tuple[float, bool]] = field(default_factory=list)
 
     def share(self, truth: str, categories: tuple[str, ...], *,
               source: str | None = None) -> tuple[int, int]:
@@ -213,6 +218,9 @@ def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
         decision = categorise(s.analysis, model, weights=weights)
         split.categories.setdefault(s.source, Counter())[decision.category] += 1
         split.truths[s.source] = s.truth
+        if s.truth in (JUNK, HAM) and s.analysis.spam_evidence is not None:
+            split.predictions.append((weights.probability(decision.spam_score),
+                                      s.truth == JUNK))
         if s.truth == HAM and decision.category in JUNK_CATEGORIES:
             scored = sorted((h for h in decision.explanation if h.score), key=lambda h: -h.score)
             split.false_positives.append(Mistake(
@@ -272,6 +280,7 @@ class Summary:
     ham: tuple[int, int]  # easy ham called junk / easy ham held out
     hard_ham: tuple[int, int]  # hard ham (a source named "hard...") called junk / held out
     bounces: tuple[int, int]  # bounces called bounce or auto_reply / bounces held out
+    calibration_error: float | None = None  # of the junk probabilities shown (see below)
 
 
 def summarise(split: Split) -> Summary:
@@ -284,4 +293,38 @@ def summarise(split: Split) -> Summary:
 
     return Summary(split.name, split.threshold, split.share(JUNK, JUNK_CATEGORIES),
                    over(easy, JUNK_CATEGORIES), over(hard, JUNK_CATEGORIES),
-                   split.share(BOUNCE, AUTO_CATEGORIES))
+                   split.share(BOUNCE, AUTO_CATEGORIES),
+                   calibration_error(split.predictions) if split.predictions else None)
+
+
+CALIBRATION_BINS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    """Held-out messages whose junk probability fell in ``[low, high)``."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float  # their mean probability
+    observed: float  # the share of them that is junk
+
+
+def reliability(predictions: Iterable[tuple[float, bool]],
+                bins: int = CALIBRATION_BINS) -> list[Bin]:
+    """The reliability table of (probability, is junk) pairs: equal-width bins, the
+    empty ones left out. Calibrated probabilities have ``predicted`` near ``observed``."""
+    grouped: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for probability, junk in predictions:
+        grouped[min(bins - 1, int(probability * bins))].append((probability, junk))
+    return [Bin(i / bins, (i + 1) / bins, len(g), sum(p for p, _ in g) / len(g),
+                sum(j for _, j in g) / len(g)) for i, g in enumerate(grouped) if g]
+
+
+def calibration_error(predictions: Sequence[tuple[float, bool]]) -> float:
+    """The expected calibration error: the gap between predicted and observed junk share,
+    bin by bin, weighted by how many messages each bin holds (0: perfectly calibrated)."""
+    table = reliability(predictions)
+    total = sum(b.count for b in table)
+    return sum(b.count * abs(b.predicted - b.observed) for b in table) / total

@@ -183,3 +183,25 @@ def test_cli_cross_validation(labelled: Path, capsys: pytest.CaptureFixture[str]
     assert main(["eval", "--cv", "1", str(labelled)]) == 2
     assert "2 to 20" in capsys.readouterr().err
     assert main(["eval", "--cv", "2", "--held-out", str(labelled)]) == 2
+
+
+def test_the_reliability_table_says_how_far_a_probability_holds() -> None:
+    from inboxwatch import crossval
+
+    calibrated = [(0.05, False)] * 19 + [(0.05, True)] + [(0.95, True)] * 19 + [(0.95, False)]
+    assert crossval.calibration_error(calibrated) == pytest.approx(0.0)
+    table = crossval.reliability(calibrated)
+    assert [(b.low, b.count, b.observed) for b in table] == [(0.0, 20, 0.05), (0.9, 20, 0.95)]
+    overconfident = [(0.99, True)] * 5 + [(0.99, False)] * 5
+    assert crossval.calibration_error(overconfident) == pytest.approx(0.49)
+    assert crossval.reliability([(1.0, True)])[0].low == 0.9  # 100 % goes in the last bin
+
+
+def test_cli_cross_validation_reports_calibration(
+        labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--json", "--cv", "2", str(labelled)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert all("calibration_error" in m for m in data["summary"])
+    assert sum(b["messages"] for b in data["reliability"]) == 4  # the junk and the ham
+    assert main(["eval", "--cv", "2", str(labelled)]) == 0
+    assert "how often it was junk" in capsys.readouterr().out

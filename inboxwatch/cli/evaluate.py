@@ -85,30 +85,48 @@ def _honest(ctx: Context, args: argparse.Namespace, paths: list[Any]) -> int:
         raise UsageError("--cv and --by-source choose what is held out themselves: drop "
                          "--held-out and --label")
     samples = crossval.load_samples(paths)
-    splits = [*(crossval.k_fold(samples, args.cv) if args.cv else []),
-              *(crossval.by_source(samples) if args.by_source else [])]
+    folds = crossval.k_fold(samples, args.cv) if args.cv else []
+    splits = [*folds, *(crossval.by_source(samples) if args.by_source else [])]
     summaries = [crossval.summarise(s) for s in splits]
+    # How far the junk probability shown can be trusted: every fold's held-out messages.
+    bins = crossval.reliability(p for split in folds for p in split.predictions)
     if ctx.json:
         ctx.emit_json({"splits": [s.to_json() for s in splits],
                        "summary": [{"split": m.split, "threshold": m.threshold,
                                     "junk": m.junk, "ham": m.ham, "hard_ham": m.hard_ham,
-                                    "bounces": m.bounces} for m in summaries]})
+                                    "bounces": m.bounces,
+                                    "calibration_error": m.calibration_error}
+                                   for m in summaries],
+                       "reliability": [{"low": b.low, "high": b.high, "messages": b.count,
+                                        "predicted": b.predicted, "observed": b.observed}
+                                       for b in bins]})
         return 0
     table = Table(title=f"inboxwatch eval: {len(samples)} messages, held out "
                         + " and ".join(x for x in (
                             f"{args.cv}-fold" if args.cv else "",
                             "one source at a time" if args.by_source else "") if x))
     for column in ("held out", "threshold", "junk caught", "ham called junk",
-                   "hard ham called junk", "bounces caught"):
+                   "hard ham called junk", "bounces caught", "calibration error"):
         table.add_column(column, justify="left" if column == "held out" else "right")
     for m in summaries:
         table.add_row(Text(clean_line(m.split)), Text(f"{m.threshold:.2f}"),
-                      *(_cell(pair) for pair in (m.junk, m.ham, m.hard_ham, m.bounces)))
+                      *(_cell(pair) for pair in (m.junk, m.ham, m.hard_ham, m.bounces)),
+                      Text("·" if m.calibration_error is None
+                           else f"{m.calibration_error:.1%}"))
     console = ctx.console
     if not console.is_terminal:
         console = Console(file=console.file, width=160, markup=False, highlight=False,
                           emoji=False)
     console.print(table)
+    if bins:
+        reliability = Table(title=f"junk probability shown, and how often it was junk "
+                                  f"({args.cv}-fold, held out)")
+        for column in ("probability shown", "messages", "mean shown", "junk among them"):
+            reliability.add_column(column, justify="right")
+        for b in bins:
+            reliability.add_row(f"{b.low:.0%}-{b.high:.0%}", str(b.count),
+                                f"{b.predicted:.1%}", f"{b.observed:.1%}")
+        console.print(reliability)
     for split in splits:
         for mistake in split.false_positives[:10]:
             console.print(Text(clean_line(f"false positive in {split.name}: "
