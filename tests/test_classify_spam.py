@@ -336,7 +336,8 @@ def _reference_score(model: TokenModel, tokens: list[str]) -> tuple[float, objec
     n = len(chosen)
     spam = 1.0 - token_model._chi2_survival(-2.0 * ln_spam, 2 * n)
     ham = 1.0 - token_model._chi2_survival(-2.0 * ln_ham, 2 * n)
-    return (spam - ham + 1.0) / 2.0, tuple((t, round(p, 3)) for _, t, p in chosen[:8]), n
+    words = sum(1 for _, t, _ in chosen if not t.startswith(("h:", "html:", "x:")))
+    return (spam - ham + 1.0) / 2.0, tuple((t, round(p, 3)) for _, t, p in chosen[:8]), words
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,17 +13,19 @@ HTML_MAIL = (
     b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=windows-1252\r\n\r\n"
     b"<html><body bgcolor=red><table><tr><td><font size=5>Sale</font>"
     b"<img src=http://shop.example.com/a.png><a href=http://shop.example.com/>go</a>"
-    b"<span style='display: none'>hidden words</span></td></tr></table></body></html>\r\n")
+    b"<span style='display: none'>hidden words</span><form action=x></form>"
+    b"</td></tr></table></body></html>\r\n")
 
 
 def test_headers_and_html_give_tokens_of_how_the_mail_was_written() -> None:
     tokens = message_tokens(parse_message(HTML_MAIL))
     assert {"h:mailer:microsoft outlook express", "h:has:x-msmail-priority",
-            "h:msgid_sender_domain", "h:reply_to_elsewhere", "html:tag:table",
-            "html:tag:font", "html:images:1", "html:links:1", "html:background_colour",
+            "h:msgid_sender_domain", "h:reply_to_elsewhere", "html:tag:form",
             "html:hidden"} <= tokens
-    # What dates the corpora rather than junk is no token: charset, MIME type, "no links".
-    assert not {t for t in tokens if t.startswith(("h:charset", "h:type", "html:text_share"))}
+    # What dates the corpora rather than junk is no token: charset, MIME type, tables,
+    # fonts, images and links (in 2002 wanted mail was seldom HTML).
+    assert not {t for t in tokens if t.startswith(("h:charset", "h:type"))}
+    assert {t for t in tokens if t.startswith("html:")} == {"html:tag:form", "html:hidden"}
     plain = message_tokens(parse_message(
         b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello there\r\n"))
     assert "h:no_mailer" in plain and not {t for t in plain if t.startswith("html:")}
@@ -32,18 +34,18 @@ def test_headers_and_html_give_tokens_of_how_the_mail_was_written() -> None:
 def _model() -> TokenModel:
     model = TokenModel()
     for _ in range(20):
-        model.learn({"free", "money", "gratuit", "argent", "html:tag:font"}, is_spam=True)
+        model.learn({"free", "money", "gratuit", "argent", "html:tag:form"}, is_spam=True)
         model.learn({"meeting", "printer", "money"}, is_spam=False)
     return model
 
 
 def test_confidence_comes_from_words_known_in_ham() -> None:
     model = _model()
-    english = model.score({"free", "money", "meeting", "html:tag:font"})
+    english = model.score({"free", "money", "meeting", "html:tag:form"})
     assert english.known_share == 2 / 3  # meeting, money known from ham; free not
-    assert {t for t, _ in english.clues} == {"free", "meeting", "html:tag:font"}
-    assert english.clue_count == 2  # words only: a font tag is structure
-    french = model.score({"gratuit", "argent", "bonjour", "imprimante", "html:tag:font"})
+    assert {t for t, _ in english.clues} == {"free", "meeting", "html:tag:form"}
+    assert english.clue_count == 2  # words only: a form is structure
+    french = model.score({"gratuit", "argent", "bonjour", "imprimante", "html:tag:form"})
     assert french.known_share == 0.0
     assert content_points(0.99, 20, 1.0) == 12.0
     assert content_points(0.99, 20, KNOWN_SHARE_FULL / 2) == 6.0
