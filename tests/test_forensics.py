@@ -57,3 +57,44 @@ def test_free_mail_that_never_passed_through_its_provider() -> None:
                                  sender=sender))
     assert forensics.forged_freemail(listed) is None
     assert forensics.forged_freemail(parse_message(_mail(RECEIVED))) is None
+
+
+def _ms_id(token: int) -> str:
+    return f"Message-ID: <0008{token:08x}$a1b2c3d4$0100007f@pc.example.org>"
+
+
+def test_a_microsoft_message_id_needs_microsofts_headers() -> None:
+    bare = parse_message(_mail(_ms_id(0x01c2b5e4)))
+    assert "Microsoft's form" in (forensics.microsoft_msgid_imitation(bare) or "")
+    for signed in ("X-MimeOLE: Produced By Microsoft MimeOLE V6.00.2800.1106",
+                   "Received: from pc by mx.example.org with Microsoft Exchange Server; "
+                   "Mon, 03 Jun 2024 10:00:01 +0000"):
+        assert forensics.microsoft_msgid_imitation(
+            parse_message(_mail(_ms_id(0x01c2b5e4), signed))) is None
+    assert forensics.microsoft_msgid_imitation(parse_message(_mail())) is None
+
+
+def test_the_time_inside_a_microsoft_message_id_must_be_the_messages() -> None:
+    from datetime import UTC, datetime
+
+    sent = datetime(2024, 6, 3, 10, 0, tzinfo=UTC)
+    honest = parse_message(_mail(_ms_id(forensics.filetime_high(sent)), RECEIVED))
+    assert forensics.microsoft_msgid_time(honest) is None
+    made_up = parse_message(_mail(_ms_id(0x01c2b5e4), RECEIVED))
+    assert "hours from Date: made up" in (forensics.microsoft_msgid_time(made_up) or "")
+    # A wrong Date but the first server's clock agrees: the PC's clock, not ratware.
+    wrong_date = parse_message(_mail(_ms_id(forensics.filetime_high(sent)), RECEIVED,
+                                     date="Fri, 01 Jan 2021 00:00:00 +0000"))
+    assert forensics.microsoft_msgid_time(wrong_date) is None
+    assert forensics.microsoft_msgid_time(parse_message(_mail(RECEIVED))) is None
+
+
+def test_multipart_or_html_needs_a_mime_version() -> None:
+    html = "Content-Type: text/html; charset=utf-8"
+    assert forensics.mime_without_version(parse_message(_mail(html)))
+    assert forensics.mime_without_version(parse_message(_mail(html, "MIME-Version: 1.0"))) \
+        is None
+    # Plain text without MIME-Version is how many old and simple programs write.
+    plain = "Content-Type: text/plain; charset=us-ascii"
+    assert forensics.mime_without_version(parse_message(_mail(plain))) is None
+    assert forensics.mime_without_version(parse_message(_mail())) is None

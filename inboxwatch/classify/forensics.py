@@ -12,7 +12,16 @@ headers only, so it holds whatever language the message is written in.
 - a Date hours after the time the last server on the way received the message: the
   sender's clock, or a forged date meant to sort the message to the top;
 - From a big free-mail provider, yet no Received line of that provider: the sender's
-  address is forged (mail through a mailing list is left alone: the list re-sends it).
+  address is forged (mail through a mailing list is left alone: the list re-sends it);
+- a Message-ID in the form Microsoft's mail programs of the Outlook Express era write
+  (``<hex$hex$hex@host>``) without the X-MimeOLE header they always write with it, or sent
+  through Exchange;
+- such a Message-ID whose embedded time is more than a day from both the Date and the first
+  server's clock: those programs write the high 32 bits of the Windows FILETIME of the
+  moment (100-ns ticks since 1601) as its hex digits 5 to 12, and ratware fills them in at
+  random;
+- multipart or HTML mail without a MIME-Version header, which every mail program writes
+  with its Content-Type (RFC 2045).
 """
 
 from __future__ import annotations
@@ -24,8 +33,10 @@ from email.utils import parsedate_to_datetime
 
 from inboxwatch.parse import ParsedMessage
 
-__all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "forged_freemail", "future_date",
-           "header_check", "mua_imitation", "priority_without_mailer", "received_time"]
+__all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
+           "filetime_high", "forged_freemail", "future_date", "header_check",
+           "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
+           "mua_imitation", "priority_without_mailer", "received_time"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 
@@ -35,6 +46,12 @@ FORGED_FREEMAIL_PROVIDERS = {
     "live.com": "outlook", "yahoo.com": "yahoo", "yahoo.co.uk": "yahoo", "aol.com": "aol",
     "gmail.com": "google", "excite.com": "excite", "lycos.com": "lycos", "juno.com": "juno",
 }
+# 250 units of 2**32 FILETIME ticks (429.5 s each): about 30 hours.
+MSGID_TIME_SLACK = 250
+_FILETIME_EPOCH = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
+_MS_MSGID_RE = re.compile(r"<[0-9a-f]{4,}\$[0-9a-f]{4,}\$[0-9a-f]{4,}@\S+>", re.IGNORECASE)
+_MS_MSGID_TIME_RE = re.compile(r"\s*<[0-9a-f]{4}([0-9a-f]{8})\$[0-9a-f]{8}\$[0-9a-f]{8}@",
+                               re.IGNORECASE)
 _LIST_HEADERS = ("List-Id", "List-Post", "Mailing-List", "X-Mailing-List", "X-BeenThere")
 _FROM_DOMAIN_RE = re.compile(r"@([a-z0-9.-]+)")
 
@@ -102,3 +119,69 @@ def forged_freemail(p: ParsedMessage) -> str | None:
         return None
     return (f"From {found.group(1) if found else ''}, but none of the {len(received)} "
             f"Received lines passed through {provider}")
+
+
+def _microsoft_signed(p: ParsedMessage) -> bool:
+    """Written by a Microsoft mail program, as its own headers show (or via Exchange)."""
+    mimeole = (p.header("X-MimeOLE") or "").strip().lower()
+    return mimeole.startswith("produced by microsoft mimeole") or any(
+        "with microsoft exchange" in line.lower() for line in p.header_all("Received")[:20])
+
+
+def microsoft_msgid_imitation(p: ParsedMessage) -> str | None:
+    msgid = (p.header("Message-ID") or "")[:300]
+    if _MS_MSGID_RE.search(msgid) and not _microsoft_signed(p):
+        return f"Message-ID {msgid.strip()[:80]} in Microsoft's form, without its X-MimeOLE"
+    return None
+
+
+def filetime_high(when: datetime) -> int:
+    """The high 32 bits of the Windows FILETIME of ``when``."""
+    return int((when.timestamp() + _FILETIME_EPOCH) * 10_000_000) >> 32
+
+
+def microsoft_msgid_time(p: ParsedMessage) -> str | None:
+    found = _MS_MSGID_TIME_RE.match(p.header("Message-ID") or "")
+    if found is None:
+        return None
+    stamp = int(found.group(1), 16)
+    received = p.header_all("Received")
+    clocks = [("Date", p.date)] if p.date is not None and p.date.tzinfo is not None else []
+    first_hop = received_time(received[-1]) if received else None
+    if first_hop is not None:
+        clocks.append(("the first server's clock", first_hop))
+    if not clocks or any(abs(stamp - filetime_high(when)) < MSGID_TIME_SLACK
+                         for _, when in clocks):
+        return None
+    name, when = clocks[0]
+    hours = abs(stamp - filetime_high(when)) * (1 << 32) / 10_000_000 / 3600
+    return f"the time in its Message-ID is {hours:,.0f} hours from {name}: made up"
+
+
+def mime_without_version(p: ParsedMessage) -> str | None:
+    content_type = p.header("Content-Type")
+    if content_type is None or p.header("MIME-Version") is not None:
+        return None
+    if content_type.strip().lower().startswith(("multipart/", "text/html")):
+        return f"Content-Type: {content_type.strip()[:60]}, but no MIME-Version"
+    return None
+
+
+# The rows of the spam rule table, in this order: id, points as written (the prior of the
+# fitted weights), the check, what it means.
+HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
+    ("mua_imitation", 2.0, mua_imitation,
+     "headers imitate a Microsoft mail program but leave out what it always writes"),
+    ("priority_without_mailer", 1.0, priority_without_mailer,
+     "an X-Priority, and no mail program named at all"),
+    ("future_date", 1.5, future_date,
+     "dated hours after our server received it: a forged or broken Date"),
+    ("forged_freemail", 1.5, forged_freemail,
+     "from a free-mail provider whose servers it never passed through"),
+    ("microsoft_msgid_imitation", 1.5, microsoft_msgid_imitation,
+     "a Microsoft-style Message-ID without the headers Microsoft writes with it"),
+    ("microsoft_msgid_time", 2.0, microsoft_msgid_time,
+     "a Microsoft-style Message-ID whose embedded time is made up"),
+    ("mime_without_version", 1.0, mime_without_version,
+     "multipart or HTML mail without the MIME-Version header every mail program writes"),
+)

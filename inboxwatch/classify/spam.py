@@ -682,15 +682,7 @@ def _freemail_reply_to(p: ParsedMessage, scan: MessageScan) -> str | None:
 
 
 # Header forensics (:mod:`inboxwatch.classify.forensics`): checks of headers alone.
-for _rule, _points, _check, _description in (
-        ("mua_imitation", 2.0, forensics.mua_imitation,
-         "headers imitate a Microsoft mail program but leave out what it always writes"),
-        ("priority_without_mailer", 1.0, forensics.priority_without_mailer,
-         "an X-Priority, and no mail program named at all"),
-        ("future_date", 1.5, forensics.future_date,
-         "dated hours after our server received it: a forged or broken Date"),
-        ("forged_freemail", 1.5, forensics.forged_freemail,
-         "from a free-mail provider whose servers it never passed through")):
+for _rule, _points, _check, _description in forensics.HEADER_RULES:
     spam_rule(_rule, _points, _description)(forensics.header_check(_check))
 
 
