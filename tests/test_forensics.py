@@ -98,3 +98,17 @@ def test_multipart_or_html_needs_a_mime_version() -> None:
     plain = "Content-Type: text/plain; charset=us-ascii"
     assert forensics.mime_without_version(parse_message(_mail(plain))) is None
     assert forensics.mime_without_version(parse_message(_mail())) is None
+
+
+def test_a_message_id_written_by_a_server_on_the_way() -> None:
+    relay = "Received: from [203.0.113.9] by relay.example.org; Mon, 03 Jun 2024 10:00:04 +0000"
+    added = parse_message(b"\r\n".join([
+        RECEIVED.encode(), b"Message-ID: <x@relay.example.org>", relay.encode(),
+        b"From: a@example.org", b"Subject: hi", b"", b"hello"]))
+    assert "above 1 Received" in (forensics.msgid_added_on_the_way(added) or "")
+    # The sending program's own Message-ID is below every Received line.
+    assert forensics.msgid_added_on_the_way(parse_message(_mail(RECEIVED, relay))) is None
+    yahoo = parse_message(b"\r\n".join([
+        RECEIVED.encode(), b"Message-ID: <1@web1.mail.yahoo.com>", relay.encode(),
+        b"From: a@yahoo.com", b"Subject: hi", b"", b"hello"]))
+    assert forensics.msgid_added_on_the_way(yahoo) is None

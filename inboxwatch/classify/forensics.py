@@ -21,7 +21,10 @@ headers only, so it holds whatever language the message is written in.
   moment (100-ns ticks since 1601) as its hex digits 5 to 12, and ratware fills them in at
   random;
 - multipart or HTML mail without a MIME-Version header, which every mail program writes
-  with its Content-Type (RFC 2045).
+  with its Content-Type (RFC 2045);
+- a Message-ID above a Received line: every server puts its Received line on top, so a
+  server on the way wrote the Message-ID, because the sending program wrote none (a few
+  free-mail services write their users' Message-IDs on their servers: left alone).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from inboxwatch.parse import ParsedMessage
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
            "filetime_high", "forged_freemail", "future_date", "header_check",
            "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
-           "mua_imitation", "priority_without_mailer", "received_time"]
+           "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer", "received_time"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 
@@ -167,6 +170,22 @@ def mime_without_version(p: ParsedMessage) -> str | None:
     return None
 
 
+# Free-mail services that write their users' Message-IDs on their servers.
+_SERVER_MSGID_RE = re.compile(r"@[a-z0-9.-]+\.(?:yahoo|wanadoo|hotmail)(?:\.[a-z]{2,3}){1,2}>")
+
+
+def msgid_added_on_the_way(p: ParsedMessage) -> str | None:
+    names = [name.lower() for name, _ in p.headers[:200]]
+    if "message-id" not in names:
+        return None
+    position = names.index("message-id")
+    # Each server puts its Received line on top: one below the Message-ID came earlier.
+    below = names[position:].count("received")
+    if not below or _SERVER_MSGID_RE.search((p.header("Message-ID") or "").lower()):
+        return None
+    return f"the Message-ID sits above {below} Received line(s): added by a server on the way"
+
+
 # The rows of the spam rule table, in this order: id, points as written (the prior of the
 # fitted weights), the check, what it means.
 HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
@@ -184,4 +203,6 @@ HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
      "a Microsoft-style Message-ID whose embedded time is made up"),
     ("mime_without_version", 1.0, mime_without_version,
      "multipart or HTML mail without the MIME-Version header every mail program writes"),
+    ("msgid_added_on_the_way", 1.5, msgid_added_on_the_way,
+     "a server on the way wrote the Message-ID: the sending program wrote none"),
 )
