@@ -40,6 +40,7 @@ from inboxwatch.classify.spam import SPAM_RULES
 
 __all__ = [
     "MAX_HAM_FP",
+    "NEWSLETTER_STYLE",
     "RECALL_GIVEN",
     "WEIGHTS_PATH",
     "Example",
@@ -59,6 +60,14 @@ THRESHOLDS = tuple(x / 4 for x in range(18, 61))
 WRITTEN_THRESHOLD = 5.0  # the threshold the written points were chosen for
 
 RULE_SPREAD = 2.0  # prior standard deviation of a rule's weight, in points
+
+# Rules whose evidence wanted newsletters carry as much as junk: the law asks commercial
+# mail for removal instructions (CAN-SPAM, the EU's ePrivacy rules), and shouting HTML,
+# "click here" and hype are newsletter style. A fit may lower their points, never raise
+# them above what is written: on mail without newsletters (a training side of spam and
+# personal mail only) it would make them junk evidence, and every newsletter junk.
+NEWSLETTER_STYLE = frozenset({"removal_instructions", "html_shouts", "click_here",
+                              "subject_hype"})
 BIAS_SPREAD = 3.0  # ... of the bias
 NEWTON_STEPS = 30
 
@@ -123,6 +132,7 @@ class _Problem:
     names: list[str]
     prior: list[float]
     precision: list[float]
+    ceilings: list[float]  # the most each weight may be (the bias: unbounded)
     rows: list[list[tuple[int, float]]] = field(default_factory=list)
     offsets: list[float] = field(default_factory=list)  # each example's content points
     labels: list[float] = field(default_factory=list)
@@ -132,7 +142,9 @@ def _problem(examples: Sequence[Example], prior: RuleWeights) -> _Problem:
     fitted = sorted({r for e in examples for r in e.rules if prior.points.get(r, 0.0) > 0})
     names = [*fitted, "<bias>"]
     problem = _Problem(names, [*(prior.points[r] for r in fitted), prior.bias],
-                       [*(1 / RULE_SPREAD ** 2 for _ in fitted), 1 / BIAS_SPREAD ** 2])
+                       [*(1 / RULE_SPREAD ** 2 for _ in fitted), 1 / BIAS_SPREAD ** 2],
+                       [*(prior.points[r] if r in NEWSLETTER_STYLE else math.inf
+                          for r in fitted), math.inf])
     index = {name: i for i, name in enumerate(fitted)}
     bias = len(fitted)
     for e in examples:
@@ -176,7 +188,8 @@ def fit(examples: Sequence[Example], prior: RuleWeights | None = None) -> RuleWe
         # the rules separate completely, can make a full Newton step overshoot).
         scale = 1.0
         while scale > 1e-4:
-            new = _clamped([wi - scale * si for wi, si in zip(w, step, strict=True)])
+            new = _clamped([wi - scale * si for wi, si in zip(w, step, strict=True)],
+                           problem.ceilings)
             new_loss = _loss(problem, new)
             if new_loss <= loss:
                 break
@@ -201,9 +214,11 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def _clamped(w: list[float]) -> list[float]:
-    """No rule counts for ham: every weight but the bias is >= 0."""
-    return [*(max(0.0, v) for v in w[:-1]), w[-1]]
+def _clamped(w: list[float], ceilings: list[float]) -> list[float]:
+    """No rule counts for ham: every weight but the bias is >= 0; and none is above its
+    ceiling."""
+    return [*(min(ceiling, max(0.0, v)) for v, ceiling in zip(w[:-1], ceilings, strict=False)),
+            w[-1]]
 
 
 def _loss(problem: _Problem, w: list[float]) -> float:
