@@ -3,16 +3,20 @@
 Two kinds of evidence are added up, SpamAssassin style:
 
 * :data:`~inboxwatch.classify.spam.SPAM_RULES` — one row per check
-  (:mod:`inboxwatch.classify.spam`), each with its points and whether it is *phishing*
-  evidence (deception aimed at credentials or money) rather than junk;
+  (:mod:`inboxwatch.classify.spam`, :mod:`inboxwatch.classify.forensics`), each with
+  whether it is *phishing* evidence (deception aimed at credentials or money) rather than
+  junk; the points a row adds are fitted to labelled mail, with the points written beside
+  it as the prior (:mod:`inboxwatch.classify.weights`);
 * the content classifier (:mod:`inboxwatch.classify.model`), whose indicator in ``[0, 1]``
   becomes points by :func:`content_points`; its middle range is "unsure" and can never make
   a message junk on its own.
 
-:func:`verdict` turns the sum into a category: ``phishing`` when the message scores as junk
-and enough of the score is phishing evidence (or the phishing evidence alone is damning),
-``spam`` when it scores as junk otherwise, ``marketing`` for bulk mail that is not junk
-(:data:`BULK_RULES`). Nothing here deletes anything; the category only sorts and alerts.
+:func:`verdict` turns the sum into a category, with the fitted junk threshold: ``phishing``
+when the message scores as junk and enough of the score is phishing evidence (or the
+phishing evidence alone is damning), ``spam`` when it scores as junk otherwise,
+``marketing`` for bulk mail that is not junk (:data:`BULK_RULES`); and shows the calibrated
+probability that it is junk. Nothing here deletes anything; the category only sorts and
+alerts.
 
 The pure half (:func:`collect_evidence`) runs in worker processes; :func:`verdict` is cheap
 and is re-run by routing when operator feedback has changed the classifier since.
@@ -36,7 +40,9 @@ __all__ = [
 ]
 
 
-SPAM_THRESHOLD = 5.0  # points at which a message is junk (spam or phishing)
+# The threshold the written points and the content bands were made for; the one verdicts
+# use is fitted (RuleWeights.threshold, at least 4.5: above all "unsure" content adds).
+SPAM_THRESHOLD = 5.0
 
 
 PHISHING_SHARE = 3.0  # junk with at least this many phishing points is phishing
@@ -72,8 +78,7 @@ _BULK_RES = tuple(re.compile(r.pattern, re.IGNORECASE) for r in BULK_RULES)
 class SpamEvidence:
     """What the pure analysis found; picklable. :func:`verdict` turns it into a category."""
 
-    rule_hits: tuple[RuleHit, ...] = ()
-    phishing_points: float = 0.0
+    rule_hits: tuple[RuleHit, ...] = ()  # with the points written in the rule table
     bulk_hits: tuple[RuleHit, ...] = ()
     tokens: frozenset[str] = field(default_factory=frozenset)
 
@@ -92,20 +97,18 @@ def collect_evidence(parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
     ``trusted_authserv_ids``: whose Authentication-Results count (see
     :attr:`MessageScan.trusted_results`)."""
     hits: list[RuleHit] = []
-    phishing = 0.0
     scan = MessageScan(parsed, own_domains, trusted_authserv_ids)
     for rule in SPAM_RULES:
         evidence = rule.check(parsed, scan)
         if evidence is not None:
             hits.append(RuleHit("spam", rule.rule, evidence, rule.points))
-            phishing += rule.points if rule.phishing else 0.0
     bulk: list[RuleHit] = []
     if not parsed.header_all("List-Post"):
         for brule, pattern in zip(BULK_RULES, _BULK_RES, strict=True):
             value = parsed.header(brule.header)
             if value is not None and pattern.search(value[:1000]):
                 bulk.append(RuleHit("spam", brule.rule, f"{brule.header}: {value[:120]}"))
-    return SpamEvidence(tuple(hits), phishing, tuple(bulk), message_tokens(parsed))
+    return SpamEvidence(tuple(hits), tuple(bulk), message_tokens(parsed))
 
 
 FULL_CONFIDENCE_CLUES = 10  # a verdict resting on fewer indicative tokens counts less
@@ -157,8 +160,8 @@ def verdict(evidence: SpamEvidence, model: TokenModel, *,
     threshold it fitted on its training side."""
     weights = weights or shipped_weights()
     content: ContentScore = model.score(evidence.tokens)
-    points = round(weights.content * content_points(content.indicator, content.clue_count,
-                                                    content.known_share), 2)
+    points = round(content_points(content.indicator, content.clue_count,
+                                  content.known_share), 2)
     clues = ", ".join(f"{t}={p}" for t, p in content.clues[:5]) or "no known words"
     hits = [*(replace(h, score=weights.rule_points(h.rule, h.score))
               for h in evidence.rule_hits),

@@ -77,7 +77,6 @@ class RuleWeights:
     """What a verdict adds up, and from where a message is junk."""
 
     points: Mapping[str, float]  # rule -> points when it fires
-    content: float = 1.0  # multiplies the content classifier's points (not fitted)
     bias: float = -WRITTEN_THRESHOLD  # log-odds of junk of a message with no points
     threshold: float = WRITTEN_THRESHOLD  # points from which a message is junk
     fitted_on: int = 0  # messages the weights were fitted to (0: the written points)
@@ -90,11 +89,11 @@ class RuleWeights:
         return _sigmoid(score + self.bias)
 
     def with_threshold(self, threshold: float) -> RuleWeights:
-        return RuleWeights(self.points, self.content, self.bias, threshold, self.fitted_on)
+        return RuleWeights(self.points, self.bias, threshold, self.fitted_on)
 
     def to_json(self) -> dict[str, object]:
         return {"fitted_on": self.fitted_on, "threshold": self.threshold, "bias": self.bias,
-                "content": self.content, "points": dict(sorted(self.points.items()))}
+                "points": dict(sorted(self.points.items()))}
 
     def save(self, path: Path = WEIGHTS_PATH) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
@@ -103,8 +102,7 @@ class RuleWeights:
     def load(cls, path: Path = WEIGHTS_PATH) -> RuleWeights:
         data = json.loads(path.read_text())
         return cls({str(k): float(v) for k, v in data["points"].items()},
-                   float(data["content"]), float(data["bias"]), float(data["threshold"]),
-                   int(data["fitted_on"]))
+                   float(data["bias"]), float(data["threshold"]), int(data["fitted_on"]))
 
 
 def written_weights() -> RuleWeights:
@@ -202,8 +200,7 @@ def fit(examples: Sequence[Example], prior: RuleWeights | None = None) -> RuleWe
             break
     points = dict(prior.points)
     points.update({name: round(v, 2) for name, v in zip(problem.names[:-1], w, strict=False)})
-    weights = RuleWeights(points, prior.content, round(w[-1], 2), prior.threshold,
-                          len(examples))
+    weights = RuleWeights(points, round(w[-1], 2), prior.threshold, len(examples))
     scores = [score_of(e, weights) for e in examples]
     return weights.with_threshold(choose_threshold(
         [s for s, e in zip(scores, examples, strict=True) if not e.junk],
@@ -255,7 +252,7 @@ def score_of(example: Example, weights: RuleWeights) -> float:
     """The points ``weights`` give a fitting example (as :func:`~inboxwatch.classify.
     verdict.verdict` adds them up)."""
     return sum(weights.points.get(r, 0.0) for r in dict.fromkeys(example.rules)) + \
-        weights.content * example.content
+        example.content
 
 
 def choose_threshold(ham_scores: Sequence[float], junk_scores: Sequence[float]) -> float:
