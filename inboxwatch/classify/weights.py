@@ -9,7 +9,8 @@ log-odds of junk are
 
 with a Gaussian prior on each weight centred on its written points (a rule that rarely
 fires keeps about its written weight; one that fires on ham as often as on junk loses it),
-and no weight below zero (a spam rule never counts *for* a message). The content
+no weight below zero (a spam rule never counts *for* a message), and none of the
+:data:`NEWSLETTER_STYLE` rules above its written points. The content
 classifier's points are not re-weighted: their "unsure" band stays below every threshold a
 fit may choose (:data:`THRESHOLDS` starts above :data:`~inboxwatch.classify.verdict.
 UNSURE_POINTS`), so content alone never makes unsure mail junk. The score shown to an
@@ -60,6 +61,8 @@ THRESHOLDS = tuple(x / 4 for x in range(18, 61))
 WRITTEN_THRESHOLD = 5.0  # the threshold the written points were chosen for
 
 RULE_SPREAD = 2.0  # prior standard deviation of a rule's weight, in points
+BIAS_SPREAD = 3.0  # ... of the bias
+NEWTON_STEPS = 30
 
 # Rules whose evidence wanted newsletters carry as much as junk: the law asks commercial
 # mail for removal instructions (CAN-SPAM, the EU's ePrivacy rules), and shouting HTML,
@@ -68,8 +71,6 @@ RULE_SPREAD = 2.0  # prior standard deviation of a rule's weight, in points
 # personal mail only) it would make them junk evidence, and every newsletter junk.
 NEWSLETTER_STYLE = frozenset({"removal_instructions", "html_shouts", "click_here",
                               "subject_hype"})
-BIAS_SPREAD = 3.0  # ... of the bias
-NEWTON_STEPS = 30
 
 
 @dataclass(frozen=True, slots=True)
