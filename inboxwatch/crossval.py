@@ -10,7 +10,7 @@ remembers them. This module measures how it does on mail it was not built from:
   on every other folder: a kind of mail, or a source, the model never saw.
 
 In every split everything that is learned is learned on the training side only: the
-content model, then the rule weights, content multiplier, bias and junk threshold
+content model, then the rule weights, bias and junk threshold
 (:func:`fit_weights`, :mod:`inboxwatch.classify.weights`), fitted to each training
 message's rule hits and to content points from a model that did not see it (an inner
 cross-validation). The held-out side is then sorted with that model and those weights, by
@@ -150,7 +150,7 @@ def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS
 
 
 def fit_weights(samples: Sequence[Sample], *, inner: int = INNER_FOLDS) -> RuleWeights:
-    """Rule weights, content multiplier, bias and threshold fitted to the junk and ham of
+    """Rule weights, bias and threshold fitted to the junk and ham of
     ``samples`` (:func:`inboxwatch.classify.weights.fit`), their content points out of
     fold."""
     examples = []
