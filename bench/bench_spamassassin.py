@@ -109,9 +109,15 @@ def _score_all(site: Path, held_out: list[Sample], jobs: int) -> tuple[list[floa
                 time.sleep(0.3)
 
         def score(sample: Sample) -> float:
-            done = subprocess.run(["spamc", "-p", str(port), "-c", "-s", "10000000"],
-                                  input=_path_of(sample).read_bytes(), capture_output=True)
-            return float(done.stdout.decode().split("/", 1)[0])
+            raw = _path_of(sample).read_bytes()
+            for _ in range(5):
+                done = subprocess.run(["spamc", "-p", str(port), "-c", "-x", "-t", "120",
+                                       "-s", "10000000"], input=raw, capture_output=True)
+                # -x: exit 74 or the like instead of "0/0" when spamd did not answer.
+                if done.returncode in (0, 1):
+                    return float(done.stdout.decode().split("/", 1)[0])
+                time.sleep(1)
+            raise SystemExit(f"spamd did not score {sample.origin}: {done.stderr.decode()}")
 
         started = time.perf_counter()
         with ThreadPoolExecutor(jobs) as pool:
