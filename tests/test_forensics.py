@@ -112,3 +112,14 @@ def test_a_message_id_written_by_a_server_on_the_way() -> None:
         RECEIVED.encode(), b"Message-ID: <1@web1.mail.yahoo.com>", relay.encode(),
         b"From: a@yahoo.com", b"Subject: hi", b"", b"hello"]))
     assert forensics.msgid_added_on_the_way(yahoo) is None
+
+
+def test_todays_hotmail_and_aol_leave_through_other_names() -> None:
+    """Hotmail's mail leaves through outlook.com servers, AOL's through Yahoo's: neither
+    is forged."""
+    for sender, server in (("jane@hotmail.com", "EUR05-AM6-obe.outbound.protection.outlook.com"),
+                           ("joe@aol.com", "sonic301-2.consmr.mail.ne1.yahoo.com")):
+        mail = parse_message(_mail(RECEIVED, f"Received: from {server} (unknown) by "
+                                   "mx.example.org; Mon, 03 Jun 2024 10:00:01 +0000",
+                                   sender=f"Client <{sender}>"))
+        assert forensics.forged_freemail(mail) is None, sender

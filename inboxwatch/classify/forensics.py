@@ -43,11 +43,15 @@ __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_T
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 
-# The providers whose own servers always write a Received line naming them.
-FORGED_FREEMAIL_PROVIDERS = {
-    "hotmail.com": "hotmail", "msn.com": "hotmail", "outlook.com": "outlook",
-    "live.com": "outlook", "yahoo.com": "yahoo", "yahoo.co.uk": "yahoo", "aol.com": "aol",
-    "gmail.com": "google", "excite.com": "excite", "lycos.com": "lycos", "juno.com": "juno",
+# The providers whose own servers always write a Received line naming them, and the names
+# those servers go by (Hotmail's mail leaves through outlook.com servers; AOL's through
+# Yahoo's).
+_MICROSOFT = ("hotmail", "outlook", "msn.com", "live.com")
+FORGED_FREEMAIL_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "hotmail.com": _MICROSOFT, "msn.com": _MICROSOFT, "outlook.com": _MICROSOFT,
+    "live.com": _MICROSOFT, "yahoo.com": ("yahoo",), "yahoo.co.uk": ("yahoo",),
+    "aol.com": ("aol", "yahoo"), "gmail.com": ("google",), "excite.com": ("excite",),
+    "lycos.com": ("lycos",), "juno.com": ("juno",),
 }
 # 250 units of 2**32 FILETIME ticks (429.5 s each): about 30 hours.
 MSGID_TIME_SLACK = 250
@@ -113,15 +117,16 @@ def forged_freemail(p: ParsedMessage) -> str | None:
     if any(p.header(name) for name in _LIST_HEADERS):
         return None
     found = _FROM_DOMAIN_RE.search((p.header("From") or "")[:300].lower())
-    provider = FORGED_FREEMAIL_PROVIDERS.get(found.group(1)) if found else None
+    names = FORGED_FREEMAIL_PROVIDERS.get(found.group(1)) if found else None
     received = p.header_all("Received")
-    if provider is None or not received:
+    if found is None or names is None or not received:
         return None
     # The "from ... by ..." part: where each hop says it came from and who took it.
-    if any(provider in line.partition(";")[0].lower() for line in received[:20]):
+    hops = [line.partition(";")[0].lower() for line in received[:20]]
+    if any(name in hop for hop in hops for name in names):
         return None
-    return (f"From {found.group(1) if found else ''}, but none of the {len(received)} "
-            f"Received lines passed through {provider}")
+    return (f"From {found.group(1)}, but none of the {len(received)} Received lines passed "
+            f"through {' or '.join(names)}")
 
 
 def _microsoft_signed(p: ParsedMessage) -> bool:
