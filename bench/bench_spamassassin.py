@@ -92,10 +92,11 @@ def _learn(work: Path, training: list[Sample]) -> Path:
 def _score_all(site: Path, held_out: list[Sample], jobs: int) -> tuple[list[float], float]:
     """SpamAssassin's score of every held-out message, and the seconds they took."""
     port = _free_port()
+    # spamd refuses to run its children as root: as root they run as nobody.
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
     spamd = subprocess.Popen(
         ["spamd", "-L", "--siteconfigpath", str(site), "-p", str(port), "-i", "127.0.0.1",
-         "-A", "127.0.0.1", "-u", "nobody" if os.geteuid() == 0 else str(os.getuid()),
-         "--max-children", str(jobs), "-x", "--syslog", "stderr"],
+         "-A", "127.0.0.1", *user, "--max-children", str(jobs), "-x", "--syslog", "stderr"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
