@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bench_eval import cell  # the same cells as bench_eval's table
 from inboxwatch import crossval
 from inboxwatch.crossval import BOUNCE, HAM, JUNK, Sample
 
@@ -143,14 +144,9 @@ def anchor(training: list[Sample], held_out: list[Sample], jobs: int) -> Anchor:
         return sum(score >= 5.0 for score in chosen), len(chosen)
 
     return Anchor(pair(lambda s: s.truth == JUNK),
-                  pair(lambda s: s.truth == HAM and "hard" not in s.source.lower()),
-                  pair(lambda s: s.truth == HAM and "hard" in s.source.lower()),
+                  pair(lambda s: s.truth == HAM and not crossval.is_hard_ham(s.source)),
+                  pair(lambda s: s.truth == HAM and crossval.is_hard_ham(s.source)),
                   pair(lambda s: s.truth == BOUNCE), seconds, len(held_out))
-
-
-def _pair(pair: tuple[int, int]) -> str:
-    hits, total = pair
-    return f"{hits:>4}/{total:<4} {hits / total:6.1%}" if total else f"{'·':>16}"
 
 
 def main() -> int:
@@ -182,10 +178,10 @@ def main() -> int:
         sa = anchor(training, held_out, args.jobs)
         sa_seconds += sa.seconds
         sa_messages += sa.messages
-        print(f"{name:<46} {'iw':>4}  {_pair(m.junk)}  {_pair(m.ham)}  {_pair(m.hard_ham)}  "
-              f"{_pair(m.bounces)} caught")
-        print(f"{'':<46} {'SA':>4}  {_pair(sa.junk)}  {_pair(sa.ham)}  {_pair(sa.hard_ham)}  "
-              f"{_pair(sa.bounces_as_spam)} as spam", flush=True)
+        print(f"{name:<46} {'iw':>4}  {cell(m.junk)}  {cell(m.ham)}  {cell(m.hard_ham)}  "
+              f"{cell(m.bounces)} caught")
+        print(f"{'':<46} {'SA':>4}  {cell(sa.junk)}  {cell(sa.ham)}  {cell(sa.hard_ham)}  "
+              f"{cell(sa.bounces_as_spam)} as spam", flush=True)
     print(f"\ninboxwatch: {ours_messages / ours_seconds:,.0f} msg/s (sorting the held-out "
           f"sides, one process; training and parsing not counted); parsing and the rule "
           f"tables: {len(samples) / analysed:,.0f} msg/s ({os.cpu_count()} processes)")

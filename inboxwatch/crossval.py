@@ -48,6 +48,7 @@ __all__ = [
     "by_source_sides",
     "calibration_error",
     "fit_weights",
+    "is_hard_ham",
     "k_fold",
     "k_fold_sides",
     "load_samples",
@@ -283,8 +284,14 @@ class Summary:
     calibration_error: float | None = None  # of the junk probabilities shown (see below)
 
 
+def is_hard_ham(source: str) -> bool:
+    """Whether a ham folder is the hard kind (newsletters, marketing asked for): its name
+    says so (``spamassassin/hard-ham``)."""
+    return "hard" in source.lower()
+
+
 def summarise(split: Split) -> Summary:
-    hard = [s for s in split.categories if split.truths[s] == HAM and "hard" in s.lower()]
+    hard = [s for s in split.categories if split.truths[s] == HAM and is_hard_ham(s)]
     easy = [s for s in split.categories if split.truths[s] == HAM and s not in hard]
 
     def over(sources: list[str], categories: tuple[str, ...]) -> tuple[int, int]:
