@@ -261,12 +261,12 @@ def _targets(parsed: ParsedMessage) -> dict[Where, list[str]]:
     }
 
 
-def _evidence(rule: AutoRule, pattern: re.Pattern[str], value: str) -> str | None:
+def _evidence(rule: AutoRule, pattern: re.Pattern[str], value: str,
+              lowered: str = "") -> str | None:
     """What ``rule`` shows when it matches ``value`` (the value; for the body, the matched
-    text), or None when it does not match."""
+    text, found in ``lowered``, the body lower-cased), or None when it does not match."""
     if rule.where is not Where.BODY:
         return value if pattern.search(value[:MAX_VALUE_CHARS]) else None
-    lowered = value.lower()  # body rules are compiled for lower-cased text (see _compile)
     if rule.needles and not any(needle in lowered for needle in rule.needles):
         return None  # no match can be there (see AutoRule.needles)
     found = pattern.search(lowered)
@@ -289,13 +289,17 @@ def match_auto(parsed: ParsedMessage, *, loop_header: str = "X-Inboxwatch-Loop")
     decisive = bool(hits)
     decisive_bounce = False
     targets = _targets(parsed)
+    # Body rules are compiled for lower-cased text (see _compile): lower-cased once, for
+    # every body row.
+    lowered_body = targets[Where.BODY][0].lower()
     groups: set[str] = set()
     for rule, pattern, label in _PLAN:
         if rule.group and rule.group in groups:
             continue
         where = rule.where
         for value in parsed.header_all(rule.header) if where is Where.HEADER else targets[where]:
-            shown = _evidence(rule, pattern, value)
+            shown = _evidence(rule, pattern, value,
+                              lowered_body if where is Where.BODY else "")
             if shown is not None:
                 shown = shown[:200] or "<>"
                 hits.append(RuleHit("auto", rule.rule, f"{label}: {shown.strip()}"))
