@@ -361,9 +361,12 @@ class WorkerService:
         watchdog = watchdog_seconds()
         if watchdog is not None:
             # From a scheduler job: the ping proves the scheduler still runs jobs; a hung
-            # scheduler misses it and systemd restarts the service.
-            self.scheduler.add_job(self._watchdog, IntervalTrigger(seconds=max(1.0, watchdog / 3)),
-                                   id="watchdog", name="systemd watchdog", next_run_time=now)
+            # scheduler misses it and systemd restarts the service. The first ping is one
+            # period away, so READY=1 (below) is always the first thing systemd hears.
+            period = max(1.0, watchdog / 3)
+            self.scheduler.add_job(self._watchdog, IntervalTrigger(seconds=period),
+                                   id="watchdog", name="systemd watchdog",
+                                   next_run_time=now + timedelta(seconds=period))
         self.scheduler.start()
         names = ", ".join(w.mailbox.name for w in self.workers)
         notify("READY=1", f"STATUS=watching {len(self.workers)} mailbox(es): {names}"[:400])
