@@ -126,8 +126,8 @@ def test_cross_validated_figures_on_the_corpora() -> None:
 
     assert all(f.ham[0] <= 0.005 * f.ham[1] for f in folds)  # every fold
     assert all(f.bounces[0] >= 0.98 * f.bounces[1] for f in folds)
-    assert pooled([f.junk for f in folds]) >= 0.93  # 654 of 700 when written
-    assert pooled([f.hard_ham for f in folds]) <= 0.06  # 3 of 125 when written
+    assert pooled([f.junk for f in folds]) >= 0.94  # 665 of 700 when written
+    assert pooled([f.hard_ham for f in folds]) <= 0.06  # 5 of 125 when written
 
 
 @pytest.mark.slow

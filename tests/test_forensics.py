@@ -123,3 +123,61 @@ def test_todays_hotmail_and_aol_leave_through_other_names() -> None:
                                    "mx.example.org; Mon, 03 Jun 2024 10:00:01 +0000",
                                    sender=f"Client <{sender}>"))
         assert forensics.forged_freemail(mail) is None, sender
+
+
+OUTLOOK_EXPRESS = "X-Mailer: Microsoft Outlook Express 6.00.2800.1106"
+
+
+def test_a_mail_program_named_with_a_message_id_it_never_writes() -> None:
+    forged = forensics.forged_mailer(parse_message(_mail(OUTLOOK_EXPRESS)))
+    assert forged and "<f@example.org>" in forged and "Outlook Express" in forged
+    # Its own forms: <hex$hex$hex@host>, Vista's 32 hex digits, Hotmail's web form.
+    for own in ("<000801c2b1d1$3a4f2e60$0200a8c0@pc>", "<" + "A1B2C3D4" * 4 + "@pc>",
+                "<OE34abc12DEF456ghi789jkl012@hotmail.com>"):
+        assert forensics.forged_mailer(parse_message(_mail(f"Message-ID: {own}",
+                                                           OUTLOOK_EXPRESS))) is None
+    eudora = "X-Mailer: QUALCOMM Windows Eudora Version 5.1"
+    assert forensics.forged_mailer(parse_message(_mail(eudora)))
+    assert forensics.forged_mailer(parse_message(_mail(
+        "Message-ID: <5.1.0.14.0.20020822093012.00a1b2c0@mail.example.org>", eudora))) is None
+    # A list manager that writes its own Message-ID; a build known to differ; programs of
+    # today, which the table does not name.
+    assert forensics.forged_mailer(parse_message(_mail(
+        "List-Unsubscribe: <mailto:leave-friends-123@lists.example.org>",
+        OUTLOOK_EXPRESS))) is None
+    assert forensics.forged_mailer(parse_message(_mail(
+        "X-Mailer: Microsoft Outlook Express 6.00.3790.3959"))) is None
+    for today in ("X-Mailer: Microsoft Outlook 16.0", "User-Agent: Mutt/2.2"):
+        assert forensics.forged_mailer(parse_message(_mail(today))) is None
+
+
+def test_a_host_that_calls_itself_a_big_provider() -> None:
+    def received(line: str) -> bytes:
+        return _mail(RECEIVED, f"Received: {line} by mx.example.org with SMTP id 1; "
+                     "Mon, 03 Jun 2024 10:00:01 +0000")
+
+    dynamic = forensics.forged_helo(parse_message(received(
+        "from yahoo.com (dsl-203-0-113-7.dyn.example.net [203.0.113.7])")))
+    assert dynamic and "HELO yahoo.com" in dynamic and "dyn.example.net" in dynamic
+    nameless = forensics.forged_helo(parse_message(received("from msn.com ([203.0.113.7])")))
+    assert nameless and "no reverse DNS" in nameless
+    for real in ("from hotmail.com (f160.law15.hotmail.com [64.4.23.160])",
+                 "from mail.example.org (mail.example.org [192.0.2.1])",
+                 "from yahoo.com (yahoo.com [192.0.2.2])"):
+        assert forensics.forged_helo(parse_message(received(real))) is None
+    hops = forensics.received_hops(parse_message(received(
+        "from relay.example.net (root@relay.example.net [192.0.2.3])")))
+    assert [(helo, reverse) for helo, reverse, _ in hops] == [
+        ("relay.example.net", "relay.example.net")]
+
+
+def test_a_received_clock_with_am_or_pm() -> None:
+    forged = forensics.received_am_pm(parse_message(_mail(
+        RECEIVED, "Received: from [192.0.2.9] by n7.groups.example.com with SMTP; "
+        "Aug, 24 2002 12:01:28 PM -0000")))
+    assert forged and "12:01:28 PM" in forged
+    assert forensics.received_am_pm(parse_message(_mail(RECEIVED))) is None
+    # AM/PM elsewhere on the line (a host name, a comment) is not its clock.
+    assert forensics.received_am_pm(parse_message(_mail(
+        "Received: from pm5.example.org (10 AM relay) by mx.example.org; "
+        "Mon, 03 Jun 2024 10:00:01 +0000"))) is None

@@ -24,7 +24,17 @@ headers only, so it holds whatever language the message is written in.
   with its Content-Type (RFC 2045);
 - a Message-ID above a Received line: every server puts its Received line on top, so a
   server on the way wrote the Message-ID, because the sending program wrote none (a few
-  free-mail services write their users' Message-IDs on their servers: left alone).
+  free-mail services write their users' Message-IDs on their servers: left alone);
+- a mail program named (Outlook Express, Outlook 98 to 2002, Outlook IMO, Eudora, Internet
+  Mail Service, Mozilla) with a Message-ID in a form that program never writes: ratware
+  copies the X-Mailer line, not the way the program numbers its mail (the forms are the
+  ones SpamAssassin's ratware rules describe; mail re-sent by a list manager that writes its
+  own Message-ID is left alone);
+- a host that introduced itself (HELO) as a big mail provider's own domain -- ``yahoo.com``,
+  ``hotmail.com`` -- from an address whose reverse DNS is not that provider's: the
+  provider's servers say their own names, a spam engine borrows one;
+- a Received line whose clock is written with AM or PM: no mail server writes one so; ratware
+  that forges a Received chain below its own does.
 """
 
 from __future__ import annotations
@@ -37,9 +47,10 @@ from email.utils import parsedate_to_datetime
 from inboxwatch.parse import ParsedMessage
 
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
-           "filetime_high", "forged_freemail", "future_date", "header_check",
+           "filetime_high", "forged_freemail", "forged_helo", "forged_mailer", "future_date", "header_check",
            "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
-           "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer", "received_time"]
+           "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer", "received_am_pm",
+           "received_hops", "received_time"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 
@@ -191,6 +202,92 @@ def msgid_added_on_the_way(p: ParsedMessage) -> str | None:
     return f"the Message-ID sits above {below} Received line(s): added by a server on the way"
 
 
+_DOLLARS_MSGID = r"<(?:[0-9a-f]{8}|[0-9a-f]{12})\$[0-9a-f]{8}\$[0-9a-f]{8}@\S+>"
+_VISTA_MSGID = r"<[A-F0-9]{32}@\S+>"  # Vista's MAPI, and Outlook Express on XP SP3
+_IMS_MSGID = r"<[A-F0-9]{36,40}@\S+>"
+# A mail program's name (the header, a pattern of its value) and the Message-ID forms it
+# writes.
+_MAILER_MSGIDS: tuple[tuple[str, re.Pattern[str], tuple[re.Pattern[str], ...]], ...] = tuple(
+    (header, re.compile(name), tuple(re.compile(form) for form in forms))
+    for header, name, forms in (
+        ("X-Mailer", r"\bOutlook Express [456]\.",
+         (r"<[A-Za-z0-9-]{7}[A-Za-z0-9]{20}@hotmail\.com>", f"(?i:{_DOLLARS_MSGID})",
+          _VISTA_MSGID)),
+        ("X-Mailer", r"^Microsoft Outlook(?: 8| CWS, Build 9|, Build 10)\.",
+         (f"(?i:{_DOLLARS_MSGID})", r"<!~!.*", _VISTA_MSGID, _IMS_MSGID)),
+        ("X-Mailer", r"Outlook IMO", (r"<[A-P]{28}\.[-\w.]+@\S+>", f"(?i:{_DOLLARS_MSGID})")),
+        ("X-Mailer", r"^QUALCOMM Windows Eudora (?:Pro |Light )?Version [3456]\.",
+         (r"<(?:\d\d?\.){3,5}\d{14}\.[a-f0-9]{8}@\S+(?:\sport\s\d+)?>",)),
+        ("X-Mailer", r"Internet Mail Service", (_IMS_MSGID,)),
+        ("User-Agent", r"(?i)^mozilla\b",
+         (r"<(?:[a-f\d]{8}-(?:[a-f\d]{4}-){3}[a-f\d]{12}|[A-F\d]{8}\.[A-F1-9][A-F\d]{0,7})"
+          r"@\S+>",)),
+    ))
+# Builds whose Message-IDs are known to differ from the rest of their line.
+_MAILER_EXCEPTIONS = ("Microsoft Outlook Express 6.00.3790.3959",
+                      "Microsoft Outlook, Build 10.0.3416")
+# ezmlm and Lyris re-send with a Message-ID of their own.
+_LIST_REMAILER_RE = re.compile(r"<mailto:(?:leave-\S+|\S+-unsubscribe)@\S+>$")
+
+
+def forged_mailer(p: ParsedMessage) -> str | None:
+    msgid = (p.header("Message-ID") or "").strip()[:300]
+    if _LIST_REMAILER_RE.search((p.header("List-Unsubscribe") or "").strip()):
+        return None
+    for header, name, forms in _MAILER_MSGIDS:
+        mailer = (p.header(header) or "").strip()
+        if not name.search(mailer) or mailer in _MAILER_EXCEPTIONS:
+            continue
+        if not any(form.fullmatch(msgid) for form in forms):
+            return f"{header}: {mailer[:50]}, but its Message-ID {msgid[:60] or '(none)'} " \
+                   "is not in the form that program writes"
+    return None
+
+
+_RECEIVED_FROM_RE = re.compile(r"\s*from\s+\[?([^\s()\[\]]+)\]?\s+\(([^()]{0,300})\)",
+                               re.IGNORECASE)
+_REVERSE_NAME_RE = re.compile(r"(?:[^@\s]+@)?([a-z0-9.-]+\.[a-z]{2,})(?:\s|\[|$)")
+# Domains that only their owner's servers give as HELO (and names ratware is known to use).
+_PROVIDER_HELOS = frozenset((
+    "aol.com", "att.net", "caramail.com", "compuserve.com", "earthlink.net", "eudoramail.com",
+    "excite.com", "gmail.com", "hotmail.com", "juno.com", "localhost.com", "lycos.com",
+    "mail.com", "msn.com", "mydomain.com", "netscape.net", "prodigy.net", "yahoo.com",
+    "yourwebsite.com"))
+_AM_PM_RE = re.compile(r";.*\b\d{1,2}:\d\d(?::\d\d)?\s*[AP]M\b", re.IGNORECASE)
+
+
+def received_hops(p: ParsedMessage) -> list[tuple[str, str | None, str]]:
+    """Each Received line's ``from`` part, newest first: the name the sending host gave
+    (HELO), its reverse DNS as the receiving server wrote it (None: none), and the line."""
+    hops: list[tuple[str, str | None, str]] = []
+    for line in p.header_all("Received")[:30]:
+        line = " ".join(line.split())[:600]
+        found = _RECEIVED_FROM_RE.match(line)
+        if found is None:
+            continue
+        reverse = _REVERSE_NAME_RE.match(found.group(2).lower())
+        hops.append((found.group(1).lower().rstrip("."), reverse.group(1) if reverse else None,
+                     line))
+    return hops
+
+
+def forged_helo(p: ParsedMessage) -> str | None:
+    for helo, reverse, line in received_hops(p):
+        if helo in _PROVIDER_HELOS and not (
+                reverse is not None and (reverse == helo or reverse.endswith("." + helo))):
+            return f"said HELO {helo}, from {reverse or 'an address with no reverse DNS'}: " \
+                   f"{line[:100]}"
+    return None
+
+
+def received_am_pm(p: ParsedMessage) -> str | None:
+    for line in p.header_all("Received")[:30]:
+        line = " ".join(line.split())
+        if _AM_PM_RE.search(line[:600]):
+            return f"Received line with an AM/PM clock: {line[:120]}"
+    return None
+
+
 # The rows of the spam rule table, in this order: id, points as written (the prior of the
 # fitted weights), the check, what it means.
 HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
@@ -210,4 +307,10 @@ HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
      "multipart or HTML mail without the MIME-Version header every mail program writes"),
     ("msgid_added_on_the_way", 1.5, msgid_added_on_the_way,
      "a server on the way wrote the Message-ID: the sending program wrote none"),
+    ("forged_mailer", 1.5, forged_mailer,
+     "names a mail program, with a Message-ID in a form that program never writes"),
+    ("forged_helo", 1.5, forged_helo,
+     "a host said it was a big mail provider, from an address that is not the provider's"),
+    ("received_am_pm", 1.5, received_am_pm,
+     "a Received line written with an AM/PM clock, as no mail server writes one"),
 )

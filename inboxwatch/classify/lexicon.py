@@ -146,4 +146,11 @@ FREEMAIL_DOMAINS = frozenset({
     "mail.ru", "bk.ru", "list.ru", "inbox.ru", "yandex.ru", "juno.com", "excite.com",
     "lycos.com", "netscape.net", "usa.net", "163.com", "126.com", "sina.com", "qq.com",
     "gmx.com", "gmx.net", "web.de", "live.com", "yahoo.co.uk", "rediffmail.com",
+    "mail.com", "email.com", "usa.com", "post.com", "icloud.com", "me.com", "aim.com",
+    "ymail.com", "rocketmail.com", "protonmail.com", "proton.me", "zoho.com", "hushmail.com",
+    "fastmail.com", "tutanota.com", "hotmail.co.uk", "hotmail.fr", "yahoo.fr", "yahoo.de",
+    "yahoo.es", "yahoo.it", "yahoo.ca", "yahoo.com.br", "libero.it", "laposte.net",
+    "seznam.cz", "wp.pl", "o2.pl", "naver.com", "daum.net", "hanmail.net", "yeah.net",
+    "sohu.com", "rambler.ru", "mail2world.com", "arabia.com", "caramail.com",
+    "eudoramail.com", "lycos.co.uk", "gmx.de", "yandex.com",
 })
