@@ -26,10 +26,11 @@ headers only, so it holds whatever language the message is written in.
   server on the way wrote the Message-ID, because the sending program wrote none (a few
   free-mail services write their users' Message-IDs on their servers: left alone);
 - a mail program named (Outlook Express, Outlook 98 to 2002, Outlook IMO, Eudora, Internet
-  Mail Service, Mozilla) with a Message-ID in a form that program never writes: ratware
-  copies the X-Mailer line, not the way the program numbers its mail (the forms are the
-  ones SpamAssassin's ratware rules describe; mail re-sent by a list manager that writes its
-  own Message-ID is left alone);
+  Mail Service) with a Message-ID in a form that program never writes: ratware copies the
+  X-Mailer line, not the way the program numbers its mail (the forms are the ones
+  SpamAssassin's ratware rules describe; mail re-sent by a list manager that writes its own
+  Message-ID is left alone). Mozilla's User-Agent is not checked: webmail writes the
+  browser's there, with its own Message-IDs, and it fired on no corpus message;
 - a host that introduced itself (HELO) as a big mail provider's own domain -- ``yahoo.com``,
   ``hotmail.com`` -- from an address whose reverse DNS is not that provider's: the
   provider's servers say their own names, a spam engine borrows one;
@@ -219,9 +220,6 @@ _MAILER_MSGIDS: tuple[tuple[str, re.Pattern[str], tuple[re.Pattern[str], ...]], 
         ("X-Mailer", r"^QUALCOMM Windows Eudora (?:Pro |Light )?Version [3456]\.",
          (r"<(?:\d\d?\.){3,5}\d{14}\.[a-f0-9]{8}@\S+(?:\sport\s\d+)?>",)),
         ("X-Mailer", r"Internet Mail Service", (_IMS_MSGID,)),
-        ("User-Agent", r"(?i)^mozilla\b",
-         (r"<(?:[a-f\d]{8}-(?:[a-f\d]{4}-){3}[a-f\d]{12}|[A-F\d]{8}\.[A-F1-9][A-F\d]{0,7})"
-          r"@\S+>",)),
     ))
 # Builds whose Message-IDs are known to differ from the rest of their line.
 _MAILER_EXCEPTIONS = ("Microsoft Outlook Express 6.00.3790.3959",
