@@ -362,14 +362,16 @@ class WorkerService:
         if watchdog is not None:
             # From a scheduler job: the ping proves the scheduler still runs jobs; a hung
             # scheduler misses it and systemd restarts the service. The first ping is one
-            # period away, so READY=1 (below) is always the first thing systemd hears.
+            # period away: systemd starts the watchdog clock at READY=1.
             period = max(1.0, watchdog / 3)
             self.scheduler.add_job(self._watchdog, IntervalTrigger(seconds=period),
                                    id="watchdog", name="systemd watchdog",
                                    next_run_time=now + timedelta(seconds=period))
-        self.scheduler.start()
+        # Every job is scheduled: ready. Said before the scheduler's threads start, so it is
+        # always the first thing systemd hears, however slow this machine is.
         names = ", ".join(w.mailbox.name for w in self.workers)
         notify("READY=1", f"STATUS=watching {len(self.workers)} mailbox(es): {names}"[:400])
+        self.scheduler.start()
 
     def _deliver_outbox(self) -> None:
         """Send due notices and case-update emails; an outage is logged and retried."""
