@@ -79,6 +79,20 @@ def test_undeclared_8bit_header_and_body_charset() -> None:
     assert "naïve" in p.text
 
 
+def test_raw_8bit_headers_are_read_in_the_body_charset() -> None:
+    # A Korean mail program writes the subject and name raw, in the body's EUC-KR.
+    subject, name = "[광고] 자격증 안내".encode("cp949"), "교육팀".encode("cp949")
+    raw = (b"From: " + name + b" <news@example.net>\r\nSubject: " + subject +
+           b"\r\nContent-Type: text/plain; charset=euc-kr\r\n\r\n" + "안녕".encode("cp949"))
+    p = parse_message(raw)
+    assert p.subject == "[광고] 자격증 안내"
+    assert p.from_addr is not None and p.from_addr.name == "교육팀"
+    assert p.text.strip() == "안녕"
+    # UTF-8 is still tried first, whatever the body declares.
+    raw = raw.replace(subject, "Grüße".encode())
+    assert parse_message(raw).subject == "Grüße"
+
+
 def test_wrong_declared_charset_falls_back() -> None:
     raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/plain; charset=utf-8",
                b"Gr\xfc\xdfe\n")  # latin-1 bytes declared as utf-8

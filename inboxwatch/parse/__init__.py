@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from email.message import Message
 from itertools import chain
 
 from inboxwatch.parse.fastmime import message_from_bytes
@@ -150,6 +151,22 @@ def _has_invalid_text(parsed: ParsedMessage) -> bool:
                for text in ("".join(small), parsed.text, parsed.html or ""))
 
 
+def _declared_charset(msg: Message) -> str:
+    """The charset the message's first text part declares ("" if none): what raw 8-bit
+    headers are most likely written in, since one program wrote both."""
+    for number, part in enumerate(msg.walk()):
+        if number >= _CHARSET_PARTS:
+            break
+        if part.get_content_maintype() == "text":
+            charset = part.get_content_charset()
+            if charset:
+                return charset
+    return ""
+
+
+_CHARSET_PARTS = 8  # how many MIME parts are looked through for a declared charset
+
+
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
     if not raw or raw.isspace():
         parsed.defects.append("empty message")
@@ -164,9 +181,12 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
     raw_headers: dict[str, list[str]] = {}
     index: dict[str, list[str]] = {}
     parsed._index = index
+    charset: str | None = None  # the body's, for raw 8-bit headers: found when one comes
     for key, value in msg.raw_items():
         text = str(value)
-        decoded = decode_header_value(text)
+        if charset is None and not text.isascii():
+            charset = _declared_charset(msg)
+        decoded = decode_header_value(text, charset or None)
         name = key.lower()
         raw_headers.setdefault(name, []).append(text)
         index.setdefault(name, []).append(decoded)
@@ -179,13 +199,13 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
 
     parsed.subject = clean_line(index.get("subject", [""])[0])
     parsed.message_id = first_msgid(first("message-id"))
-    from_list = addresses(parsed, raw_headers.get("from"))
+    from_list = addresses(parsed, raw_headers.get("from"), charset or None)
     parsed.from_addr = from_list[0] if from_list else None
-    sender = addresses(parsed, raw_headers.get("sender"))
+    sender = addresses(parsed, raw_headers.get("sender"), charset or None)
     parsed.sender = sender[0] if sender else None
-    parsed.to = addresses(parsed, raw_headers.get("to"))
-    parsed.cc = addresses(parsed, raw_headers.get("cc"))
-    parsed.reply_to = addresses(parsed, raw_headers.get("reply-to"))
+    parsed.to = addresses(parsed, raw_headers.get("to"), charset or None)
+    parsed.cc = addresses(parsed, raw_headers.get("cc"), charset or None)
+    parsed.reply_to = addresses(parsed, raw_headers.get("reply-to"), charset or None)
     parsed.return_path = return_path(raw_headers.get("return-path"))
     parsed.date = header_date(first("date"), parsed)
     parsed.in_reply_to = msgids(first("in-reply-to"))

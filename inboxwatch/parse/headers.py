@@ -48,11 +48,13 @@ def looks_like_headers(raw: bytes) -> bool:
 _FIRST_FIELD_RE = re.compile(rb"[!-9;-~]+:")
 
 
-def decode_header_value(value: object) -> str:
+def decode_header_value(value: object, charset: str | None = None) -> str:
     """RFC 2047-decode one header value, surviving broken encodings and charsets.
 
     Raw 8-bit header bytes (undeclared charset) arrive from the stdlib as surrogate escapes;
-    they are re-read as UTF-8, falling back to cp1252.
+    they are re-read as UTF-8, then in ``charset`` (the one the message's body declares,
+    as mail programs do: a Korean subject sent raw is in the body's EUC-KR), falling back to
+    cp1252.
     """
     if value is None:
         return ""
@@ -60,7 +62,7 @@ def decode_header_value(value: object) -> str:
     if len(text) > MAX_HEADER_CHARS:
         text = text[:MAX_HEADER_CHARS]
     if not text.isascii() and has_surrogates(text):  # isascii is O(1): most values are
-        text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+        text = raw_header_text(text, charset)
     if "=?" in text:
         text = _decode_words(text) if len(text) <= 1000 else _decode_words.__wrapped__(text)
     return unfold(text)
@@ -77,6 +79,16 @@ def _decode_words(text: str) -> str:
     if has_surrogates(text):
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text
+
+
+def raw_header_text(text: str, charset: str | None) -> str:
+    """A header value holding raw 8-bit bytes (as surrogate escapes) read as text: UTF-8
+    if it is, else in ``charset``, else cp1252."""
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data, charset)
 
 
 def has_surrogates(text: str) -> bool:
@@ -157,13 +169,15 @@ def _simple_addresses(text: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def addresses(parsed: ParsedMessage, raw: list[str] | None) -> list[Address]:
-    """Decoded mailboxes from every instance of one address header."""
+def addresses(parsed: ParsedMessage, raw: list[str] | None,
+              charset: str | None = None) -> list[Address]:
+    """Decoded mailboxes from every instance of one address header (raw 8-bit names read
+    as :func:`decode_header_value` reads them)."""
     out: list[Address] = []
     for value in raw or []:
         text = str(value)[:MAX_HEADER_CHARS]
         if not text.isascii() and has_surrogates(text):  # isascii is O(1)
-            text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+            text = raw_header_text(text, charset)
         simple = _simple_addresses(text)
         if simple is not None:
             out.extend(Address(unfold(decode_header_value(name)), addr.lower())
