@@ -3,6 +3,8 @@ names, and not on the real thing it imitates."""
 
 from __future__ import annotations
 
+import pytest
+
 from inboxwatch.classify import forensics
 from inboxwatch.parse import parse_message
 
@@ -181,3 +183,23 @@ def test_a_received_clock_with_am_or_pm() -> None:
     assert forensics.received_am_pm(parse_message(_mail(
         "Received: from pm5.example.org (10 AM relay) by mx.example.org; "
         "Mon, 03 Jun 2024 10:00:01 +0000"))) is None
+
+
+@pytest.mark.parametrize(("subject", "labelled"), [
+    ("ADV: Lowest life insurance rates available!", True),
+    ("Adv: Mortgage Quotes Fast Online", True),
+    ("[ADV] Promote your website", True),
+    ("ADV-ADLT: adults only", True),
+    ("未承諾広告※出会いの広場", True),
+    ("[광고] 요즘 뜨는 직종", True),
+    ("(광고) 자격증 안내", True),
+    ("Advice on the invoice", False),
+    ("ADVANCED: the course you asked about", False),
+    ("Re: ADV: Lowest rates", False),  # a client answering one is not sending one
+    ("Question about your 광고 policy", False),
+])
+def test_a_subject_labelled_as_an_unsolicited_advertisement(subject: str,
+                                                             labelled: bool) -> None:
+    raw = f"Subject: {subject}\nFrom: a@example.net\n\nhello\n".encode()
+    found = forensics.labelled_advertisement(parse_message(raw))
+    assert bool(found) is labelled

@@ -36,6 +36,10 @@ headers only, so it holds whatever language the message is written in.
   provider's servers say their own names, a spam engine borrows one;
 - a Received line whose clock is written with AM or PM: no mail server writes one so; ratware
   that forges a Received chain below its own does.
+
+And one the sender writes honestly: a subject that labels the message an unsolicited
+advertisement, as laws told bulk senders to (``ADV:`` in US state laws, ``未承諾広告※`` in
+Japan's 2002 law, ``(광고)`` in Korea's).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from inboxwatch.parse import ParsedMessage
 
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
            "filetime_high", "forged_freemail", "forged_helo", "forged_mailer", "future_date",
-           "header_check", "microsoft_msgid_imitation", "microsoft_msgid_time",
+           "header_check", "labelled_advertisement", "microsoft_msgid_imitation", "microsoft_msgid_time",
            "mime_without_version", "msgid_added_on_the_way", "mua_imitation",
            "priority_without_mailer", "received_am_pm", "received_hops", "received_time"]
 
@@ -286,6 +290,18 @@ def received_am_pm(p: ParsedMessage) -> str | None:
     return None
 
 
+# At the start of the subject, as the laws placed it (a reply's "Re:" is not skipped: a
+# client answering an advertisement is not sending one).
+_AD_LABEL_RE = re.compile(r"\s*[\[(]?\s*(?:ADV(?:-ADLT)?\s*[:\])]|未承諾広告|광고\s*[\])])",
+                          re.IGNORECASE)
+
+
+def labelled_advertisement(p: ParsedMessage) -> str | None:
+    if _AD_LABEL_RE.match(p.subject[:100]):
+        return f"the subject labels it an unsolicited advertisement: {p.subject[:80]!r}"
+    return None
+
+
 # The rows of the spam rule table, in this order: id, points as written (the prior of the
 # fitted weights), the check, what it means.
 HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
@@ -311,4 +327,6 @@ HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
      "a host said it was a big mail provider, from an address that is not the provider's"),
     ("received_am_pm", 1.5, received_am_pm,
      "a Received line written with an AM/PM clock, as no mail server writes one"),
+    ("labelled_advertisement", 2.0, labelled_advertisement,
+     "the subject labels it an unsolicited advertisement, as anti-spam laws require"),
 )
