@@ -44,6 +44,7 @@ __all__ = [
     "Side",
     "Split",
     "Summary",
+    "Trainer",
     "by_source",
     "by_source_sides",
     "calibration_error",
@@ -134,13 +135,16 @@ def _fold(sample: Sample, k: int) -> int:
     return int(sample.key[:8], 16) % k
 
 
-def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS
-                        ) -> list[float | None]:
+Trainer = Callable[[Iterable[Sample]], TokenModel]  # a content model from training samples
+
+
+def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS,
+                        trainer: Trainer = train) -> list[float | None]:
     """Each sample's content points from a model trained without its inner fold (None
     when it has no spam evidence): what a fit may learn from without flattering itself."""
     points: list[float | None] = [None] * len(samples)
     for i in range(inner):
-        model = train(s for s in samples if _fold(s, inner) != i)
+        model = trainer(s for s in samples if _fold(s, inner) != i)
         for n, s in enumerate(samples):
             evidence = s.analysis.spam_evidence
             if _fold(s, inner) == i and evidence is not None:
@@ -150,12 +154,14 @@ def out_of_fold_content(samples: Sequence[Sample], *, inner: int = INNER_FOLDS
     return points
 
 
-def fit_weights(samples: Sequence[Sample], *, inner: int = INNER_FOLDS) -> RuleWeights:
+def fit_weights(samples: Sequence[Sample], *, inner: int = INNER_FOLDS,
+                trainer: Trainer = train) -> RuleWeights:
     """Rule weights, bias and threshold fitted to the junk and ham of
     ``samples`` (:func:`inboxwatch.classify.weights.fit`), their content points out of
-    fold."""
+    fold (from models ``trainer`` makes)."""
     examples = []
-    for s, content in zip(samples, out_of_fold_content(samples, inner=inner), strict=True):
+    for s, content in zip(samples, out_of_fold_content(samples, inner=inner, trainer=trainer),
+                          strict=True):
         evidence = s.analysis.spam_evidence
         if s.truth in (JUNK, HAM) and evidence is not None and content is not None:
             examples.append(Example(tuple(h.rule for h in evidence.rule_hits), content,
@@ -210,9 +216,10 @@ class Split:
                 "false_positives": [m.line() for m in self.false_positives]}
 
 
-def _run(name: str, training: list[Sample], held_out: list[Sample]) -> Split:
-    model = train(training)
-    weights = fit_weights(training)
+def _run(name: str, training: list[Sample], held_out: list[Sample],
+         trainer: Trainer = train) -> Split:
+    model = trainer(training)
+    weights = fit_weights(training, trainer=trainer)
     split = Split(name, weights.threshold)
     started = time.perf_counter()
     for s in held_out:
@@ -248,14 +255,15 @@ def by_source_sides(samples: Sequence[Sample]) -> list[Side]:
              [s for s in samples if s.source == source]) for source in sources]
 
 
-def run_sides(sides: Iterable[Side],
-              progress: Callable[[str], None] | None = None) -> list[Split]:
-    """Each side trained on and sorted (see the module docstring)."""
+def run_sides(sides: Iterable[Side], progress: Callable[[str], None] | None = None, *,
+              trainer: Trainer = train) -> list[Split]:
+    """Each side trained on and sorted (see the module docstring), its content models
+    made by ``trainer`` (a bench may measure another kind of model the same way)."""
     splits = []
     for name, training, held_out in sides:
         if progress:
             progress(name)
-        splits.append(_run(name, training, held_out))
+        splits.append(_run(name, training, held_out, trainer))
     return splits
 
 
