@@ -27,8 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_eval import cell
-
+from bench.bench_eval import cell  # the same cells as bench_eval's table
 from inboxwatch import crossval
 from inboxwatch.classify.model import ContentScore, TokenModel
 

@@ -53,9 +53,10 @@ from inboxwatch.parse import ParsedMessage
 
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
            "filetime_high", "forged_freemail", "forged_helo", "forged_mailer", "future_date",
-           "header_check", "labelled_advertisement", "microsoft_msgid_imitation", "microsoft_msgid_time",
-           "mime_without_version", "msgid_added_on_the_way", "mua_imitation",
-           "priority_without_mailer", "received_am_pm", "received_hops", "received_time"]
+           "header_check", "labelled_advertisement", "microsoft_msgid_imitation",
+           "microsoft_msgid_time", "mime_without_version", "msgid_added_on_the_way",
+           "mua_imitation", "priority_without_mailer", "received_am_pm", "received_hops",
+           "received_time"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 

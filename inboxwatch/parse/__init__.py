@@ -151,8 +151,8 @@ def _has_invalid_text(parsed: ParsedMessage) -> bool:
                for text in ("".join(small), parsed.text, parsed.html or ""))
 
 
-def _declared_charset(msg: Message) -> str:
-    """The charset the message's first text part declares ("" if none): what raw 8-bit
+def _declared_charset(msg: Message) -> str | None:
+    """The charset the message's first text part declares (None if none): what raw 8-bit
     headers are most likely written in, since one program wrote both."""
     for number, part in enumerate(msg.walk()):
         if number >= _CHARSET_PARTS:
@@ -161,7 +161,7 @@ def _declared_charset(msg: Message) -> str:
             charset = part.get_content_charset()
             if charset:
                 return charset
-    return ""
+    return None
 
 
 _CHARSET_PARTS = 8  # how many MIME parts are looked through for a declared charset
@@ -181,12 +181,14 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
     raw_headers: dict[str, list[str]] = {}
     index: dict[str, list[str]] = {}
     parsed._index = index
-    charset: str | None = None  # the body's, for raw 8-bit headers: found when one comes
+    # The body's charset, for raw 8-bit headers: looked up when the first one comes.
+    charset: str | None = None
+    looked_up = False
     for key, value in msg.raw_items():
         text = str(value)
-        if charset is None and not text.isascii():
-            charset = _declared_charset(msg)
-        decoded = decode_header_value(text, charset or None)
+        if not looked_up and not text.isascii():
+            charset, looked_up = _declared_charset(msg), True
+        decoded = decode_header_value(text, charset)
         name = key.lower()
         raw_headers.setdefault(name, []).append(text)
         index.setdefault(name, []).append(decoded)
@@ -199,13 +201,13 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
 
     parsed.subject = clean_line(index.get("subject", [""])[0])
     parsed.message_id = first_msgid(first("message-id"))
-    from_list = addresses(parsed, raw_headers.get("from"), charset or None)
+    from_list = addresses(parsed, raw_headers.get("from"), charset)
     parsed.from_addr = from_list[0] if from_list else None
-    sender = addresses(parsed, raw_headers.get("sender"), charset or None)
+    sender = addresses(parsed, raw_headers.get("sender"), charset)
     parsed.sender = sender[0] if sender else None
-    parsed.to = addresses(parsed, raw_headers.get("to"), charset or None)
-    parsed.cc = addresses(parsed, raw_headers.get("cc"), charset or None)
-    parsed.reply_to = addresses(parsed, raw_headers.get("reply-to"), charset or None)
+    parsed.to = addresses(parsed, raw_headers.get("to"), charset)
+    parsed.cc = addresses(parsed, raw_headers.get("cc"), charset)
+    parsed.reply_to = addresses(parsed, raw_headers.get("reply-to"), charset)
     parsed.return_path = return_path(raw_headers.get("return-path"))
     parsed.date = header_date(first("date"), parsed)
     parsed.in_reply_to = msgids(first("in-reply-to"))
