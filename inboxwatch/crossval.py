@@ -192,6 +192,8 @@ class Split:
     categories: dict[str, Counter[str]] = field(default_factory=dict)  # source -> counts
     truths: dict[str, str] = field(default_factory=dict)  # source -> truth
     false_positives: list[Mistake] = field(default_factory=list)
+    # Messages of no figure's kind (client mail kept for a bench, look-alikes) called junk.
+    others_as_junk: list[Mistake] = field(default_factory=list)
     sort_seconds: float = 0.0  # the time the held-out side took to sort (training not counted)
     # (probability of junk as the split's weights say, is it junk) of each junk or ham
     predictions: list[tuple[float, bool]] = field(default_factory=list)
@@ -229,9 +231,10 @@ def _run(name: str, training: list[Sample], held_out: list[Sample],
         if s.truth in (JUNK, HAM) and s.analysis.spam_evidence is not None:
             split.predictions.append((weights.probability(decision.spam_score),
                                       s.truth == JUNK))
-        if s.truth == HAM and decision.category in JUNK_CATEGORIES:
+        if s.truth in (HAM, OTHER) and decision.category in JUNK_CATEGORIES:
             scored = sorted((h for h in decision.explanation if h.score), key=lambda h: -h.score)
-            split.false_positives.append(Mistake(
+            mistakes = split.false_positives if s.truth == HAM else split.others_as_junk
+            mistakes.append(Mistake(
                 s.source, s.name, decision.category, decision.spam_score,
                 ", ".join(f"{h.rule} {h.score:+.1f}" for h in scored[:4])))
     split.sort_seconds = time.perf_counter() - started
