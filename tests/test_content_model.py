@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inboxwatch.classify.model import TokenModel, message_tokens
-from inboxwatch.classify.verdict import KNOWN_SHARE_FULL, content_points
+from inboxwatch.classify.verdict import KNOWN_SHARE_FULL, SPAM_FULL, content_points
 from inboxwatch.parse import parse_message
 
 HTML_MAIL = (
@@ -49,8 +49,8 @@ def test_confidence_comes_from_words_known_in_ham() -> None:
     assert english.clue_count == 2  # words only: a form is structure
     french = model.score({"gratuit", "argent", "bonjour", "imprimante", "html:tag:form"})
     assert french.known_share == 0.0
-    assert content_points(0.99, 20, 1.0) == 12.0
+    assert content_points(SPAM_FULL, 20, 1.0) == 12.0
     # half the share: (1/2) ** 1.5 of the points
-    assert content_points(0.99, 20, KNOWN_SHARE_FULL / 2) == pytest.approx(12.0 * 0.5 ** 1.5)
-    assert content_points(0.99, 20, 0.0) == 0.0  # nothing it knows: no say for junk
+    assert content_points(SPAM_FULL, 20, KNOWN_SHARE_FULL / 2) == pytest.approx(12.0 * 0.5 ** 1.5)
+    assert content_points(SPAM_FULL, 20, 0.0) == 0.0  # nothing it knows: no say for junk
     assert content_points(0.0, 20, 0.0) == -1.0  # ham evidence is never damped
