@@ -1,7 +1,8 @@
 """The classifier on mail it did not learn from: k-fold and leave-one-source-out figures,
 and how long a verdict takes.
 
-    python bench/bench_eval.py ../shared/corpora [--folds 5] [--client-mail DIR ...]
+    python bench/bench_eval.py ../shared/corpora bench/training [--folds 5]
+                               [--client-mail DIR ...]
 
 Prints, per held-out side, the junk threshold learned on the training side and the shares
 the quality bars are about (inboxwatch/crossval.py says how), and how many of the client
@@ -13,7 +14,7 @@ and a client's question called junk is the verdict a help desk can least afford.
 median time to
 classify one message (rule tables and content model: ``collect_evidence`` + ``verdict``,
 parsing excluded) and to analyse one (parse included). The same table is
-``inboxwatch eval --cv 5 --by-source PATH``.
+``inboxwatch eval --cv 5 --by-source PATH ...``, without the client mail.
 """
 
 from __future__ import annotations
@@ -45,14 +46,14 @@ def cell(pair: tuple[int, int]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="+")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--client-mail", type=Path, nargs="*", default=CLIENT_MAIL,
                         help="folders of wanted client mail, never trained on")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    samples = crossval.load_samples([args.corpus])
+    samples = crossval.load_samples(args.corpus)
     # Folder names that say neither junk nor ham: never trained on, in no other figure.
     clients = crossval.load_samples(args.client_mail)
     client_sources = {s.source for s in clients}
@@ -80,7 +81,7 @@ def main() -> int:
         print("\nclient mail called junk (in how many splits): " + ", ".join(
             f"{name} ({count})" for name, count in sorted(missed.items(), key=lambda i: -i[1])))
 
-    raws = [mail.raw for entry in label_files([args.corpus]) if not isinstance(entry, Skipped)
+    raws = [mail.raw for entry in label_files(args.corpus) if not isinstance(entry, Skipped)
             for _, mail in [entry]][:600]
     model = base_model()
     parsed = [analyze(raw, AnalysisSettings()).parsed for raw in raws]

@@ -1,6 +1,6 @@
 """inboxwatch beside Apache SpamAssassin with Bayes, on the same held-out folds.
 
-    python bench/bench_spamassassin.py ../shared/corpora [--folds 5] [--jobs 4]
+    python bench/bench_spamassassin.py ../shared/corpora bench/training [--folds 5] [--jobs 4]
 
 For every split of ``inboxwatch eval --cv K --by-source`` (inboxwatch/crossval.py: k folds
 by a hash of each message's bytes, then each junk, ham or bounce folder unseen in turn):
@@ -151,7 +151,7 @@ def anchor(training: list[Sample], held_out: list[Sample], jobs: int) -> Anchor:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="+")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=max(2, (os.cpu_count() or 2) * 2))
     args = parser.parse_args()
@@ -161,7 +161,7 @@ def main() -> int:
         return 2
 
     started = time.perf_counter()
-    samples = crossval.load_samples([args.corpus])
+    samples = crossval.load_samples(args.corpus)
     analysed = time.perf_counter() - started
     sides = [*crossval.k_fold_sides(samples, args.folds), *crossval.by_source_sides(samples)]
     print(f"{len(samples)} messages, {len(sides)} splits\n")

@@ -1,16 +1,18 @@
 """Train the shipped classifier on every labelled message: the content model and the rule
 weights.
 
-    python bench/train_classifier.py ../shared/corpora
+    python bench/train_classifier.py ../shared/corpora bench/training
 
 Labels come from folder names, as ``inboxwatch eval`` reads them (inboxwatch/crossval.py:
 ``spam``/``phish``/``junk`` junk, ``ham`` ham; bounces and the rest are not trained on).
+``bench/training/helpdesk-ham`` is client mail to a help desk written for this project
+(bench/training/README.md): the public corpora's wanted mail is mailing lists.
 Writes ``inboxwatch/classify/model.json.gz`` (token counts of every junk and ham message,
 tokens seen in at least two kept; the SHA-256 prefixes of what it learned from, so
 ``eval --held-out`` can leave those out of other corpora) and
 ``inboxwatch/classify/weights.json`` (rule weights, bias and junk threshold, fitted with
 each message's content points from a model that did not learn it). Both committed files
-are this script's output on ``../shared/corpora``.
+are this script's output on ``../shared/corpora`` and ``bench/training``.
 
 The figures that say how well it does are not measured on what it learned: they are
 ``inboxwatch eval --cv 5 --by-source`` (each split trains its own) and

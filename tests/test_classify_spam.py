@@ -116,7 +116,7 @@ def test_client_questions_are_not_junk(path: Path) -> None:
     Their register ("your invoice", "we would like", "best regards") is the corpora's spam's,
     not their ham's (mailing lists): a content model that learns the register calls them
     junk (bench/bench_linear_blend.py measures one that did, for 5 of the first 12; the
-    Bayes model with its spam band from 0.6 called exclaim-urgent junk). The 133 more of
+    Bayes model with its spam band from 0.6 called exclaim-urgent junk). The 58 more of
     tests/data/helpdesk_mail are a measure, not a guard: bench/bench_eval.py and
     test_eval.py count how many each held-out split calls junk."""
     result = score_message(parse_message(path.read_bytes()), OWN)
