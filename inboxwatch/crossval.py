@@ -215,7 +215,8 @@ class Split:
         return {"split": self.name, "threshold": self.threshold,
                 "sources": {s: {"truth": self.truths[s], "categories": dict(c)}
                             for s, c in sorted(self.categories.items())},
-                "false_positives": [m.line() for m in self.false_positives]}
+                "false_positives": [m.line() for m in self.false_positives],
+                "others_as_junk": [m.line() for m in self.others_as_junk]}
 
 
 def _run(name: str, training: list[Sample], held_out: list[Sample],

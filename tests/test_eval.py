@@ -164,6 +164,40 @@ def test_cross_validation_holds_every_message_out_once(labelled: Path) -> None:
     assert bounces.bounces == (3, 3) and bounces.junk == (0, 0)
 
 
+
+def test_mail_of_no_figure_is_sorted_never_learned_and_named_when_junk(
+        labelled: Path, tmp_path: Path) -> None:
+    """A folder whose name says neither junk nor ham (client mail kept to measure the
+    classifier by) is never trained on; what of it a split calls junk is named in
+    ``others_as_junk``, apart from the ham false positives."""
+    from inboxwatch import crossval
+
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    shutil.copy(FIXTURES / "plain_human.eml", clients / "question.eml")
+    shutil.copy(FIXTURES / "spam_upstream_spam_flag.eml", clients / "flagged.eml")
+    samples = crossval.load_samples([labelled])
+    others = crossval.load_samples([clients])
+    assert {s.truth for s in others} == {"other"}
+    assert crossval.train([*samples, *others]).counts == crossval.train(samples).counts
+    split = crossval.run_sides([("all", samples, [*samples, *others])])[0]
+    assert [m.name for m in split.others_as_junk] == ["flagged.eml"]
+    assert all(m.source == "ham" for m in split.false_positives)
+    assert crossval.summarise(split).ham == (0, 2)
+
+
+def test_eval_cv_names_mail_of_no_figure_called_junk(
+        labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (labelled / "clients").mkdir()
+    shutil.copy(FIXTURES / "spam_upstream_spam_flag.eml", labelled / "clients" / "flagged.eml")
+    assert main(["eval", "--cv", "2", str(labelled)]) == 0
+    out = capsys.readouterr().out
+    assert "(in no figure): clients/flagged.eml: spam" in out
+    assert main(["--json", "eval", "--cv", "2", str(labelled)]) == 0
+    splits = json.loads(capsys.readouterr().out)["splits"]
+    assert [line for split in splits for line in split["others_as_junk"]] == [
+        "clients/flagged.eml: spam at 6.0 (upstream_spam_flag +6.0)"]
+
 def test_folders_are_read_by_their_names() -> None:
     from inboxwatch import crossval
 

@@ -131,6 +131,9 @@ def _honest(ctx: Context, args: argparse.Namespace, paths: list[Any]) -> int:
         for mistake in split.false_positives[:10]:
             console.print(Text(clean_line(f"false positive in {split.name}: "
                                           f"{mistake.line()}", max_chars=300)))
+        for mistake in split.others_as_junk[:10]:
+            console.print(Text(clean_line(f"called junk in {split.name} (in no figure): "
+                                          f"{mistake.line()}", max_chars=300)))
     return 0
 
 
