@@ -11,9 +11,8 @@ to a help desk written for this project (questions, complaints, invoices, formal
 French, German, Outlook HTML with disclaimers), never trained on, sorted in every split by
 that split's model and weights; the public corpora's wanted mail is mailing lists of 2002,
 and a client's question called junk is the verdict a help desk can least afford. Then the
-median time to
-classify one message (rule tables and content model: ``collect_evidence`` + ``verdict``,
-parsing excluded) and to analyse one (parse included). The same table is
+median time to classify one message (rule tables and content model: ``collect_evidence`` +
+``verdict``, parsing excluded) and to analyse one (parse included). The same table is
 ``inboxwatch eval --cv 5 --by-source PATH ...``, without the client mail.
 """
 

@@ -115,10 +115,10 @@ def test_corpus_bars_on_sisimai(routing: RoutingContext) -> None:
 @pytest.mark.skipif(not (CORPORA / "spamassassin").is_dir(),
                     reason="../shared/corpora not present")
 def test_cross_validated_figures_on_the_corpora() -> None:
-    """The shipped classifier learned every corpus message (and the mail written for it in
-    bench/training), so its figures come from
-    5-fold cross-validation: what each fold's own training side makes of it. Guards at
-    the figures measured when this was written (the closing note of #18 has the table).
+    """The shipped classifier learned every corpus message and the mail written for it in
+    bench/training, so its figures come from 5-fold cross-validation: what each fold's own
+    training side makes of it. Guards at the figures measured when this was written (the
+    closing note of #18 has the table).
     Each fold also sorts the client mail written for the tests, never trained on (its
     folders' names say neither junk nor ham)."""
     from inboxwatch import crossval
@@ -162,7 +162,6 @@ def test_cross_validation_holds_every_message_out_once(labelled: Path) -> None:
     assert [s.name for s in unseen] == ["bounces unseen", "ham unseen", "junk unseen"]
     bounces = crossval.summarise(unseen[0])
     assert bounces.bounces == (3, 3) and bounces.junk == (0, 0)
-
 
 
 def test_mail_of_no_figure_is_sorted_never_learned_and_named_when_junk(
