@@ -203,3 +203,18 @@ def test_a_subject_labelled_as_an_unsolicited_advertisement(subject: str,
     raw = f"Subject: {subject}\nFrom: a@example.net\n\nhello\n".encode()
     found = forensics.labelled_advertisement(parse_message(raw))
     assert bool(found) is labelled
+
+
+def test_a_date_days_before_the_first_server_received_it() -> None:
+    first = "Received: from pc.example.org by relay.example.org; Mon, 10 Jun 2024 09:00:00 +0000"
+    old = parse_message(_mail(RECEIVED, first))
+    assert "7 days before the first server" in (forensics.date_in_past(old) or "")
+    # Our server re-delivering old mail (an archive, a forwarder) is not the sender's doing.
+    assert forensics.date_in_past(parse_message(_mail(
+        "Received: from archive by mx.example.org; Mon, 10 Jun 2024 09:00:00 +0000",
+        RECEIVED))) is None
+    # A day in a queue is not days; no Received, no clock to compare with.
+    assert forensics.date_in_past(parse_message(_mail(
+        RECEIVED, date="Sun, 02 Jun 2024 10:00:00 +0000"))) is None
+    assert forensics.date_in_past(parse_message(_mail(date="Mon, 01 Jan 2024 10:00:00 +0000"))
+                                  ) is None

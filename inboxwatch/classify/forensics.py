@@ -35,11 +35,19 @@ headers only, so it holds whatever language the message is written in.
   ``hotmail.com`` -- from an address whose reverse DNS is not that provider's: the
   provider's servers say their own names, a spam engine borrows one;
 - a Received line whose clock is written with AM or PM: no mail server writes one so; ratware
-  that forges a Received chain below its own does.
+  that forges a Received chain below its own does;
+- a Date days before the first server on the way received the message: mail prepared and
+  dated in advance, then sent out over days (10 spams, no ham; the last server is not
+  asked: archives and forwarders re-deliver old mail, 54 of the easy ham).
 
 And one the sender writes honestly: a subject that labels the message an unsolicited
 advertisement, as laws told bulk senders to (``ADV:`` in US state laws, ``未承諾広告※`` in
 Japan's 2002 law, ``(광고)`` in Korea's).
+
+Not a check: mail to ``undisclosed-recipients:;`` (34 spams, 26 phishing mails, one ham). A
+client's announcement to its customers goes out as blind copies too; fitted, the rule made
+62 of the 82 client mails of ``tests/data``, so addressed, junk (at 1 point, 8), and caught no
+more junk in the five folds (664 of 700 either way).
 """
 
 from __future__ import annotations
@@ -52,13 +60,14 @@ from email.utils import parsedate_to_datetime
 from inboxwatch.parse import ParsedMessage
 
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
-           "filetime_high", "forged_freemail", "forged_helo", "forged_mailer", "future_date",
-           "header_check", "labelled_advertisement", "microsoft_msgid_imitation",
-           "microsoft_msgid_time", "mime_without_version", "msgid_added_on_the_way",
-           "mua_imitation", "priority_without_mailer", "received_am_pm", "received_hops",
-           "received_time"]
+           "PAST_HOURS", "date_in_past", "filetime_high", "forged_freemail", "forged_helo",
+           "forged_mailer", "future_date", "header_check", "labelled_advertisement",
+           "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
+           "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer",
+           "received_am_pm", "received_hops", "received_time"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
+PAST_HOURS = 96  # nor one this many hours before it (SpamAssassin's DATE_IN_PAST_96_XX)
 
 # The providers whose own servers always write a Received line naming them, and the names
 # those servers go by (Hotmail's mail leaves through outlook.com servers; AOL's through
@@ -291,6 +300,20 @@ def received_am_pm(p: ParsedMessage) -> str | None:
     return None
 
 
+def date_in_past(p: ParsedMessage) -> str | None:
+    received = p.header_all("Received")
+    if not received or p.date is None or p.date.tzinfo is None:
+        return None
+    # The first server's clock: mail archives and forwarders re-deliver old mail later.
+    first = received_time(received[-1])
+    if first is None:
+        return None
+    hours = (first - p.date).total_seconds() / 3600
+    if hours >= PAST_HOURS:
+        return f"Date is {hours / 24:.0f} days before the first server received it"
+    return None
+
+
 # At the start of the subject, as the laws placed it (a reply's "Re:" is not skipped: a
 # client answering an advertisement is not sending one).
 _AD_LABEL_RE = re.compile(r"\s*[\[(]?\s*(?:ADV(?:-ADLT)?\s*[:\])]|未承諾広告|광고\s*[\])])",
@@ -330,4 +353,6 @@ HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
      "a Received line written with an AM/PM clock, as no mail server writes one"),
     ("labelled_advertisement", 2.0, labelled_advertisement,
      "the subject labels it an unsolicited advertisement, as anti-spam laws require"),
+    ("date_in_past", 1.0, date_in_past,
+     "dated days before the first server received it: mail prepared in advance"),
 )
