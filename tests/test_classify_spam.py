@@ -79,23 +79,24 @@ def test_every_spam_rule_has_a_fixture() -> None:
     assert [r.rule for r in SPAM_RULES if not (FIXTURES / f"spam_{r.rule}.eml").exists()] == []
 
 
-@pytest.mark.parametrize(("date", "why"), [
-    ("Sat, 29 Jun 2002 22:02:47", "without a time zone"),
-    ("Fri, 23 Aug 2002 22:46:34 GMT+1", "without a time zone"),
-    ("Fri, 30 Aug 02 21:48:08 Eastern Daylight Time", "without a time zone"),
-    ("Sun, 25 Aug 2002 19:21:44 01800", "without a time zone"),
-    ("Wed, 25 Sep 2002 23:46:33 -1600", "impossible time zone"),
-    ("the day after tomorrow", "not a date"),
+@pytest.mark.parametrize(("date", "rule"), [
+    ("Sat, 29 Jun 2002 22:02:47", "date_without_zone"),
+    ("Fri, 23 Aug 2002 22:46:34 GMT+1", "date_without_zone"),
+    ("Fri, 30 Aug 02 21:48:08 Eastern Daylight Time", "date_without_zone"),
+    ("Sun, 25 Aug 2002 19:21:44 01800", "date_without_zone"),
+    ("Wed, 25 Sep 2002 23:46:33 -1600", "bad_date"),  # an impossible zone
+    ("the day after tomorrow", "bad_date"),  # not a date
     ("Mon, 03 Jun 2024 10:00:00 +0000", None),
     ("Mon, 03 Jun 2024 10:00:00 -0000", None),  # RFC 5322: the zone is not known
     ("Mon, 3 Jun 2024 10:00:00 +0200 (CEST)", None),
     ("3 Jun 2024 10:00:00 GMT", None),
     ("Thu, 9 Apr 2006 23:34:45 JST", None),  # named, as some real servers write
 ])
-def test_a_date_needs_a_possible_time_zone(date: str, why: str | None) -> None:
+def test_a_date_needs_a_possible_time_zone(date: str, rule: str | None) -> None:
     raw = f"From: a@example.net\nSubject: hello\nDate: {date}\n\nhello\n".encode()
-    found = {h.rule: h.evidence for h in collect_evidence(parse_message(raw)).rule_hits}
-    assert (why in found.get("bad_date", "")) if why else "bad_date" not in found, found
+    found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits} & {
+        "bad_date", "date_without_zone"}
+    assert found == ({rule} if rule else set())
 
 
 def test_human_mail_is_not_junk() -> None:
