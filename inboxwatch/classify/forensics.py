@@ -126,15 +126,19 @@ def received_time(received: str) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def future_date(p: ParsedMessage) -> str | None:
+def _hours_after(p: ParsedMessage, hop: int) -> float | None:
+    """How many hours the Date is after the clock of Received line ``hop`` (0: the last
+    server, -1: the first), or None when either is missing."""
     received = p.header_all("Received")
     if not received or p.date is None or p.date.tzinfo is None:
         return None
-    last = received_time(received[0])
-    if last is None:
-        return None
-    hours = (p.date - last).total_seconds() / 3600
-    if hours >= FUTURE_HOURS:
+    clock = received_time(received[hop])
+    return None if clock is None else (p.date - clock).total_seconds() / 3600
+
+
+def future_date(p: ParsedMessage) -> str | None:
+    hours = _hours_after(p, 0)
+    if hours is not None and hours >= FUTURE_HOURS:
         return f"Date is {hours:.0f} hours after the last server received it"
     return None
 
@@ -301,16 +305,10 @@ def received_am_pm(p: ParsedMessage) -> str | None:
 
 
 def date_in_past(p: ParsedMessage) -> str | None:
-    received = p.header_all("Received")
-    if not received or p.date is None or p.date.tzinfo is None:
-        return None
     # The first server's clock: mail archives and forwarders re-deliver old mail later.
-    first = received_time(received[-1])
-    if first is None:
-        return None
-    hours = (first - p.date).total_seconds() / 3600
-    if hours >= PAST_HOURS:
-        return f"Date is {hours / 24:.0f} days before the first server received it"
+    after = _hours_after(p, -1)
+    if after is not None and -after >= PAST_HOURS:
+        return f"Date is {-after / 24:.0f} days before the first server received it"
     return None
 
 
