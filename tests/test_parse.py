@@ -134,6 +134,25 @@ def test_deep_mime_nesting_is_flagged_not_fatal() -> None:
     assert any("nest" in d.lower() for d in p.defects)
 
 
+
+@pytest.mark.parametrize(("inner", "html"), [
+    ("Content-Type: text/plain\n\nYour order has shipped.\n", False),
+    ("Content-Type: text/html\n\n<html><body><p>Your order has "
+     '<a href="https://shop.example.net/track">shipped</a>.</p></body></html>\n', True),
+])
+def test_a_multipart_whose_boundary_never_appears_is_read_as_its_text(
+        inner: str, html: bool) -> None:
+    """The header names one boundary, the body is cut by another (ratware, broken
+    gateways): the body is shown as text, flagged, and not left empty."""
+    raw = mail('From: a@example.com\nSubject: broken\nMIME-Version: 1.0\n'
+               'Content-Type: multipart/alternative; boundary="=Part 0925"',
+               f"This is a multipart MIME message.\n\n--= Part 0925\n{inner}\n--= Part 0925--\n")
+    p = parse_message(raw)
+    assert "StartBoundaryNotFoundDefect" in p.defects
+    assert "Your order has" in p.text and "shipped" in p.text
+    assert (p.html is not None) == html
+    assert [link.href for link in p.links] == (["https://shop.example.net/track"] if html else [])
+
 def test_message_rfc822_attachment_is_kept_whole() -> None:
     inner = "From: c@example.com\r\nSubject: inner one\r\n\r\ninner body\r\n"
     raw = mail('From: a@example.com\nSubject: fwd\nContent-Type: multipart/mixed; boundary="Z"',

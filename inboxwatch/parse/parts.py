@@ -8,6 +8,7 @@ the text (:mod:`inboxwatch.parse.htmltext`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from email.message import Message
 from functools import lru_cache
@@ -25,6 +26,8 @@ from inboxwatch.parse.model import (
 )
 
 __all__ = ["note_defects", "walk_parts"]
+
+_HTML_START_RE = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 
 def note_defects(parsed: ParsedMessage, msg: Message) -> None:
     seen = set(parsed.defects)
@@ -94,6 +97,12 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
             (plain if ctype == "text/plain" else html).append(text)
             continue
         if ctype.startswith("multipart/"):
+            if payload.strip():
+                # Its boundary never appears (StartBoundaryNotFoundDefect), so the email
+                # package kept the body whole: shown as the text, as mail programs show it,
+                # not dropped.
+                text = decode_bytes(payload, _content_charset(mime))
+                (html if _HTML_START_RE.search(text[:MAX_HTML_CHARS]) else plain).append(text)
             continue
         _add_attachment(parsed, part, ctype, payload, depth, filename, disposition)
 
