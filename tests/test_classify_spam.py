@@ -18,14 +18,16 @@ from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
 from inboxwatch.classify import model as token_model
 from inboxwatch.classify.guards import GuardedPattern
-from inboxwatch.classify.lexicon import ABUSED_LINK_HOSTS, CREDENTIAL_LURES
+from inboxwatch.classify.lexicon import ABUSED_LINK_HOSTS, ADVANCE_FEE_MARKS, CREDENTIAL_LURES
 from inboxwatch.classify.model import TokenModel
 from inboxwatch.classify.spam import (
     _CLICK_HERE_RE,
     _FONT_TAG_RES,
+    _GUARANTEE_RE,
     _HIDDEN_HTML_RE,
     _INVISIBLE_RE,
     _MONEY_RE,
+    _PARTNER_CONSENT_RE,
     _REMOVAL_RE,
     _URGENCY_RE,
     MessageScan,
@@ -98,6 +100,29 @@ def test_a_date_needs_a_possible_time_zone(date: str, rule: str | None) -> None:
         "bad_date", "date_without_zone"}
     assert found == ({rule} if rule else set())
 
+
+
+def _advance_fee_marks(text: str) -> list[str]:
+    lowered = " ".join(text.lower().split())
+    return [mark for mark, pattern in ADVANCE_FEE_MARKS if pattern.search(lowered)]
+
+
+def test_advance_fee_needs_an_offer_to_the_reader() -> None:
+    """A client asking about their own estate names its next of kin, the bank manager, a
+    sum in millions and asks for discretion: four marks, and no share offered to anyone."""
+    raw = (CLIENT_MAIL / "estate-next-of-kin.eml").read_bytes()
+    parsed = parse_message(raw)
+    assert len(_advance_fee_marks(parsed.text)) >= 4
+    assert "advance_fee" not in {h.rule for h in collect_evidence(parsed, OWN).rule_hits}
+    fraud = parse_message(raw.replace(b"would rather not be the executor",
+                                      b"needs a foreign partner, who will receive 20% of the sum"))
+    assert "advance_fee" in {h.rule for h in collect_evidence(fraud, OWN).rule_hits}
+
+
+def test_phrases_are_found_across_line_breaks() -> None:
+    raw = (b"From: a@example.net\nSubject: offer\n\nevery order comes with a money-back\n"
+           b"guarantee.\n")
+    assert "guarantee_pitch" in {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
 
 def test_human_mail_is_not_junk() -> None:
     for name in ("plain_human", "auto_submitted_no", "discussion_list"):
@@ -217,7 +242,8 @@ def test_upstream_spam_is_spam_with_awaiting_review(
 # -- the fast paths find exactly what the plain searches found --------------------------
 
 GUARDED = (*CREDENTIAL_LURES, _REMOVAL_RE, *_MONEY_RE.alternatives,
-           *_URGENCY_RE.alternatives, _CLICK_HERE_RE, _INVISIBLE_RE, _HIDDEN_HTML_RE)
+           *_URGENCY_RE.alternatives, _CLICK_HERE_RE, _INVISIBLE_RE, _HIDDEN_HTML_RE,
+           *(pattern for _, pattern in ADVANCE_FEE_MARKS), _GUARANTEE_RE, _PARTNER_CONSENT_RE)
 
 
 @pytest.mark.parametrize("guarded", [g for g in GUARDED if g.needles],

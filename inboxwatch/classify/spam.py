@@ -25,6 +25,8 @@ from inboxwatch.classify import forensics
 from inboxwatch.classify.guards import GuardedAlternation, GuardedPattern
 from inboxwatch.classify.lexicon import (
     ABUSED_LINK_HOSTS,
+    ADVANCE_FEE_MARKS,
+    ADVANCE_FEE_OFFERS,
     BULK_MAILERS,
     CLICK_TRACKERS,
     CREDENTIAL_LURES,
@@ -253,7 +255,8 @@ class MessageScan:
     lower-cased texts several checks search, each made on first use and once per message
     (lower-casing the body is a pass over up to 50,000 characters, and six checks ask)."""
 
-    __slots__ = ("_auth", "_body", "_html", "_lures", "own_domains", "parsed", "trusted_ids")
+    __slots__ = ("_auth", "_body", "_html", "_lures", "_prose", "own_domains", "parsed",
+                 "trusted_ids")
 
     def __init__(self, parsed: ParsedMessage, own_domains: tuple[str, ...] = (),
                  trusted_ids: tuple[str, ...] = ()) -> None:
@@ -264,6 +267,7 @@ class MessageScan:
         self._body: str | None = None
         self._html: str | None = None
         self._lures: list[str] | None = None
+        self._prose: str | None = None
 
     @property
     def trusted_results(self) -> list[tuple[str, str]]:
@@ -294,6 +298,14 @@ class MessageScan:
             self._html = html[:MAX_SCANNED_CHARS].lower() if html is not None else ""
         return self._html
 
+    @property
+    def prose(self) -> str:
+        """Subject and body lower-cased, every run of white space one space: a phrase
+        broken across lines (plain text is wrapped at 72 columns) is found whole."""
+        if self._prose is None:
+            self._prose = " ".join(self.with_subject(self.parsed.subject[:300]).split())
+        return self._prose
+
     def with_subject(self, subject: str) -> str:
         """``f"{subject}\\n{body}".lower()``: the same string, as lower-casing never looks
         across a line break (only final sigma depends on its neighbours, and stops there)."""
@@ -322,6 +334,22 @@ def _credential_lures(p: ParsedMessage, scan: MessageScan) -> str | None:
         return "several account threats: " + "; ".join(repr(f[:60]) for f in found[1:4])
     return None
 
+
+
+ADVANCE_FEE_MIN_MARKS = 3  # one or two are in news and in real estate questions
+
+
+@spam_rule("advance_fee", 3.0, phishing=True, description=
+           "the story of advance-fee fraud: a fortune held abroad and a share of it offered")
+def _advance_fee(p: ParsedMessage, scan: MessageScan) -> str | None:
+    text = scan.prose
+    found = [(mark, m.group(0)) for mark, pattern in ADVANCE_FEE_MARKS
+             if (m := pattern.search(text))]
+    if len(found) < ADVANCE_FEE_MIN_MARKS or not ADVANCE_FEE_OFFERS.intersection(
+            mark for mark, _ in found):
+        return None
+    return f"{len(found)} marks of advance-fee fraud: " + "; ".join(
+        f"{mark} ({text[:40]!r})" for mark, text in found[:4])
 
 def _is_abused_host(host: str) -> bool:
     """Whether ``host`` is one of :data:`ABUSED_LINK_HOSTS` or below one. Its own name and
@@ -509,6 +537,34 @@ def _removal_text(p: ParsedMessage, scan: MessageScan) -> str | None:
     return f"removal instructions outside a mailing list: {found.group(0)[:60]!r}" \
         if found else None
 
+
+
+# A sales pitch's promise (SpamAssassin's MONEY_BACK and BANG_GUAR). Lower-cased text.
+_GUARANTEE_RE = GuardedPattern(
+    r"money[- ]?back guarantee|100 ?% (satisfaction )?guarantee|satisfaction guaranteed|"
+    r"risk[- ]free|guarantee[ds]? ?!", ("guarantee", "risk"))
+
+
+@spam_rule("guarantee_pitch", 1.0,
+           "promises money back, no risk or a guarantee with an exclamation mark")
+def _guarantee_pitch(p: ParsedMessage, scan: MessageScan) -> str | None:
+    found = _GUARANTEE_RE.search(scan.prose)
+    return f"sales promise {found.group(0)[:40]!r}" if found else None
+
+
+# Consent claimed through someone else: rented address lists say so to look legal. A list
+# the reader joined names itself ("you subscribed to ..."), not its "partners".
+_PARTNER_CONSENT_RE = GuardedPattern(
+    r"(receiv(e|ed|ing) this|opted[- ]in|opt[- ]in|signed up|subscribed|registered|agreed)"
+    r"[^.]{0,120}\b(one of )?(our|its|a|an) ((\w+ ){0,2})(partners?|affiliates?|sponsors?)\b",
+    ("partner", "affiliate", "sponsor"))
+
+
+@spam_rule("partner_consent", 1.5,
+           "claims the reader agreed to it at a \"partner\" or \"affiliate\": a rented list")
+def _partner_consent(p: ParsedMessage, scan: MessageScan) -> str | None:
+    found = _PARTNER_CONSENT_RE.search(scan.prose)
+    return f"consent claimed through another: {found.group(0)[-80:]!r}" if found else None
 
 @spam_rule("click_here", 0.5,
            "says \"click here\"")
