@@ -153,6 +153,25 @@ def test_a_multipart_whose_boundary_never_appears_is_read_as_its_text(
     assert (p.html is not None) == html
     assert [link.href for link in p.links] == (["https://shop.example.net/track"] if html else [])
 
+
+@pytest.mark.parametrize(("headers", "flagged"), [
+    ('Content-Type: text/plain; charset="us-ascii"', True),
+    ("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit", True),
+    ("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit", False),
+    ("Content-Type: text/plain; charset=utf-8", False),
+    ("X-Mailer: a web form's script", False),  # no MIME headers: nothing declared
+])
+def test_8bit_text_in_a_part_declared_ascii_is_a_defect(headers: str, flagged: bool) -> None:
+    raw = mail(f"From: a@example.com\nSubject: form\nMIME-Version: 1.0\n{headers}",
+               "Grüße aus Köln – the form’s text\n".encode())
+    p = parse_message(raw)
+    assert "Grüße aus Köln" in p.text
+    assert ("8-bit text in a part declared 7-bit ASCII" in p.defects) == flagged
+    # Two stray bytes (a pasted non-breaking space) are let pass.
+    quiet = mail(f"From: a@example.com\nSubject: form\nMIME-Version: 1.0\n{headers}",
+                 "price:\u00a010 EUR\n".encode())
+    assert "8-bit text in a part declared 7-bit ASCII" not in parse_message(quiet).defects
+
 def test_message_rfc822_attachment_is_kept_whole() -> None:
     inner = "From: c@example.com\r\nSubject: inner one\r\n\r\ninner body\r\n"
     raw = mail('From: a@example.com\nSubject: fwd\nContent-Type: multipart/mixed; boundary="Z"',

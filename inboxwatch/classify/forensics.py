@@ -22,6 +22,12 @@ headers only, so it holds whatever language the message is written in.
   random;
 - multipart or HTML mail without a MIME-Version header, which every mail program writes
   with its Content-Type (RFC 2045);
+- text that says it is 7-bit ASCII (charset ``us-ascii`` or Content-Transfer-Encoding
+  ``7bit``, in so many words) and carries 8-bit bytes: a mail program names the charset it
+  wrote in, ratware pastes text into a fixed template (SpamAssassin's CTE_8BIT_MISMATCH and
+  PP_MIME_FAKE_ASCII_TEXT; 20 of the 500 SpamAssassin spams, 21 of the 200 phishing mails,
+  none of the 1,625 ham). A part with no MIME headers at all is not held to the default,
+  which a web form's script often leaves to it;
 - a Message-ID above a Received line: every server puts its Received line on top, so a
   server on the way wrote the Message-ID, because the sending program wrote none (a few
   free-mail services write their users' Message-IDs on their servers: left alone);
@@ -57,12 +63,13 @@ from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from inboxwatch.parse import ParsedMessage
+from inboxwatch.parse import UNDECLARED_8BIT, ParsedMessage
 
 __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_TIME_SLACK",
            "PAST_HOURS", "date_in_past", "filetime_high", "forged_freemail", "forged_helo",
            "forged_mailer", "future_date", "header_check", "labelled_advertisement",
            "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
+           "undeclared_8bit",
            "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer",
            "received_am_pm", "received_hops", "received_time"]
 
@@ -205,6 +212,13 @@ def mime_without_version(p: ParsedMessage) -> str | None:
     return None
 
 
+def undeclared_8bit(p: ParsedMessage) -> str | None:
+    if UNDECLARED_8BIT not in p.defects:
+        return None
+    declared = (p.header("Content-Transfer-Encoding") or p.header("Content-Type") or "").strip()
+    return f"{UNDECLARED_8BIT}" + (f" ({declared[:60]})" if declared else "")
+
+
 # Free-mail services that write their users' Message-IDs on their servers.
 _SERVER_MSGID_RE = re.compile(r"@[a-z0-9.-]+\.(?:yahoo|wanadoo|hotmail)(?:\.[a-z]{2,3}){1,2}>")
 
@@ -341,6 +355,8 @@ HEADER_RULES: tuple[tuple[str, float, HeaderCheck, str], ...] = (
      "a Microsoft-style Message-ID whose embedded time is made up"),
     ("mime_without_version", 1.0, mime_without_version,
      "multipart or HTML mail without the MIME-Version header every mail program writes"),
+    ("undeclared_8bit", 1.0, undeclared_8bit,
+     "8-bit text in a part that says it is 7-bit ASCII: pasted into a template"),
     ("msgid_added_on_the_way", 1.5, msgid_added_on_the_way,
      "a server on the way wrote the Message-ID: the sending program wrote none"),
     ("forged_mailer", 1.5, forged_mailer,

@@ -38,6 +38,7 @@ from inboxwatch.parse.headers import (
 )
 from inboxwatch.parse.model import (
     MAX_REFERENCES,
+    UNDECLARED_8BIT,
     Address,
     Link,
     ParsedAttachment,
@@ -46,6 +47,7 @@ from inboxwatch.parse.model import (
 from inboxwatch.parse.parts import note_defects, walk_parts
 
 __all__ = [
+    "UNDECLARED_8BIT",
     "Address",
     "Link",
     "ParsedAttachment",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 __all__ = [
     "MAX_BODY_CHARS", "MAX_HEADER_CHARS", "MAX_HTML_CHARS", "MAX_MIME_DEPTH", "MAX_PARTS",
-    "MAX_REFERENCES", "Address", "Link", "ParsedAttachment", "ParsedMessage",
+    "MAX_REFERENCES", "UNDECLARED_8BIT", "Address", "Link", "ParsedAttachment", "ParsedMessage",
 ]
 
 MAX_MIME_DEPTH = 40
@@ -18,6 +18,11 @@ MAX_HTML_CHARS = 2_000_000
 MAX_BODY_CHARS = 1_000_000
 MAX_REFERENCES = 200
 MAX_HEADER_CHARS = 20_000
+
+# The defect of a text part that says it is 7-bit ASCII (charset us-ascii, or
+# Content-Transfer-Encoding 7bit) and carries 8-bit bytes: RFC 2045 forbids it, and no
+# mail program writes it.
+UNDECLARED_8BIT = "8-bit text in a part declared 7-bit ASCII"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from inboxwatch.parse.model import (
     MAX_HTML_CHARS,
     MAX_MIME_DEPTH,
     MAX_PARTS,
+    UNDECLARED_8BIT,
     ParsedAttachment,
     ParsedMessage,
 )
@@ -28,6 +29,20 @@ from inboxwatch.parse.model import (
 __all__ = ["note_defects", "walk_parts"]
 
 _HTML_START_RE = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
+# Fewer 8-bit bytes than this in a part that says it has none are let pass: a stray
+# non-breaking space pasted into a web form.
+MIN_UNDECLARED_8BIT = 3
+_ASCII_BYTES = bytes(range(128))
+
+
+def _declares_ascii(part: Message, charset: str | None) -> bool:
+    """Whether the part says in so many words that its text is 7-bit ASCII: charset
+    us-ascii, or Content-Transfer-Encoding 7bit. A part that names neither is not held
+    to the default (a web form's script often writes no MIME headers at all)."""
+    if charset in ("us-ascii", "ascii"):
+        return True
+    encoding = part.get("Content-Transfer-Encoding")
+    return isinstance(encoding, str) and encoding.strip().lower() == "7bit"
 
 def note_defects(parsed: ParsedMessage, msg: Message) -> None:
     seen = set(parsed.defects)
@@ -93,7 +108,12 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
             "text/plain", "text/html")
         payload = _payload_bytes(part, parsed)
         if is_body:
-            text = decode_bytes(payload, _content_charset(mime))
+            charset = _content_charset(mime)
+            if not payload.isascii() and UNDECLARED_8BIT not in parsed.defects and \
+                    _declares_ascii(part, charset) and \
+                    len(payload.translate(None, _ASCII_BYTES)) >= MIN_UNDECLARED_8BIT:
+                parsed.defects.append(UNDECLARED_8BIT)
+            text = decode_bytes(payload, charset)
             (plain if ctype == "text/plain" else html).append(text)
             continue
         if ctype.startswith("multipart/"):
