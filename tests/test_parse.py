@@ -93,6 +93,17 @@ def test_raw_8bit_headers_are_read_in_the_body_charset() -> None:
     assert parse_message(raw).subject == "Grüße"
 
 
+
+def test_html_without_a_mime_charset_is_read_in_its_meta_charset() -> None:
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; '
+            'charset=gb2312"></head><body>欧威照明 lighting</body></html>')
+    raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/html", page.encode("gb2312"))
+    assert "欧威照明 lighting" in parse_message(raw).text
+    # The MIME header's charset wins over the page's own.
+    raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/html; charset=utf-8",
+               page.replace("gb2312", "iso-8859-1").encode())
+    assert "欧威照明 lighting" in parse_message(raw).text
+
 def test_wrong_declared_charset_falls_back() -> None:
     raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/plain; charset=utf-8",
                b"Gr\xfc\xdfe\n")  # latin-1 bytes declared as utf-8

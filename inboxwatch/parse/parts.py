@@ -35,6 +35,20 @@ MIN_UNDECLARED_8BIT = 3
 _ASCII_BYTES = bytes(range(128))
 
 
+# <meta charset="gb2312"> or <meta http-equiv="Content-Type" content="text/html;
+# charset=gb2312">, in the first bytes of an HTML part.
+_META_CHARSET_RE = re.compile(rb"<meta\b[^>]{0,300}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{2,40})",
+                              re.IGNORECASE)
+
+
+def _meta_charset(payload: bytes) -> str | None:
+    """The charset an HTML part names in its own <meta>, which browsers and mail programs
+    read when the MIME header names none (if the MIME header names one, it wins: RFC 2046).
+    Without it, a Chinese page in GB2312 came out as Latin-1 mojibake."""
+    found = _META_CHARSET_RE.search(payload[:4096])
+    return found.group(1).decode("ascii").lower() if found else None
+
+
 def _declares_ascii(part: Message, charset: str | None) -> bool:
     """Whether the part says in so many words that its text is 7-bit ASCII: charset
     us-ascii, or Content-Transfer-Encoding 7bit. A part that names neither is not held
@@ -109,6 +123,8 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
         payload = _payload_bytes(part, parsed)
         if is_body:
             charset = _content_charset(mime)
+            if charset is None and ctype == "text/html":
+                charset = _meta_charset(payload)
             if not payload.isascii() and UNDECLARED_8BIT not in parsed.defects and \
                     _declares_ascii(part, charset) and \
                     len(payload.translate(None, _ASCII_BYTES)) >= MIN_UNDECLARED_8BIT:
