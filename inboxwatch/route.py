@@ -124,6 +124,8 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
 # failure" notices are a classic lure); spam replaces an auto-generated category only when
 # that rests on a single weak hint (junk often carries Precedence: bulk or a null
 # Return-Path), so real bounces and auto-replies quoting junk stay what they are.
+# The rules that find a From name claiming another sender than its address.
+_NAME_DECEPTION = frozenset({"brand_impersonation", "own_domain_spoof", "name_is_other_address"})
 _SPAM_OVERRIDES = {"phishing": ("normal", "auto_reply", "bounce", "marketing"),
                    "spam": ("normal", "marketing"),
                    "marketing": ("normal",)}
@@ -248,9 +250,11 @@ def _apply_spam(decision: Decision, analysis: Analysis, lookups: BatchLookups, *
         decision.category = spam_category
     # A sender's own DKIM or SPF pass proves only that its domain sent it (a spammer's domain
     # passes too): when a filter upstream, which knows the sender's reputation, called it
-    # spam, it stays spam.
+    # spam, it stays spam; and so does mail whose From name claims someone its domain is
+    # not (a campaign of a hired bulk-mail account signed "TrustWallet").
     if (decision.category == "spam" and analysis.solicited
-            and not any(h.rule in classify.UPSTREAM_VERDICTS for h in spam_hits)):
+            and not any(h.rule in classify.UPSTREAM_VERDICTS or
+                        (h.rule in _NAME_DECEPTION and h.score > 0) for h in spam_hits)):
         decision.category = "marketing"
         decision.explanation.append(RuleHit("spam", "solicited_bulk", analysis.solicited))
     if decision.category == "phishing":

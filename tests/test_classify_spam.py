@@ -124,6 +124,18 @@ def test_phrases_are_found_across_line_breaks() -> None:
            b"guarantee.\n")
     assert "guarantee_pitch" in {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
 
+
+@pytest.mark.parametrize(("name", "fires"), [
+    ("TrustWallet", True), ("Trust Wallet", True), ("WellsFargo Alerts", True),
+    ("Acme Help Desk", True),  # a role in two words: the phisher's "IT Help Desk"
+    ("Acme Helpdesk", False),  # a role in one word: many a real team's name
+    ("Jane Wells", False),
+])
+def test_a_brand_is_found_with_or_without_its_space(name: str, fires: bool) -> None:
+    raw = f"From: {name} <notice@mailer.example.net>\nSubject: hello\n\nhello\n".encode()
+    found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
+    assert ("brand_impersonation" in found) == fires
+
 def test_human_mail_is_not_junk() -> None:
     for name in ("plain_human", "auto_submitted_no", "discussion_list"):
         result = score_message(_parsed(name), OWN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -110,3 +111,15 @@ def test_a_signed_newsletter_an_upstream_filter_called_spam_stays_spam(engine: E
     message = _store(engine, NEWSLETTER.format(n=4, auth=flagged).encode())
     assert message.category == "spam"
     assert not [h for h in message.explanation if h["rule"] == "solicited_bulk"]
+
+
+@pytest.mark.parametrize("name", ["TrustWallet", "Trust Wallet Support", "PayPal"])
+def test_a_signed_newsletter_signed_with_a_brand_it_is_not_stays_junk(
+        engine: Engine, name: str) -> None:
+    """A hired bulk-mail account passes DKIM for its own domain; the From name that claims
+    a brand of another domain is the deception, and no sign-up excuses it."""
+    raw = NEWSLETTER.format(n=5, auth=SIGNED).replace("Deals Team", name)
+    message = _store(engine, raw.replace("nl-5", f"nl-5-{len(name)}").encode())
+    rules = [h["rule"] for h in message.explanation]
+    assert message.category in ("spam", "phishing") and "brand_impersonation" in rules
+    assert "solicited_bulk" not in rules

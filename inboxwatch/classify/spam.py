@@ -42,8 +42,12 @@ from inboxwatch.parse import ParsedMessage
 
 __all__ = ["SPAM_RULES", "UPSTREAM_VERDICTS", "Check", "MessageScan", "SpamRule", "spam_rule"]
 MAX_SCANNED_CHARS = 50_000
-_BRAND_RE = re.compile(r"\b(" + "|".join(re.escape(b) for b in IMPERSONATED_BRANDS) + r")\b",
-                       re.IGNORECASE)
+# A brand of two words is also written as one ("TrustWallet", "WellsFargo"); a role
+# ("help desk", "it support") only as two: "Helpdesk" is many a real team's name.
+_BRAND_RE = re.compile(r"\b(" + "|".join(
+    re.escape(b).replace(r"\ ", " ?") if domains else re.escape(b)
+    for b, domains in IMPERSONATED_BRANDS.items()) + r")\b", re.IGNORECASE)
+_BRANDS_UNSPACED = {b.replace(" ", ""): b for b in IMPERSONATED_BRANDS}
 _ABUSED_HOSTS = frozenset(ABUSED_LINK_HOSTS)
 _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2764]")
 _LOOKS_LIKE_URL_RE = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(/\S*)?$", re.IGNORECASE)
@@ -209,7 +213,7 @@ def _brand_impersonation(p: ParsedMessage, scan: MessageScan) -> str | None:
     found = _BRAND_RE.search(p.from_addr.name[:300])
     if not found:
         return None
-    brand = found.group(1).lower()
+    brand = _BRANDS_UNSPACED[found.group(1).lower().replace(" ", "")]
     sender_domain = registered_domain(p.from_addr.email.rpartition("@")[2])
     if sender_domain in IMPERSONATED_BRANDS[brand] or brand.replace(" ", "") in sender_domain:
         return None
