@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inboxwatch.classify.model import TokenModel, message_tokens
+from inboxwatch.classify.model import KNOWN_HAM_DOCS, TokenModel, message_tokens
 from inboxwatch.classify.verdict import KNOWN_SHARE_FULL, SPAM_FULL, content_points
 from inboxwatch.parse import parse_message
 
@@ -54,3 +54,12 @@ def test_confidence_comes_from_words_known_in_ham() -> None:
     assert content_points(SPAM_FULL, 20, KNOWN_SHARE_FULL / 2) == pytest.approx(12.0 * 0.5 ** 1.5)
     assert content_points(SPAM_FULL, 20, 0.0) == 0.0  # nothing it knows: no say for junk
     assert content_points(0.0, 20, 0.0) == -1.0  # ham evidence is never damped
+
+
+def test_a_word_one_or_two_wanted_mails_held_is_not_yet_known() -> None:
+    """A language the ham holds in one or two mails (a single writer) is still foreign."""
+    model = _model()
+    for n in range(1, KNOWN_HAM_DOCS + 1):
+        model.learn({"voor", "geen"} if n < KNOWN_HAM_DOCS else {"voor"}, is_spam=False)
+    dutch = model.score({"voor", "geen", "meeting"})
+    assert dutch.known_share == 2 / 3  # voor (3 ham) and meeting; geen (2 ham) not
