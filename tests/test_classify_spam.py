@@ -22,6 +22,7 @@ from inboxwatch.classify.lexicon import ABUSED_LINK_HOSTS, ADVANCE_FEE_MARKS, CR
 from inboxwatch.classify.model import TokenModel
 from inboxwatch.classify.spam import (
     _CLICK_HERE_RE,
+    _COIN_RE,
     _FONT_TAG_RES,
     _GUARANTEE_RE,
     _HIDDEN_HTML_RE,
@@ -30,6 +31,7 @@ from inboxwatch.classify.spam import (
     _PARTNER_CONSENT_RE,
     _REMOVAL_RE,
     _URGENCY_RE,
+    _WINDFALL_RE,
     MessageScan,
     SpamRule,
     _is_abused_host,
@@ -119,6 +121,20 @@ def test_advance_fee_needs_an_offer_to_the_reader() -> None:
     assert "advance_fee" in {h.rule for h in collect_evidence(fraud, OWN).rule_hits}
 
 
+
+@pytest.mark.parametrize(("subject", "body", "fires"), [
+    ("Bitcoin__Transfer__0.7495__BTC", "You are now rich 22271$ on your balance.", True),
+    ("Payment", "Your BTC balance: 0.75. Your mining balance is ready to withdraw.", True),
+    # a client of an exchange: a withdrawal and a balance are not a windfall
+    ("Withdrawal missing", "My withdrawal of 0.5 BTC from my wallet has not arrived, and "
+     "your balance page still shows it.", False),
+    ("Invoice", "The invoice has been credited to your account.", False),  # no coin named
+])
+def test_a_crypto_windfall_told_to_the_reader(subject: str, body: str, fires: bool) -> None:
+    raw = f"From: a@example.net\nSubject: {subject}\n\n{body}\n".encode()
+    found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
+    assert ("crypto_windfall" in found) == fires
+
 def test_phrases_are_found_across_line_breaks() -> None:
     raw = (b"From: a@example.net\nSubject: offer\n\nevery order comes with a money-back\n"
            b"guarantee.\n")
@@ -127,6 +143,7 @@ def test_phrases_are_found_across_line_breaks() -> None:
 
 @pytest.mark.parametrize(("name", "fires"), [
     ("TrustWallet", True), ("Trust Wallet", True), ("WellsFargo Alerts", True),
+    ("Metamask_TeamSupport316122", True),  # words apart with "_"
     ("Acme Help Desk", True),  # a role in two words: the phisher's "IT Help Desk"
     ("Acme Helpdesk", False),  # a role in one word: many a real team's name
     ("Jane Wells", False),
@@ -255,7 +272,8 @@ def test_upstream_spam_is_spam_with_awaiting_review(
 
 GUARDED = (*CREDENTIAL_LURES, _REMOVAL_RE, *_MONEY_RE.alternatives,
            *_URGENCY_RE.alternatives, _CLICK_HERE_RE, _INVISIBLE_RE, _HIDDEN_HTML_RE,
-           *(pattern for _, pattern in ADVANCE_FEE_MARKS), _GUARANTEE_RE, _PARTNER_CONSENT_RE)
+           *(pattern for _, pattern in ADVANCE_FEE_MARKS), _GUARANTEE_RE, _PARTNER_CONSENT_RE,
+           _COIN_RE, _WINDFALL_RE)
 
 
 @pytest.mark.parametrize("guarded", [g for g in GUARDED if g.needles],

@@ -210,7 +210,7 @@ def _own_domain_spoof(p: ParsedMessage, scan: MessageScan) -> str | None:
 def _brand_impersonation(p: ParsedMessage, scan: MessageScan) -> str | None:
     if p.from_addr is None:
         return None
-    found = _BRAND_RE.search(p.from_addr.name[:300])
+    found = _BRAND_RE.search(p.from_addr.name[:300].replace("_", " "))
     if not found:
         return None
     brand = _BRANDS_UNSPACED[found.group(1).lower().replace(" ", "")]
@@ -354,6 +354,31 @@ def _advance_fee(p: ParsedMessage, scan: MessageScan) -> str | None:
         return None
     return f"{len(found)} marks of advance-fee fraud: " + "; ".join(
         f"{mark} ({text[:40]!r})" for mark, text in found[:4])
+
+
+# A cryptocurrency and a windfall told to the reader: the fortune of advance-fee fraud, in
+# coins. Not a withdrawal or a balance by itself: a client of an exchange writes "my
+# withdrawal of 0.5 BTC has not arrived".
+_COIN_RE = GuardedPattern(r"\b(bitcoins?|btc|ethereum|eth|usdt|tether|crypto(currency)?)\b",
+                          ("bitcoin", "btc", "eth", "usdt", "tether", "crypto"))
+_WINDFALL_RE = GuardedPattern(
+    r"has been (funded|credited)|you are now rich|"
+    r"(credited|transferred|sent) to your (wallet|account|balance)|"
+    r"your (mining|bitcoin|btc|crypto) (balance|profit)",
+    ("has been ", "rich", " to your ", "your "))
+
+
+@spam_rule("crypto_windfall", 2.0, phishing=True, description=
+           "tells the reader a sum in cryptocurrency is theirs to collect")
+def _crypto_windfall(p: ParsedMessage, scan: MessageScan) -> str | None:
+    # Ratware writes words apart with "_" and "." in subjects and file names.
+    names = " ".join(a.filename for a in p.attachments[:5]).replace(".", " ")
+    text = f"{scan.prose} {names.lower()}".replace("_", " ")
+    coin = _COIN_RE.search(text)
+    windfall = _WINDFALL_RE.search(text) if coin else None
+    if coin and windfall:
+        return f"{coin.group(0)!r} with {windfall.group(0)!r}"
+    return None
 
 def _is_abused_host(host: str) -> bool:
     """Whether ``host`` is one of :data:`ABUSED_LINK_HOSTS` or below one. Its own name and
