@@ -61,6 +61,27 @@ def test_free_mail_that_never_passed_through_its_provider() -> None:
     assert forensics.forged_freemail(parse_message(_mail(RECEIVED))) is None
 
 
+
+@pytest.mark.parametrize(("hop", "forged"), [
+    # the sender said it was Yahoo; the receiving server found a dial-up address of AOL's
+    ("from mx1.mail.yahoo.com (acc04c42.ipt.aol.com [172.192.76.66]) by relay.example.org",
+     True),
+    ("from smtp044.mail.yahoo.com (n1.bullet.mail.yahoo.com [98.136.164.64]) by relay.example.org",
+     False),
+    # no reverse name written (a failed lookup, a server that does none): the HELO counts
+    ("from smtp044.mail.yahoo.com (unknown [98.136.164.64]) by relay.example.org", False),
+    ("from unknown (HELO smtp044.mail.yahoo.com) (98.136.164.64) by relay.example.org", False),
+])
+def test_a_helo_the_receiving_server_contradicts_is_not_the_provider(hop: str,
+                                                                      forged: bool) -> None:
+    mail = parse_message(_mail(RECEIVED, f"Received: {hop}; Mon, 03 Jun 2024 10:00:01 +0000",
+                               sender="Jane <jane@yahoo.com>"))
+    assert (forensics.forged_freemail(mail) is not None) == forged
+    # Yahoo's country domains are Yahoo's too
+    abroad = parse_message(_mail(RECEIVED, f"Received: {hop}; Mon, 03 Jun 2024 10:00:01 +0000",
+                                 sender="Jeanne <jeanne@yahoo.fr>"))
+    assert (forensics.forged_freemail(abroad) is not None) == forged
+
 def _ms_id(token: int) -> str:
     return f"Message-ID: <0008{token:08x}$a1b2c3d4$0100007f@pc.example.org>"
 

@@ -92,6 +92,7 @@ _FILETIME_EPOCH = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
 _MS_MSGID_RE = re.compile(r"<[0-9a-f]{4,}\$[0-9a-f]{4,}\$[0-9a-f]{4,}@\S+>", re.IGNORECASE)
 _MS_MSGID_TIME_RE = re.compile(r"\s*<[0-9a-f]{4}([0-9a-f]{8})\$[0-9a-f]{8}\$[0-9a-f]{8}@",
                                re.IGNORECASE)
+_YAHOO_COUNTRY_RE = re.compile(r"yahoo\.(?:co\.|com\.)?[a-z]{2}")  # yahoo.fr, yahoo.co.jp
 _LIST_HEADERS = ("List-Id", "List-Post", "Mailing-List", "X-Mailing-List", "X-BeenThere")
 _FROM_DOMAIN_RE = re.compile(r"@([a-z0-9.-]+)")
 
@@ -150,19 +151,36 @@ def future_date(p: ParsedMessage) -> str | None:
     return None
 
 
+def _without_contradicted_helo(hop: str, names: tuple[str, ...]) -> str:
+    """The hop without the name the sending host gave itself (its HELO) when the receiving
+    server found its address to be someone else's ("from mx1.mail.yahoo.com
+    (acc04c42.ipt.aol.com [172.192.76.66])"): that name was made up. With no reverse name
+    written (a lookup that failed, a server that does none) the HELO still counts."""
+    found = _RECEIVED_FROM_RE.match(hop)
+    if found is None:
+        return hop
+    reverse = _REVERSE_NAME_RE.match(found.group(2))
+    if reverse is None or any(name in reverse.group(1) for name in names):
+        return hop
+    return hop[found.end(1):]
+
+
 def forged_freemail(p: ParsedMessage) -> str | None:
     if any(p.header(name) for name in _LIST_HEADERS):
         return None
     found = _FROM_DOMAIN_RE.search((p.header("From") or "")[:300].lower())
-    names = FORGED_FREEMAIL_PROVIDERS.get(found.group(1)) if found else None
+    domain = found.group(1) if found else ""
+    names = FORGED_FREEMAIL_PROVIDERS.get(domain) or (
+        ("yahoo",) if _YAHOO_COUNTRY_RE.fullmatch(domain) else None)
     received = p.header_all("Received")
-    if found is None or names is None or not received:
+    if names is None or not received:
         return None
     # The "from ... by ..." part: where each hop says it came from and who took it.
-    hops = [line.partition(";")[0].lower() for line in received[:20]]
+    hops = [_without_contradicted_helo(line.partition(";")[0].lower(), names)
+            for line in received[:20]]
     if any(name in hop for hop in hops for name in names):
         return None
-    return (f"From {found.group(1)}, but none of the {len(received)} Received lines passed "
+    return (f"From {domain}, but none of the {len(received)} Received lines passed "
             f"through {' or '.join(names)}")
 
 
