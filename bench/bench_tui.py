@@ -72,6 +72,7 @@ def import_seconds() -> float:
                          capture_output=True, text=True).stdout
     return float(out)
 
+
 WORDS = ("invoice printer vpn laptop password account mailbox quota calendar contract "
          "licence renewal backup outage phone monitor onboarding access reset urgent "
          "meeting report network wifi update security phishing order delivery").split()

@@ -78,8 +78,6 @@ def service_actor(engine: Engine, *, as_email: str | None = None,
     return SYSTEM_ACTOR
 
 
-
-
 # --------------------------------------------------------------------- init --system
 
 class NeedsRoot(InboxwatchError):

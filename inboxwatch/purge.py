@@ -44,7 +44,6 @@ class PurgeReport:
                 "cutoff": self.cutoff.isoformat()}
 
 
-
 def purge(session: Session, actor: Actor, *, older_than_days: int = DEFAULT_RETENTION_DAYS,
           now: datetime | None = None) -> PurgeReport:
     """Remove for good the messages soft-deleted more than ``older_than_days`` ago (needs

@@ -68,6 +68,7 @@ BUILTIN_ROLES: dict[str, RoleSpec] = {
 DEFAULT_STAFF_ROLE = "operator"
 DEFAULT_CONTACT_ROLE = "client"
 
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who performs an action, with the permissions their roles grant."""

@@ -124,12 +124,13 @@ def route_message(session: Session, analysis: Analysis, ctx: RoutingContext,
 # failure" notices are a classic lure); spam replaces an auto-generated category only when
 # that rests on a single weak hint (junk often carries Precedence: bulk or a null
 # Return-Path), so real bounces and auto-replies quoting junk stay what they are.
-# The rules that find a From name claiming another sender than its address.
-_NAME_DECEPTION = frozenset({"brand_impersonation", "own_domain_spoof", "name_is_other_address"})
 _SPAM_OVERRIDES = {"phishing": ("normal", "auto_reply", "bounce", "marketing"),
                    "spam": ("normal", "marketing"),
                    "marketing": ("normal",)}
 _WEAK_AUTO_OVERRIDES = {"spam": ("auto_reply", "bounce")}
+# The rules that find a From name claiming another sender than its address: no sign-up to a
+# newsletter excuses those.
+_NAME_DECEPTION = frozenset({"brand_impersonation", "own_domain_spoof", "name_is_other_address"})
 
 
 def _apply_auto(decision: Decision, analysis: Analysis, lookups: BatchLookups) -> bool:

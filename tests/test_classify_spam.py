@@ -103,7 +103,6 @@ def test_a_date_needs_a_possible_time_zone(date: str, rule: str | None) -> None:
     assert found == ({rule} if rule else set())
 
 
-
 def _advance_fee_marks(text: str) -> list[str]:
     lowered = " ".join(text.lower().split())
     return [mark for mark, pattern in ADVANCE_FEE_MARKS if pattern.search(lowered)]
@@ -121,7 +120,6 @@ def test_advance_fee_needs_an_offer_to_the_reader() -> None:
     assert "advance_fee" in {h.rule for h in collect_evidence(fraud, OWN).rule_hits}
 
 
-
 @pytest.mark.parametrize(("subject", "body", "fires"), [
     ("Bitcoin__Transfer__0.7495__BTC", "You are now rich 22271$ on your balance.", True),
     ("Payment", "Your BTC balance: 0.75. Your mining balance is ready to withdraw.", True),
@@ -134,6 +132,7 @@ def test_a_crypto_windfall_told_to_the_reader(subject: str, body: str, fires: bo
     raw = f"From: a@example.net\nSubject: {subject}\n\n{body}\n".encode()
     found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
     assert ("crypto_windfall" in found) == fires
+
 
 def test_phrases_are_found_across_line_breaks() -> None:
     raw = (b"From: a@example.net\nSubject: offer\n\nevery order comes with a money-back\n"
@@ -152,6 +151,7 @@ def test_a_brand_is_found_with_or_without_its_space(name: str, fires: bool) -> N
     raw = f"From: {name} <notice@mailer.example.net>\nSubject: hello\n\nhello\n".encode()
     found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
     assert ("brand_impersonation" in found) == fires
+
 
 def test_human_mail_is_not_junk() -> None:
     for name in ("plain_human", "auto_submitted_no", "discussion_list"):

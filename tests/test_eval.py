@@ -197,6 +197,7 @@ def test_eval_cv_names_mail_of_no_figure_called_junk(
     assert [line for split in splits for line in split["others_as_junk"]] == [
         "clients/flagged.eml: spam at 6.0 (upstream_spam_flag +6.0)"]
 
+
 def test_folders_are_read_by_their_names() -> None:
     from inboxwatch import crossval
 

@@ -61,7 +61,6 @@ def test_free_mail_that_never_passed_through_its_provider() -> None:
     assert forensics.forged_freemail(parse_message(_mail(RECEIVED))) is None
 
 
-
 @pytest.mark.parametrize(("hop", "forged"), [
     # the sender said it was Yahoo; the receiving server found a dial-up address of AOL's
     ("from mx1.mail.yahoo.com (acc04c42.ipt.aol.com [172.192.76.66]) by relay.example.org",
@@ -81,6 +80,7 @@ def test_a_helo_the_receiving_server_contradicts_is_not_the_provider(hop: str,
     abroad = parse_message(_mail(RECEIVED, f"Received: {hop}; Mon, 03 Jun 2024 10:00:01 +0000",
                                  sender="Jeanne <jeanne@yahoo.fr>"))
     assert (forensics.forged_freemail(abroad) is not None) == forged
+
 
 def _ms_id(token: int) -> str:
     return f"Message-ID: <0008{token:08x}$a1b2c3d4$0100007f@pc.example.org>"

@@ -17,6 +17,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples" / "mail"
 
 pytestmark = pytest.mark.usefixtures("admin_login")  # the CLI runs as admin ada
 
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()

@@ -93,7 +93,6 @@ def test_raw_8bit_headers_are_read_in_the_body_charset() -> None:
     assert parse_message(raw).subject == "Grüße"
 
 
-
 def test_html_without_a_mime_charset_is_read_in_its_meta_charset() -> None:
     page = ('<html><head><meta http-equiv="Content-Type" content="text/html; '
             'charset=gb2312"></head><body>欧威照明 lighting</body></html>')
@@ -103,6 +102,7 @@ def test_html_without_a_mime_charset_is_read_in_its_meta_charset() -> None:
     raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/html; charset=utf-8",
                page.replace("gb2312", "iso-8859-1").encode())
     assert "欧威照明 lighting" in parse_message(raw).text
+
 
 def test_wrong_declared_charset_falls_back() -> None:
     raw = mail("From: a@example.com\nSubject: x\nContent-Type: text/plain; charset=utf-8",
@@ -145,7 +145,6 @@ def test_deep_mime_nesting_is_flagged_not_fatal() -> None:
     assert any("nest" in d.lower() for d in p.defects)
 
 
-
 @pytest.mark.parametrize(("inner", "html"), [
     ("Content-Type: text/plain\n\nYour order has shipped.\n", False),
     ("Content-Type: text/html\n\n<html><body><p>Your order has "
@@ -182,6 +181,7 @@ def test_8bit_text_in_a_part_declared_ascii_is_a_defect(headers: str, flagged: b
     quiet = mail(f"From: a@example.com\nSubject: form\nMIME-Version: 1.0\n{headers}",
                  "price:\u00a010 EUR\n".encode())
     assert "8-bit text in a part declared 7-bit ASCII" not in parse_message(quiet).defects
+
 
 def test_message_rfc822_attachment_is_kept_whole() -> None:
     inner = "From: c@example.com\r\nSubject: inner one\r\n\r\ninner body\r\n"

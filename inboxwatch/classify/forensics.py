@@ -69,9 +69,8 @@ __all__ = ["FORGED_FREEMAIL_PROVIDERS", "FUTURE_HOURS", "HEADER_RULES", "MSGID_T
            "PAST_HOURS", "date_in_past", "filetime_high", "forged_freemail", "forged_helo",
            "forged_mailer", "future_date", "header_check", "labelled_advertisement",
            "microsoft_msgid_imitation", "microsoft_msgid_time", "mime_without_version",
-           "undeclared_8bit",
            "msgid_added_on_the_way", "mua_imitation", "priority_without_mailer",
-           "received_am_pm", "received_hops", "received_time"]
+           "received_am_pm", "received_hops", "received_time", "undeclared_8bit"]
 
 FUTURE_HOURS = 3  # a Date this many hours after the last server's clock is not clock drift
 PAST_HOURS = 96  # nor one this many hours before it (SpamAssassin's DATE_IN_PAST_96_XX)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from inboxwatch.classify.guards import GuardedPattern
 
 __all__ = [
-    "ABUSED_LINK_HOSTS", "ADVANCE_FEE_MARKS", "ADVANCE_FEE_OFFERS", "BULK_MAILERS", "CLICK_TRACKERS", "CREDENTIAL_LURES", "DOCUMENT_EXTENSIONS",
-    "FREEMAIL_DOMAINS", "IMPERSONATED_BRANDS", "MACRO_EXTENSIONS", "RISKY_EXTENSIONS",
+    "ABUSED_LINK_HOSTS", "ADVANCE_FEE_MARKS", "ADVANCE_FEE_OFFERS", "BULK_MAILERS",
+    "CLICK_TRACKERS", "CREDENTIAL_LURES", "DOCUMENT_EXTENSIONS", "FREEMAIL_DOMAINS",
+    "IMPERSONATED_BRANDS", "MACRO_EXTENSIONS", "RISKY_EXTENSIONS",
 ]
 
 
@@ -108,7 +109,6 @@ CREDENTIAL_LURES: tuple[GuardedPattern, ...] = (
 )
 
 
-
 # The idiom of advance-fee ("419") fraud, one mark per kind of claim: a fortune, a foreign
 # partner, a share of the sum, an official who holds it, a vault or courier, a contract to
 # over-invoice, a plea for trust and secrecy. Searched in lower-cased text with single
@@ -152,6 +152,7 @@ ADVANCE_FEE_MARKS: tuple[tuple[str, GuardedPattern], ...] = (
 )
 # The marks that offer the reader a part in the deal.
 ADVANCE_FEE_OFFERS = frozenset({"a foreign partner", "a share of the sum", "a plea for trust"})
+
 
 # Hosts where anyone can publish a page in minutes: where credential forms are hosted.
 # The click-tracking domains of the big bulk-mail services: a newsletter's link goes through

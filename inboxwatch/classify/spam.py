@@ -339,7 +339,6 @@ def _credential_lures(p: ParsedMessage, scan: MessageScan) -> str | None:
     return None
 
 
-
 ADVANCE_FEE_MIN_MARKS = 3  # one or two are in news and in real estate questions
 
 
@@ -353,7 +352,7 @@ def _advance_fee(p: ParsedMessage, scan: MessageScan) -> str | None:
             mark for mark, _ in found):
         return None
     return f"{len(found)} marks of advance-fee fraud: " + "; ".join(
-        f"{mark} ({text[:40]!r})" for mark, text in found[:4])
+        f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
 
 
 # A cryptocurrency and a windfall told to the reader: the fortune of advance-fee fraud, in
@@ -379,6 +378,7 @@ def _crypto_windfall(p: ParsedMessage, scan: MessageScan) -> str | None:
     if coin and windfall:
         return f"{coin.group(0)!r} with {windfall.group(0)!r}"
     return None
+
 
 def _is_abused_host(host: str) -> bool:
     """Whether ``host`` is one of :data:`ABUSED_LINK_HOSTS` or below one. Its own name and
@@ -454,6 +454,8 @@ def _numeric_sender(p: ParsedMessage, scan: MessageScan) -> str | None:
     if _SEVEN_DIGITS_RE.search(local) or _NINE_DIGITS_RE.search(name):
         return f"sender looks generated: {p.from_addr.name[:60]!r} <{p.from_addr.email[:80]}>"
     return None
+
+
 _BULK_MAILER_RE = re.compile("|".join(re.escape(m) for m in BULK_MAILERS))
 # A self-respecting mail program names itself with words; ratware puts noise there.
 _NOISE_MAILER_RE = re.compile(r"[A-Za-z0-9]{12,}")
@@ -567,7 +569,6 @@ def _removal_text(p: ParsedMessage, scan: MessageScan) -> str | None:
         if found else None
 
 
-
 # A sales pitch's promise (SpamAssassin's MONEY_BACK and BANG_GUAR). Lower-cased text.
 _GUARANTEE_RE = GuardedPattern(
     r"money[- ]?back guarantee|100 ?% (satisfaction )?guarantee|satisfaction guaranteed|"
@@ -594,6 +595,7 @@ _PARTNER_CONSENT_RE = GuardedPattern(
 def _partner_consent(p: ParsedMessage, scan: MessageScan) -> str | None:
     found = _PARTNER_CONSENT_RE.search(scan.prose)
     return f"consent claimed through another: {found.group(0)[-80:]!r}" if found else None
+
 
 @spam_rule("click_here", 0.5,
            "says \"click here\"")
@@ -779,8 +781,6 @@ def _freemail_reply_to(p: ParsedMessage, scan: MessageScan) -> str | None:
         if domain in FREEMAIL_DOMAINS and domain != sender:
             return f"replies go to {addr.email[:80]}, a free-mail address, not {sender}"
     return None
-
-
 
 
 # Header forensics (:mod:`inboxwatch.classify.forensics`): checks of headers alone.

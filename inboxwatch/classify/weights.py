@@ -68,9 +68,10 @@ NEWTON_STEPS = 30
 
 # Rules whose evidence wanted newsletters carry as much as junk: the law asks commercial
 # mail for removal instructions (CAN-SPAM, the EU's ePrivacy rules), and shouting HTML,
-# "click here", hype and a shop's money-back guarantee are newsletter style. A fit may lower their points, never raise
-# them above what is written: on mail without newsletters (a training side of spam and
-# personal mail only) it would make them junk evidence, and every newsletter junk.
+# "click here", hype and a shop's money-back guarantee are newsletter style. A fit may lower
+# their points, never raise them above what is written: on mail without newsletters (a
+# training side of spam and personal mail only) it would make them junk evidence, and every
+# newsletter junk.
 NEWSLETTER_STYLE = frozenset({"removal_instructions", "html_shouts", "click_here",
                               "subject_hype", "guarantee_pitch"})
 

@@ -38,7 +38,6 @@ _CHARSET_ALIASES = {"unknown-8bit": "utf-8", "x-unknown": "utf-8", "us-ascii": "
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
 
-
 def looks_like_headers(raw: bytes) -> bool:
     """Whether the first line (within the first 64 KiB) starts with a field name and a colon
     (the pattern cannot pass a line break, so the line need not be cut out first)."""

@@ -33,8 +33,6 @@ _HTML_START_RE = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 # non-breaking space pasted into a web form.
 MIN_UNDECLARED_8BIT = 3
 _ASCII_BYTES = bytes(range(128))
-
-
 # <meta charset="gb2312"> or <meta http-equiv="Content-Type" content="text/html;
 # charset=gb2312">, in the first bytes of an HTML part.
 _META_CHARSET_RE = re.compile(rb"<meta\b[^>]{0,300}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{2,40})",
@@ -49,14 +47,18 @@ def _meta_charset(payload: bytes) -> str | None:
     return found.group(1).decode("ascii").lower() if found else None
 
 
-def _declares_ascii(part: Message, charset: str | None) -> bool:
-    """Whether the part says in so many words that its text is 7-bit ASCII: charset
-    us-ascii, or Content-Transfer-Encoding 7bit. A part that names neither is not held
-    to the default (a web form's script often writes no MIME headers at all)."""
-    if charset in ("us-ascii", "ascii"):
-        return True
+def _undeclared_8bit(part: Message, charset: str | None, payload: bytes) -> bool:
+    """Whether the part says in so many words that its text is 7-bit ASCII (charset
+    us-ascii, or Content-Transfer-Encoding 7bit) and holds 8-bit bytes all the same. A part
+    that names neither is not held to the default: a web form's script often writes no MIME
+    headers at all."""
+    if payload.isascii():
+        return False
     encoding = part.get("Content-Transfer-Encoding")
-    return isinstance(encoding, str) and encoding.strip().lower() == "7bit"
+    declared = charset in ("us-ascii", "ascii") or (
+        isinstance(encoding, str) and encoding.strip().lower() == "7bit")
+    return declared and len(payload.translate(None, _ASCII_BYTES)) >= MIN_UNDECLARED_8BIT
+
 
 def note_defects(parsed: ParsedMessage, msg: Message) -> None:
     seen = set(parsed.defects)
@@ -78,7 +80,6 @@ def _iter_parts(msg: Message) -> list[Message]:
         if isinstance(payload, list):
             stack.extend(p for p in payload if isinstance(p, Message))
     return out
-
 
 
 def walk_parts(parsed: ParsedMessage, root: Message) -> None:
@@ -125,9 +126,8 @@ def walk_parts(parsed: ParsedMessage, root: Message) -> None:
             charset = _content_charset(mime)
             if charset is None and ctype == "text/html":
                 charset = _meta_charset(payload)
-            if not payload.isascii() and UNDECLARED_8BIT not in parsed.defects and \
-                    _declares_ascii(part, charset) and \
-                    len(payload.translate(None, _ASCII_BYTES)) >= MIN_UNDECLARED_8BIT:
+            if _undeclared_8bit(part, charset, payload) and \
+                    UNDECLARED_8BIT not in parsed.defects:
                 parsed.defects.append(UNDECLARED_8BIT)
             text = decode_bytes(payload, charset)
             (plain if ctype == "text/plain" else html).append(text)
