@@ -134,10 +134,10 @@ def test_cross_validated_figures_on_the_corpora() -> None:
 
     assert all(f.ham[0] <= 0.005 * f.ham[1] for f in folds)  # every fold
     assert all(f.bounces[0] >= 0.98 * f.bounces[1] for f in folds)
-    assert pooled([f.junk for f in folds]) >= 0.94  # 660 of 700 when written
-    assert pooled([f.hard_ham for f in folds]) <= 0.06  # 3 of 125 when written
+    assert pooled([f.junk for f in folds]) >= 0.95  # 660 of 700 when written; 669 now
+    assert pooled([f.hard_ham for f in folds]) <= 0.03  # 3 of 125 when written; 0 now
     client_junk = sum(len(split.others_as_junk) for split in splits)
-    assert client_junk <= 0.025 * len(clients) * len(splits)  # 7 of 410 when written
+    assert client_junk <= 0.02 * len(clients) * len(splits)  # 7 of 410 when written; 5 of 420
 
 
 @pytest.mark.slow
