@@ -81,17 +81,18 @@ PAST_HOURS = 96  # nor one this many hours before it (SpamAssassin's DATE_IN_PAS
 _MICROSOFT = ("hotmail", "outlook", "msn.com", "live.com")
 FORGED_FREEMAIL_PROVIDERS: dict[str, tuple[str, ...]] = {
     "hotmail.com": _MICROSOFT, "msn.com": _MICROSOFT, "outlook.com": _MICROSOFT,
-    "live.com": _MICROSOFT, "yahoo.com": ("yahoo",), "yahoo.co.uk": ("yahoo",),
+    "live.com": _MICROSOFT, "yahoo.com": ("yahoo",),
     "aol.com": ("aol", "yahoo"), "gmail.com": ("google",), "excite.com": ("excite",),
     "lycos.com": ("lycos",), "juno.com": ("juno",),
 }
+# ... and Yahoo's country domains (yahoo.co.uk, yahoo.fr, yahoo.co.jp), Yahoo's servers too.
+_YAHOO_COUNTRY_RE = re.compile(r"yahoo\.(?:co\.|com\.)?[a-z]{2}")
 # 250 units of 2**32 FILETIME ticks (429.5 s each): about 30 hours.
 MSGID_TIME_SLACK = 250
 _FILETIME_EPOCH = 11_644_473_600  # seconds from 1601-01-01 to 1970-01-01
 _MS_MSGID_RE = re.compile(r"<[0-9a-f]{4,}\$[0-9a-f]{4,}\$[0-9a-f]{4,}@\S+>", re.IGNORECASE)
 _MS_MSGID_TIME_RE = re.compile(r"\s*<[0-9a-f]{4}([0-9a-f]{8})\$[0-9a-f]{8}\$[0-9a-f]{8}@",
                                re.IGNORECASE)
-_YAHOO_COUNTRY_RE = re.compile(r"yahoo\.(?:co\.|com\.)?[a-z]{2}")  # yahoo.fr, yahoo.co.jp
 _LIST_HEADERS = ("List-Id", "List-Post", "Mailing-List", "X-Mailing-List", "X-BeenThere")
 _FROM_DOMAIN_RE = re.compile(r"@([a-z0-9.-]+)")
 

@@ -370,9 +370,11 @@ _WINDFALL_RE = GuardedPattern(
 @spam_rule("crypto_windfall", 2.0, phishing=True, description=
            "tells the reader a sum in cryptocurrency is theirs to collect")
 def _crypto_windfall(p: ParsedMessage, scan: MessageScan) -> str | None:
-    # Ratware writes words apart with "_" and "." in subjects and file names.
+    # Ratware writes words apart with "_" and "." in subjects and file names: those two,
+    # short, are read again with spaces (not the whole body, copied for every message).
     names = " ".join(a.filename for a in p.attachments[:5]).replace(".", " ")
-    text = f"{scan.prose} {names.lower()}".replace("_", " ")
+    apart = f"{p.subject[:300]} {names}".lower().replace("_", " ")
+    text = f"{scan.prose} {apart}"
     coin = _COIN_RE.search(text)
     windfall = _WINDFALL_RE.search(text) if coin else None
     if coin and windfall:
