@@ -18,7 +18,12 @@ from inboxwatch import classify
 from inboxwatch.classify import SPAM_RULES, learn, score_message
 from inboxwatch.classify import model as token_model
 from inboxwatch.classify.guards import GuardedPattern
-from inboxwatch.classify.lexicon import ABUSED_LINK_HOSTS, ADVANCE_FEE_MARKS, CREDENTIAL_LURES
+from inboxwatch.classify.lexicon import (
+    ABUSED_LINK_HOSTS,
+    ADVANCE_FEE_MARKS,
+    CREDENTIAL_LURES,
+    INCOME_PITCH_MARKS,
+)
 from inboxwatch.classify.model import TokenModel
 from inboxwatch.classify.spam import (
     _CLICK_HERE_RE,
@@ -132,6 +137,20 @@ def test_a_crypto_windfall_told_to_the_reader(subject: str, body: str, fires: bo
     raw = f"From: a@example.net\nSubject: {subject}\n\n{body}\n".encode()
     found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
     assert ("crypto_windfall" in found) == fires
+
+
+@pytest.mark.parametrize(("body", "fires"), [
+    ("Make money from home! No experience needed, be your own boss.", True),
+    ("Last week I made $3500. Are you interested in making some extra money?", True),
+    # a client's own life: one mark of the pitch, and no pitch
+    ("I work from home on Mondays and the VPN drops every hour.", False),
+    ("Our network marketing team cannot open the shared calendar since Friday.", False),
+    ("Since the update I cannot make money transfers from the portal.", False),
+])
+def test_an_income_pitch_needs_two_of_its_marks(body: str, fires: bool) -> None:
+    raw = f"From: a@example.net\nSubject: hello\n\n{body}\n".encode()
+    found = {h.rule for h in collect_evidence(parse_message(raw)).rule_hits}
+    assert ("income_pitch" in found) == fires
 
 
 def test_phrases_are_found_across_line_breaks() -> None:
@@ -273,7 +292,7 @@ def test_upstream_spam_is_spam_with_awaiting_review(
 GUARDED = (*CREDENTIAL_LURES, _REMOVAL_RE, *_MONEY_RE.alternatives,
            *_URGENCY_RE.alternatives, _CLICK_HERE_RE, _INVISIBLE_RE, _HIDDEN_HTML_RE,
            *(pattern for _, pattern in ADVANCE_FEE_MARKS), _GUARANTEE_RE, _PARTNER_CONSENT_RE,
-           _COIN_RE, _WINDFALL_RE)
+           _COIN_RE, _WINDFALL_RE, *(pattern for _, pattern in INCOME_PITCH_MARKS))
 
 
 @pytest.mark.parametrize("guarded", [g for g in GUARDED if g.needles],

@@ -33,6 +33,7 @@ from inboxwatch.classify.lexicon import (
     DOCUMENT_EXTENSIONS,
     FREEMAIL_DOMAINS,
     IMPERSONATED_BRANDS,
+    INCOME_PITCH_MARKS,
     MACRO_EXTENSIONS,
     RISKY_EXTENSIONS,
 )
@@ -352,6 +353,20 @@ def _advance_fee(p: ParsedMessage, scan: MessageScan) -> str | None:
             mark for mark, _ in found):
         return None
     return f"{len(found)} marks of advance-fee fraud: " + "; ".join(
+        f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
+
+
+INCOME_PITCH_MIN_MARKS = 2  # one is in list mail about jobs and money
+
+
+@spam_rule("income_pitch", 2.0,
+           "pitches a money-making scheme: work from home, extra income, be your own boss")
+def _income_pitch(p: ParsedMessage, scan: MessageScan) -> str | None:
+    found = [(mark, m.group(0)) for mark, pattern in INCOME_PITCH_MARKS
+             if (m := pattern.search(scan.prose))]
+    if len(found) < INCOME_PITCH_MIN_MARKS:
+        return None
+    return f"{len(found)} marks of a money-making pitch: " + "; ".join(
         f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
 
 
