@@ -3,6 +3,7 @@ probability shown beside a verdict (inboxwatch/classify/weights.py)."""
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from inboxwatch.classify import base_model, collect_evidence, verdict
 from inboxwatch.classify.weights import (
     MAX_HAM_FP,
     NEWSLETTER_STYLE,
+    SCALE_BOUNDS,
     THRESHOLDS,
     WEIGHTS_PATH,
     Example,
@@ -19,6 +21,7 @@ from inboxwatch.classify.weights import (
     choose_threshold,
     fit,
     shipped_weights,
+    written_scale,
     written_weights,
 )
 from inboxwatch.parse import parse_message
@@ -51,9 +54,36 @@ def test_a_fit_follows_the_evidence_and_keeps_the_prior_where_there_is_none() ->
     assert weights.points["click_here"] < written["click_here"]  # says nothing: down
     assert weights.points["macro_document"] == pytest.approx(written["macro_document"],
                                                              abs=0.5)  # one hit: prior
-    assert weights.points["spf_fail"] == written["spf_fail"]  # never fired: as written
     assert all(points >= 0 for points in weights.points.values())
     assert weights.fitted_on == 600 and weights.threshold in THRESHOLDS
+
+
+def test_a_rule_no_junk_fired_is_read_on_the_scale_the_others_were_fitted_to() -> None:
+    """``bulk_mailer`` fits at more than twice its written points: a rule no junk example
+    fired keeps nothing but its prior, and that is its written points read on the same
+    scale (bounded at twice); newsletter style and a rule one junk fired keep theirs."""
+    written = written_weights().points
+    examples = _examples(random.Random(7))
+    weights = fit(examples)
+    support = {"bulk_mailer": sum("bulk_mailer" in e.rules for e in examples if e.junk)}
+    scale = written_scale(support, written_weights(), fit(examples, written_weights()))
+    assert scale == SCALE_BOUNDS[1]
+    assert weights.points["spf_fail"] == pytest.approx(written["spf_fail"] * scale)
+    assert weights.points["macro_document"] == pytest.approx(written["macro_document"],
+                                                             abs=0.5)
+    assert weights.points["subject_hype"] == written["subject_hype"]  # newsletter style
+
+
+def test_the_scale_is_the_support_weighted_mean_and_one_without_support() -> None:
+    prior = RuleWeights({"a": 2.0, "b": 1.0, "c": 1.0, "d": 1.0})
+    fitted = RuleWeights({"a": 4.0, "b": 0.5, "c": 0.0, "d": 9.0})
+    # a doubles on 30 junk, b halves on 10, c went to zero (read as a tenth) on 5, d's one
+    # hit is too few to count
+    support = {"a": 30, "b": 10, "c": 5, "d": 1}
+    expected = math.exp((30 * math.log(2) + 10 * math.log(0.5) + 5 * math.log(0.1)) / 45)
+    assert written_scale(support, prior, fitted) == pytest.approx(expected)
+    assert written_scale({"d": 1}, prior, fitted) == 1.0
+    assert written_scale({"b": 50}, prior, RuleWeights({"b": 0.01})) == SCALE_BOUNDS[0]
 
 
 def test_the_probability_is_calibrated_on_the_mail_it_was_fitted_to() -> None:
