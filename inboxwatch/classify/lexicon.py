@@ -162,23 +162,26 @@ ADVANCE_FEE_OFFERS = frozenset({"a foreign partner", "a share of the sum", "a pl
 INCOME_PITCH_MARKS: tuple[tuple[str, GuardedPattern], ...] = (
     ("making money", GuardedPattern(
         r"\bmak(e|ing) ((some|extra|big|serious|real|more|fast|easy) )*money\b",
-        ("make ", "making "))),
+        ("money",))),
     ("extra income", GuardedPattern(
         r"\b(extra|additional|second|residual|passive) (income|cash)\b|\bextra money\b",
         ("income", "cash", "extra money"))),
     ("from home", GuardedPattern(
         r"\bwork(ing)? (from|at) home\b|\bhome[- ]based business|\bhome business\b|"
-        r"\bfrom the comfort of your (own )?home", ("home",))),
+        r"\bfrom the comfort of your (own )?home",
+        ("from home", "at home", "home-based", "home based", "home business",
+         "comfort of your"))),
     ("freedom from a job", GuardedPattern(
         r"\bfinancial (freedom|independence)\b|\bbe your own boss\b|"
         r"\bquit your (day )?job\b|\bfire your boss\b", ("financial ", "boss", "quit your "))),
     ("a scheme", GuardedPattern(
         r"\bmulti[- ]level\b|\bnetwork marketing\b|"
         r"\b(income|business|money[- ]making) opportunit|\bmoney[- ]making\b|\bget paid to\b",
-        ("multi", "network marketing", "opportunit", "money", "get paid to"))),
+        ("multi-level", "multi level", "network marketing", "opportunit", "money-making",
+         "money making", "get paid to"))),
     ("earnings claimed", GuardedPattern(
         r"\b(earn|earning|i made|made over|making) (up to |over |as much as )?\$ ?\d",
-        ("earn", "made ", "making "))),
+        ("$",))),
     ("no experience needed", GuardedPattern(
         r"\bno (prior )?experience (is )?(needed|necessary|required)\b", ("experience",))),
 )
