@@ -232,7 +232,8 @@ def fit(examples: Sequence[Example], prior: RuleWeights | None = None) -> RuleWe
     support = _junk_support(examples)
     scale = written_scale(support, prior, _fit(examples, prior))
     scaled = RuleWeights({rule: points if support.get(rule) or rule in NEWSLETTER_STYLE
-                          else points * scale for rule, points in prior.points.items()},
+                          else round(points * scale, 2)
+                          for rule, points in prior.points.items()},
                          prior.bias, prior.threshold)
     return _fit(examples, scaled)
 
