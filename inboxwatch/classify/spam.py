@@ -340,20 +340,29 @@ def _credential_lures(p: ParsedMessage, scan: MessageScan) -> str | None:
     return None
 
 
+def _marks_found(marks: tuple[tuple[str, GuardedPattern], ...],
+                 text: str) -> list[tuple[str, str]]:
+    """(mark, the phrase that shows it) of each of ``marks`` that ``text`` holds."""
+    return [(mark, m.group(0)) for mark, pattern in marks if (m := pattern.search(text))]
+
+
+def _marks_shown(found: list[tuple[str, str]], what: str) -> str:
+    """The evidence of a rule of marks: how many of ``what``, and the first four."""
+    return f"{len(found)} marks of {what}: " + "; ".join(
+        f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
+
+
 ADVANCE_FEE_MIN_MARKS = 3  # one or two are in news and in real estate questions
 
 
 @spam_rule("advance_fee", 3.0, phishing=True, description=
            "the story of advance-fee fraud: a fortune held abroad and a share of it offered")
 def _advance_fee(p: ParsedMessage, scan: MessageScan) -> str | None:
-    text = scan.prose
-    found = [(mark, m.group(0)) for mark, pattern in ADVANCE_FEE_MARKS
-             if (m := pattern.search(text))]
+    found = _marks_found(ADVANCE_FEE_MARKS, scan.prose)
     if len(found) < ADVANCE_FEE_MIN_MARKS or not ADVANCE_FEE_OFFERS.intersection(
             mark for mark, _ in found):
         return None
-    return f"{len(found)} marks of advance-fee fraud: " + "; ".join(
-        f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
+    return _marks_shown(found, "advance-fee fraud")
 
 
 INCOME_PITCH_MIN_MARKS = 2  # one is in list mail about jobs and money
@@ -362,12 +371,10 @@ INCOME_PITCH_MIN_MARKS = 2  # one is in list mail about jobs and money
 @spam_rule("income_pitch", 2.0,
            "pitches a money-making scheme: work from home, extra income, be your own boss")
 def _income_pitch(p: ParsedMessage, scan: MessageScan) -> str | None:
-    found = [(mark, m.group(0)) for mark, pattern in INCOME_PITCH_MARKS
-             if (m := pattern.search(scan.prose))]
+    found = _marks_found(INCOME_PITCH_MARKS, scan.prose)
     if len(found) < INCOME_PITCH_MIN_MARKS:
         return None
-    return f"{len(found)} marks of a money-making pitch: " + "; ".join(
-        f"{mark} ({phrase[:40]!r})" for mark, phrase in found[:4])
+    return _marks_shown(found, "a money-making pitch")
 
 
 # A cryptocurrency and a windfall told to the reader: the fortune of advance-fee fraud, in
